@@ -1,0 +1,117 @@
+//! AWS SDK adapters of the ports, and the one SDK configuration they share.
+//!
+//! Clients are built once at cold start from one `SdkConfig`, which honours the standard
+//! `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>` variables (the local stack uses them) and
+//! carries explicit timeouts and few retries so that every call fits Cognito's 5-second budget.
+
+mod cognito;
+mod dynamodb;
+mod error;
+mod ses;
+mod sfn;
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+
+pub use cognito::CognitoDirectory;
+pub use dynamodb::DynamoStore;
+pub use ses::SesMailer;
+pub use sfn::StepFunctionsScheduler;
+
+use crate::config::{ConfigError, Env};
+
+/// Timeouts and retries for every AWS call. Defaults: 1 s per attempt, 2.5 s per operation
+/// (attempts and back-off included), 2 attempts, 300 ms to connect. Two sequential calls at their
+/// worst still answer Cognito within its 5 s; the runtime's own deadline is the backstop.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AwsSettings {
+    pub connect_timeout: Duration,
+    pub attempt_timeout: Duration,
+    pub operation_timeout: Duration,
+    pub max_attempts: u32,
+}
+
+impl AwsSettings {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let settings = Self {
+            connect_timeout: env.millis("SDK_CONNECT_TIMEOUT_MS", 300, 50..=4_000)?,
+            attempt_timeout: env.millis("SDK_ATTEMPT_TIMEOUT_MS", 1_000, 100..=4_500)?,
+            operation_timeout: env.millis("SDK_OPERATION_TIMEOUT_MS", 2_500, 100..=4_800)?,
+            max_attempts: env.number("SDK_MAX_ATTEMPTS", 2, 1..=5)?,
+        };
+        if settings.attempt_timeout > settings.operation_timeout {
+            return Err(ConfigError::invalid(
+                "SDK_ATTEMPT_TIMEOUT_MS",
+                &settings.attempt_timeout.as_millis().to_string(),
+                "must not exceed SDK_OPERATION_TIMEOUT_MS",
+            ));
+        }
+        Ok(settings)
+    }
+}
+
+/// The shared SDK configuration; builds each adapter on demand (clients are cheap to build from
+/// it and share its HTTP connector).
+#[derive(Clone, Debug)]
+pub struct Aws {
+    config: SdkConfig,
+}
+
+impl Aws {
+    /// Loads region, credentials and endpoint from the environment. Makes no network call:
+    /// credentials resolve on first use.
+    pub async fn load(settings: &AwsSettings) -> Self {
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(settings.connect_timeout)
+            .operation_attempt_timeout(settings.attempt_timeout)
+            .operation_timeout(settings.operation_timeout)
+            .build();
+        let retries = RetryConfig::standard()
+            .with_max_attempts(settings.max_attempts)
+            .with_initial_backoff(Duration::from_millis(50))
+            .with_max_backoff(Duration::from_millis(400));
+        let config =
+            aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts).retry_config(retries).load().await;
+        Self { config }
+    }
+
+    pub fn sdk_config(&self) -> &SdkConfig {
+        &self.config
+    }
+
+    pub fn store(&self, table_name: impl Into<String>) -> DynamoStore {
+        DynamoStore::new(aws_sdk_dynamodb::Client::new(&self.config), table_name)
+    }
+
+    pub fn directory(&self) -> CognitoDirectory {
+        CognitoDirectory::new(aws_sdk_cognitoidentityprovider::Client::new(&self.config))
+    }
+
+    pub fn mailer(&self) -> SesMailer {
+        SesMailer::new(aws_sdk_sesv2::Client::new(&self.config))
+    }
+
+    pub fn scheduler(&self) -> StepFunctionsScheduler {
+        StepFunctionsScheduler::new(aws_sdk_sfn::Client::new(&self.config))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_default_inside_the_budget_and_reject_inverted_timeouts() {
+        let settings = AwsSettings::from_env(&Env::default()).unwrap();
+        assert_eq!(settings.attempt_timeout, Duration::from_millis(1_000));
+        assert_eq!(settings.operation_timeout, Duration::from_millis(2_500));
+        assert_eq!(settings.max_attempts, 2);
+        let env = Env::from_pairs([("SDK_ATTEMPT_TIMEOUT_MS", "3000"), ("SDK_OPERATION_TIMEOUT_MS", "2000")]);
+        assert_eq!(AwsSettings::from_env(&env).unwrap_err().variable(), "SDK_ATTEMPT_TIMEOUT_MS");
+        let env = Env::from_pairs([("SDK_MAX_ATTEMPTS", "0")]);
+        assert_eq!(AwsSettings::from_env(&env).unwrap_err().variable(), "SDK_MAX_ATTEMPTS");
+    }
+}

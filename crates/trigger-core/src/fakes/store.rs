@@ -1,0 +1,146 @@
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use super::{Outage, lock};
+use crate::ports::{
+    AttrValue, CompareOp, Condition, Item, Key, PK, PortError, PortErrorKind, SK, Store, Update, UpdateOutcome,
+    WriteOutcome,
+};
+
+/// The table in memory. Each call is atomic, as DynamoDB's single-item operations are.
+#[derive(Debug, Default)]
+pub struct InMemoryStore {
+    items: Mutex<BTreeMap<Key, Item>>,
+    outage: Outage,
+}
+
+impl InMemoryStore {
+    pub fn items(&self) -> Vec<Item> {
+        lock(&self.items).values().cloned().collect()
+    }
+
+    pub fn set_outage(&self, kind: Option<PortErrorKind>) {
+        self.outage.set(kind);
+    }
+}
+
+fn compare(actual: &AttrValue, expected: &AttrValue) -> Option<Ordering> {
+    match (actual, expected) {
+        (AttrValue::N(a), AttrValue::N(b)) => a.parse::<f64>().ok()?.partial_cmp(&b.parse::<f64>().ok()?),
+        (AttrValue::S(a), AttrValue::S(b)) => Some(a.cmp(b)),
+        (a, b) if a == b => Some(Ordering::Equal),
+        _ => None,
+    }
+}
+
+/// DynamoDB's semantics: a comparison with a missing attribute, or across types, is false.
+fn holds(condition: &Condition, item: Option<&Item>) -> bool {
+    let attribute = |name: &str| item.and_then(|i| i.get(name));
+    match condition {
+        Condition::ItemNotExists => item.is_none(),
+        Condition::ItemExists => item.is_some(),
+        Condition::AttributeExists(name) => attribute(name).is_some(),
+        Condition::AttributeNotExists(name) => attribute(name).is_none(),
+        Condition::Compare { attribute: name, op, value } => {
+            let Some(actual) = attribute(name) else { return false };
+            match (op, compare(actual, value)) {
+                (CompareOp::Eq, ordering) => ordering == Some(Ordering::Equal),
+                (CompareOp::Ne, ordering) => ordering != Some(Ordering::Equal),
+                (_, None) => false,
+                (CompareOp::Lt, Some(o)) => o == Ordering::Less,
+                (CompareOp::Le, Some(o)) => o != Ordering::Greater,
+                (CompareOp::Gt, Some(o)) => o == Ordering::Greater,
+                (CompareOp::Ge, Some(o)) => o != Ordering::Less,
+            }
+        }
+        Condition::And(parts) => parts.iter().all(|p| holds(p, item)),
+        Condition::Or(parts) => parts.iter().any(|p| holds(p, item)),
+        Condition::Not(inner) => !holds(inner, item),
+    }
+}
+
+fn apply(existing: Option<&Item>, key: &Key, update: &Update) -> Item {
+    let mut item = existing.cloned().unwrap_or_else(|| Item::new(key));
+    for (name, value) in &update.set {
+        item.set(name, value.clone());
+    }
+    for (name, value) in &update.set_if_missing {
+        if item.get(name).is_none() {
+            item.set(name, value.clone());
+        }
+    }
+    for (name, delta) in &update.add {
+        let current = item.i64(name).unwrap_or(0);
+        item.set(name, AttrValue::n(current + delta));
+    }
+    for name in &update.remove {
+        item.0.remove(name);
+    }
+    item
+}
+
+fn check(condition: Option<&Condition>, current: Option<&Item>) -> bool {
+    condition.is_none_or(|c| holds(c, current))
+}
+
+#[async_trait]
+impl Store for InMemoryStore {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, PortError> {
+        self.outage.check("dynamodb", "GetItem")?;
+        Ok(lock(&self.items).get(key).cloned())
+    }
+
+    async fn put(&self, item: &Item, condition: Option<&Condition>) -> Result<WriteOutcome, PortError> {
+        self.outage.check("dynamodb", "PutItem")?;
+        let key = item.key().ok_or_else(|| {
+            PortError::new("dynamodb", "PutItem", PortErrorKind::Rejected, format!("item lacks {PK} or {SK}"))
+        })?;
+        let mut items = lock(&self.items);
+        let current = items.get(&key);
+        if !check(condition, current) {
+            return Ok(WriteOutcome::ConditionFailed { current: current.cloned() });
+        }
+        items.insert(key, item.clone());
+        Ok(WriteOutcome::Written)
+    }
+
+    async fn update(
+        &self,
+        key: &Key,
+        update: &Update,
+        condition: Option<&Condition>,
+    ) -> Result<UpdateOutcome, PortError> {
+        self.outage.check("dynamodb", "UpdateItem")?;
+        let mut items = lock(&self.items);
+        let current = items.get(key);
+        if !check(condition, current) {
+            return Ok(UpdateOutcome::ConditionFailed { current: current.cloned() });
+        }
+        let updated = apply(current, key, update);
+        items.insert(key.clone(), updated.clone());
+        Ok(UpdateOutcome::Updated(updated))
+    }
+
+    async fn delete(&self, key: &Key, condition: Option<&Condition>) -> Result<WriteOutcome, PortError> {
+        self.outage.check("dynamodb", "DeleteItem")?;
+        let mut items = lock(&self.items);
+        let current = items.get(key);
+        if !check(condition, current) {
+            return Ok(WriteOutcome::ConditionFailed { current: current.cloned() });
+        }
+        items.remove(key);
+        Ok(WriteOutcome::Written)
+    }
+
+    async fn query(&self, pk: &str, sk_prefix: &str, limit: u32, newest_first: bool) -> Result<Vec<Item>, PortError> {
+        self.outage.check("dynamodb", "Query")?;
+        let items = lock(&self.items);
+        let matching =
+            items.iter().filter(|(k, _)| k.pk == pk && k.sk.starts_with(sk_prefix)).map(|(_, item)| item.clone());
+        let ordered: Vec<Item> = if newest_first { matching.rev().collect() } else { matching.collect() };
+        Ok(ordered.into_iter().take(limit as usize).collect())
+    }
+}

@@ -1,0 +1,17 @@
+//! Shared core of the cognito-triggers workspace: the Cognito event contract, configuration, the
+//! error type, the ports with their AWS adapters (and in-memory fakes), logging, and the runtime
+//! wiring every trigger binary uses. See `docs/architecture.md`.
+
+pub mod aws;
+pub mod config;
+pub mod error;
+pub mod events;
+#[cfg(any(test, feature = "fakes"))]
+pub mod fakes;
+pub mod logging;
+pub mod ports;
+pub mod runtime;
+
+pub use config::{ConfigError, Env};
+pub use error::{TriggerError, UserMessage};
+pub use runtime::{Boot, InitError, Trigger};

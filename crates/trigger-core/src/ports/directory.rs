@@ -1,0 +1,177 @@
+//! The user directory port (Cognito user-pool admin APIs in production).
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+
+use super::PortError;
+
+/// Attributes ListUsers can filter on (standard attributes only; custom ones are not searchable).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SearchableAttribute {
+    Username,
+    Email,
+    PhoneNumber,
+    Name,
+    GivenName,
+    FamilyName,
+    PreferredUsername,
+    CognitoUserStatus,
+    Status,
+    Sub,
+}
+
+impl SearchableAttribute {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Username => "username",
+            Self::Email => "email",
+            Self::PhoneNumber => "phone_number",
+            Self::Name => "name",
+            Self::GivenName => "given_name",
+            Self::FamilyName => "family_name",
+            Self::PreferredUsername => "preferred_username",
+            Self::CognitoUserStatus => "cognito:user_status",
+            Self::Status => "status",
+            Self::Sub => "sub",
+        }
+    }
+}
+
+/// The ListUsers filter for an exact match: `email = "a@b.c"`. Inside the quotes, `\` and `"` are
+/// escaped with a backslash, as Cognito specifies, so a crafted value cannot end the string.
+pub fn list_users_filter(attribute: SearchableAttribute, value: &str) -> String {
+    let mut filter = String::with_capacity(value.len() + 16);
+    filter.push_str(attribute.as_str());
+    filter.push_str(" = \"");
+    for c in value.chars() {
+        if c == '\\' || c == '"' {
+            filter.push('\\');
+        }
+        filter.push(c);
+    }
+    filter.push('"');
+    filter
+}
+
+/// Cognito's user status.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UserStatus {
+    Unconfirmed,
+    Confirmed,
+    ExternalProvider,
+    ForceChangePassword,
+    ResetRequired,
+    Archived,
+    Compromised,
+    Unknown(String),
+}
+
+impl UserStatus {
+    pub fn parse(text: &str) -> Self {
+        match text {
+            "UNCONFIRMED" => Self::Unconfirmed,
+            "CONFIRMED" => Self::Confirmed,
+            "EXTERNAL_PROVIDER" => Self::ExternalProvider,
+            "FORCE_CHANGE_PASSWORD" => Self::ForceChangePassword,
+            "RESET_REQUIRED" => Self::ResetRequired,
+            "ARCHIVED" => Self::Archived,
+            "COMPROMISED" => Self::Compromised,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+/// A user as the directory returns it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirectoryUser {
+    pub username: String,
+    pub status: UserStatus,
+    pub enabled: bool,
+    /// Creation time, epoch seconds, when the directory gives it.
+    pub created_at: Option<i64>,
+    pub attributes: BTreeMap<String, String>,
+}
+
+impl DirectoryUser {
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes.get(name).map(String::as_str)
+    }
+
+    pub fn sub(&self) -> Option<&str> {
+        self.attribute("sub")
+    }
+}
+
+/// A federated identity to link: `ProviderName` / `Cognito_Subject` / the provider's user id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProviderUser {
+    /// Cognito's spelling of the provider: `Google`, `Facebook`, `SignInWithApple`,
+    /// `LoginWithAmazon`, or a SAML/OIDC provider's configured name.
+    pub provider_name: String,
+    /// The provider's id for the user (the part of the federated user name after the `_`).
+    pub provider_user_id: String,
+}
+
+/// What a link call did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkOutcome {
+    Linked,
+    /// The identity was linked to this user already (a retried trigger).
+    AlreadyLinked,
+}
+
+/// What a delete call did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeleteOutcome {
+    Deleted,
+    NotFound,
+}
+
+#[async_trait]
+pub trait UserDirectory: Send + Sync {
+    /// Users whose `attribute` equals `value` exactly (case-insensitively, as Cognito compares),
+    /// across every page of ListUsers.
+    async fn find_by_attribute(
+        &self,
+        user_pool_id: &str,
+        attribute: SearchableAttribute,
+        value: &str,
+    ) -> Result<Vec<DirectoryUser>, PortError>;
+
+    async fn get_user(&self, user_pool_id: &str, username: &str) -> Result<Option<DirectoryUser>, PortError>;
+
+    async fn delete_user(&self, user_pool_id: &str, username: &str) -> Result<DeleteOutcome, PortError>;
+
+    /// Links `source` to the existing user `destination_username`. Linking an identity that is
+    /// already linked to that user is [`LinkOutcome::AlreadyLinked`], not an error.
+    async fn link_provider(
+        &self,
+        user_pool_id: &str,
+        destination_username: &str,
+        source: &ProviderUser,
+    ) -> Result<LinkOutcome, PortError>;
+
+    async fn update_attributes(
+        &self,
+        user_pool_id: &str,
+        username: &str,
+        attributes: &[(String, String)],
+    ) -> Result<(), PortError>;
+
+    async fn add_to_group(&self, user_pool_id: &str, username: &str, group: &str) -> Result<(), PortError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_escapes_quote_and_backslash_exactly_as_cognito_specifies() {
+        assert_eq!(list_users_filter(SearchableAttribute::Email, "a@b.com"), r#"email = "a@b.com""#);
+        assert_eq!(list_users_filter(SearchableAttribute::Email, r#"x@y.com" OR 1"#), r#"email = "x@y.com\" OR 1""#);
+        assert_eq!(list_users_filter(SearchableAttribute::Email, r"a\b@c.d"), r#"email = "a\\b@c.d""#);
+        assert_eq!(list_users_filter(SearchableAttribute::PhoneNumber, r#"\""#), r#"phone_number = "\\\"""#);
+        assert_eq!(list_users_filter(SearchableAttribute::Username, ""), r#"username = """#);
+    }
+}

@@ -1,0 +1,215 @@
+//! The wiring every binary shares: logging, configuration, the SDK, and one invocation loop that
+//! parses the event, enforces the time budget and turns errors into what Cognito shows.
+//!
+//! A trigger's `main.rs` is one call:
+//! ```ignore
+//! #[tokio::main]
+//! async fn main() -> std::process::ExitCode {
+//!     trigger_core::runtime::main(pre_signup::PreSignUp::init).await
+//! }
+//! ```
+
+use std::future::Future;
+use std::process::ExitCode;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::aws::{Aws, AwsSettings};
+use crate::config::{ConfigError, Env};
+use crate::error::TriggerError;
+use crate::logging;
+
+/// One trigger: its event type and its handler. Implementations hold their settings and ports.
+#[async_trait]
+pub trait Trigger: Send + Sync + 'static {
+    /// The binary name (`pre-signup`, …); also the `trigger` field of its log lines.
+    const NAME: &'static str;
+    type Event: DeserializeOwned + Serialize + Send + std::fmt::Debug + 'static;
+
+    /// Fills in the event's `response` and returns the event, or refuses with an error.
+    async fn handle(&self, event: Self::Event) -> Result<Self::Event, TriggerError>;
+}
+
+/// Why a function could not start. Logged at init; Lambda then reports an init failure.
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    #[error("configuration: {0}")]
+    Config(#[from] ConfigError),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// What every trigger gets at cold start.
+pub struct Boot {
+    pub env: Env,
+    budget: Duration,
+}
+
+/// Answer this long before Cognito's 5 s limit: what is left covers the response's trip back.
+const COGNITO_LIMIT_MS: u64 = 5_000;
+const DEFAULT_BUDGET_MS: u64 = 4_500;
+/// Kept free at the end of Lambda's own deadline (when that is shorter than the budget).
+const DEADLINE_MARGIN: Duration = Duration::from_millis(150);
+
+impl Boot {
+    /// Reads the environment once. `TRIGGER_BUDGET_MS` (default 4500) bounds each invocation.
+    pub fn from_env(env: Env) -> Result<Self, ConfigError> {
+        let budget = env.millis("TRIGGER_BUDGET_MS", DEFAULT_BUDGET_MS, 100..=COGNITO_LIMIT_MS)?;
+        Ok(Self { env, budget })
+    }
+
+    /// The shared SDK configuration, with the `SDK_*` timeout settings applied.
+    pub async fn aws(&self) -> Result<Aws, ConfigError> {
+        Ok(Aws::load(&AwsSettings::from_env(&self.env)?).await)
+    }
+
+    pub fn budget(&self) -> Duration {
+        self.budget
+    }
+}
+
+/// The whole of a trigger's `main`: logging, configuration, `init`, then the invocation loop.
+pub async fn main<T, F, Fut>(init: F) -> ExitCode
+where
+    T: Trigger,
+    F: FnOnce(Boot) -> Fut,
+    Fut: Future<Output = Result<T, InitError>>,
+{
+    logging::init(T::NAME);
+    let boot = match Boot::from_env(Env::from_process()) {
+        Ok(boot) => boot,
+        Err(err) => return init_failed(T::NAME, &InitError::Config(err)),
+    };
+    let budget = boot.budget();
+    let trigger = match init(boot).await {
+        Ok(ready) => ready,
+        Err(err) => return init_failed(T::NAME, &err),
+    };
+    tracing::info!(trigger = T::NAME, budget_ms = budget.as_millis() as u64, "ready");
+    let trigger = &trigger;
+    let served = lambda_runtime::run(service_fn(move |event| invoke(trigger, budget, event))).await;
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(trigger = T::NAME, error = %err, "runtime stopped");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_failed(trigger: &'static str, err: &InitError) -> ExitCode {
+    tracing::error!(trigger, error = %err, "init failed");
+    ExitCode::FAILURE
+}
+
+/// One invocation: parse, run within the budget, and answer.
+pub async fn invoke<T: Trigger>(trigger: &T, budget: Duration, event: LambdaEvent<Value>) -> Result<Value, Diagnostic> {
+    let (payload, context) = event.into_parts();
+    let budget = budget.min(remaining(context.deadline));
+    let request_id = context.request_id;
+    let started = Instant::now();
+    let result = run_within(trigger, budget, payload).await;
+    let duration_ms = started.elapsed().as_millis() as u64;
+    match result {
+        Ok(answer) => {
+            tracing::info!(trigger = T::NAME, request_id, duration_ms, outcome = "ok", "answered");
+            Ok(answer)
+        }
+        Err(err @ TriggerError::Denied(_)) => {
+            tracing::info!(
+                trigger = T::NAME,
+                request_id,
+                duration_ms,
+                outcome = "denied",
+                reason = err.user_message(),
+                "denied"
+            );
+            Err(diagnostic(&err))
+        }
+        Err(err) => {
+            tracing::error!(trigger = T::NAME, request_id, duration_ms, outcome = err.kind(), error = %err, "failed");
+            Err(diagnostic(&err))
+        }
+    }
+}
+
+/// Parses the payload, runs the handler within `budget` and serialises its answer.
+pub async fn run_within<T: Trigger>(trigger: &T, budget: Duration, payload: Value) -> Result<Value, TriggerError> {
+    let event: T::Event =
+        serde_json::from_value(payload).map_err(|err| TriggerError::BadEvent(redact_quoted(&err.to_string())))?;
+    let answered = tokio::time::timeout(budget, trigger.handle(event))
+        .await
+        .map_err(|_| TriggerError::DeadlineExceeded { budget_ms: budget.as_millis() as u64 })??;
+    serde_json::to_value(answered).map_err(|err| {
+        TriggerError::BadEvent(format!("response did not serialise: {}", redact_quoted(&err.to_string())))
+    })
+}
+
+/// What reaches Cognito: the error kind and the user-facing text, never the internal detail.
+fn diagnostic(err: &TriggerError) -> Diagnostic {
+    Diagnostic { error_type: err.kind().to_owned(), error_message: err.user_message().to_owned() }
+}
+
+/// Time left until Lambda's deadline (epoch milliseconds), less a margin. A missing or past
+/// deadline (local tools) leaves the budget alone.
+fn remaining(deadline_epoch_ms: u64) -> Duration {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let deadline = Duration::from_millis(deadline_epoch_ms);
+    match deadline.checked_sub(now) {
+        Some(left) if left > DEADLINE_MARGIN => left - DEADLINE_MARGIN,
+        _ => Duration::MAX,
+    }
+}
+
+/// serde's messages quote the offending value (`invalid type: string "hunter2"`); an event can
+/// carry passwords and codes, so quoted text is cut before the message reaches a log.
+fn redact_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut inside = false;
+    for c in message.chars() {
+        if c == '"' {
+            if !inside {
+                out.push_str("\"…");
+            } else {
+                out.push('"');
+            }
+            inside = !inside;
+        } else if !inside {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_errors_lose_the_values_they_quote() {
+        assert_eq!(
+            redact_quoted(r#"invalid type: string "hunter2", expected a boolean"#),
+            r#"invalid type: string "…", expected a boolean"#
+        );
+        assert_eq!(redact_quoted("missing field `userPoolId`"), "missing field `userPoolId`");
+    }
+
+    #[test]
+    fn budget_is_read_once_and_bounded_by_cognitos_limit() {
+        assert_eq!(Boot::from_env(Env::default()).unwrap().budget(), Duration::from_millis(4_500));
+        let err = Boot::from_env(Env::from_pairs([("TRIGGER_BUDGET_MS", "9000")])).err().unwrap();
+        assert_eq!(err.variable(), "TRIGGER_BUDGET_MS");
+    }
+
+    #[test]
+    fn a_past_or_missing_deadline_leaves_the_budget_alone() {
+        assert_eq!(remaining(0), Duration::MAX);
+        let in_one_second = SystemTime::now().duration_since(UNIX_EPOCH).unwrap() + Duration::from_secs(1);
+        assert!(remaining(in_one_second.as_millis() as u64) <= Duration::from_millis(850));
+    }
+}

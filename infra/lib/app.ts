@@ -1,0 +1,52 @@
+/**
+ * Builds the CDK app from context, so `bin/app.ts` (the CLI entry) and the tests build the same
+ * thing. Context keys (all optional; `cdk synth -c key=value`):
+ *   stackName      default CognitoTriggersDemo
+ *   triggers       comma-separated binaries to deploy; default: the demo set (pre-signup)
+ *   userPoolId     attach to this existing pool instead of creating one
+ *   featurePlan    the existing pool's plan: LITE, ESSENTIALS or PLUS
+ *   lambdaAssets   directory with <binary>/bootstrap.zip (default <repo>/target/lambda)
+ *   removal        retain (default) or destroy, for the pool, table, key and log groups
+ *   emailIdentity  verified SES identity (domain or address) for the e-mail sending triggers
+ *   tokenVersion   V1_0 (default) or V2_0 for pre token generation
+ */
+import { App, AppProps, RemovalPolicy, Validations, aws_cognito as cognito } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { DemoStack } from './demo-stack';
+import { TRIGGER_NAMES, TriggerName } from './triggers';
+
+export function buildApp(appProps: AppProps = {}): { app: App; stack: DemoStack } {
+  const app = new App(appProps);
+  const ctx = (key: string): string | undefined => {
+    const v = app.node.tryGetContext(key);
+    return v === undefined || v === null || v === '' ? undefined : String(v);
+  };
+
+  let triggers: TriggerName[] | undefined;
+  const list = ctx('triggers');
+  if (list !== undefined) {
+    triggers = list.split(',').map((s) => s.trim()).filter(Boolean) as TriggerName[];
+    for (const t of triggers) {
+      if (!(TRIGGER_NAMES as readonly string[]).includes(t)) throw new Error(`-c triggers: unknown trigger ${t}; known: ${TRIGGER_NAMES.join(', ')}`);
+    }
+  }
+  const removal = ctx('removal') ?? 'retain';
+  if (removal !== 'retain' && removal !== 'destroy') throw new Error('-c removal must be retain or destroy');
+  const plan = ctx('featurePlan');
+  if (plan !== undefined && !['LITE', 'ESSENTIALS', 'PLUS'].includes(plan)) throw new Error('-c featurePlan must be LITE, ESSENTIALS or PLUS');
+  const tokenVersion = ctx('tokenVersion');
+  if (tokenVersion !== undefined && tokenVersion !== 'V1_0' && tokenVersion !== 'V2_0') throw new Error('-c tokenVersion must be V1_0 or V2_0');
+
+  const stack = new DemoStack(app, ctx('stackName') ?? 'CognitoTriggersDemo', {
+    description: 'cognito-triggers: Cognito user pool Lambda triggers in Rust (infra/)',
+    triggers,
+    existingUserPoolId: ctx('userPoolId'),
+    existingFeaturePlan: plan as cognito.FeaturePlan | undefined,
+    assetDirectory: ctx('lambdaAssets'),
+    removalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    emailSenderIdentity: ctx('emailIdentity'),
+    preTokenGenerationVersion: tokenVersion as 'V1_0' | 'V2_0' | undefined,
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true, writeSuppressionsToCloudFormation: true }));
+  return { app, stack };
+}

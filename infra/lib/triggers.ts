@@ -1,0 +1,334 @@
+/**
+ * The trigger table: one entry per workspace binary.
+ *
+ * Everything the construct does for a trigger comes from its entry here: which Cognito
+ * LambdaConfig slot it fills, which AWS actions its role gets on which resources (and why), which
+ * settings (environment variables, named exactly as the binary reads them) a user may set, and
+ * which settings the construct fills in itself. Adding a trigger is adding an entry; a new
+ * permission is a visible diff here and in `test/permissions.test.ts`.
+ */
+import { SettingKind, boolean, domainList, email, groupName, integer, nameList, profileClaimMap, text } from './settings';
+
+/** Binary names: a contract with the Rust workspace (`target/lambda/<binary>/`). */
+export const TRIGGER_NAMES = [
+  'pre-signup',
+  'pre-authentication',
+  'post-authentication',
+  'post-confirmation',
+  'pre-token-generation',
+  'custom-message',
+  'user-migration',
+  'custom-email-sender',
+  'custom-sms-sender',
+  'signup-reminder',
+] as const;
+export type TriggerName = (typeof TRIGGER_NAMES)[number];
+
+/** Keys of `AWS::Cognito::UserPool.LambdaConfig` that this project fills. */
+export type LambdaConfigSlot =
+  | 'PreSignUp'
+  | 'PreAuthentication'
+  | 'PostAuthentication'
+  | 'PostConfirmation'
+  | 'PreTokenGeneration'
+  | 'CustomMessage'
+  | 'UserMigration'
+  | 'CustomEmailSender'
+  | 'CustomSMSSender';
+
+/**
+ * Resources a trigger may touch. The construct resolves each to one ARN (never a wildcard):
+ * - `userPool`: the pool the triggers are attached to;
+ * - `table`: the project's DynamoDB table (docs/architecture.md);
+ * - `reminderStateMachine`: the sign-up reminder state machine (only when `signup-reminder` is on);
+ * - `emailIdentity`: the SES identity of `emailSender` (domain or address);
+ * - `senderKey`: the KMS key Cognito encrypts custom-sender codes with.
+ */
+export type ResourceKind = 'userPool' | 'table' | 'reminderStateMachine' | 'emailIdentity' | 'senderKey';
+
+export interface Access {
+  readonly resource: ResourceKind;
+  readonly actions: readonly string[];
+  /** Why the binary makes these calls: shown in docs/deploy.md's table. */
+  readonly why: string;
+  /**
+   * The setting (environment variable) through which the construct hands the resource to the
+   * binary, if the binary needs its name or ARN (the pool id arrives in every event instead).
+   */
+  readonly env?: string;
+  /**
+   * Grant only when this returns true for the trigger's effective settings (for features that
+   * are off while their setting is unset). Absent: always granted.
+   */
+  readonly when?: (settings: Readonly<Record<string, string>>, ctx: { reminderEnabled: boolean }) => boolean;
+  /** Text form of `when` for docs and errors. */
+  readonly whenText?: string;
+}
+
+export interface TriggerSpec {
+  readonly binary: TriggerName;
+  /** The LambdaConfig slot, or undefined for a function Cognito does not call (run by Step Functions). */
+  readonly slot?: LambdaConfigSlot;
+  readonly summary: string;
+  /** How the function is invoked: Cognito waits for `sync` ones (5 s budget). */
+  readonly invocation: 'sync' | 'async' | 'state-machine';
+  readonly access: readonly Access[];
+  /** Settings a user may set, by environment variable name, with their synth-time check. */
+  readonly settings: Readonly<Record<string, SettingKind>>;
+  /**
+   * True while no issue has specified this binary yet: the access list is what the shared facts
+   * imply and is to be confirmed when the binary is written.
+   */
+  readonly provisional?: true;
+}
+
+/** Settings every binary reads (trigger-core). Set through the construct's typed props, not per trigger. */
+export const SHARED_SETTINGS = ['RUST_LOG', 'SDK_ATTEMPT_TIMEOUT_MS', 'SDK_OPERATION_TIMEOUT_MS', 'SDK_MAX_ATTEMPTS'] as const;
+
+const TABLE_RW = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] as const;
+
+export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
+  'pre-signup': {
+    binary: 'pre-signup',
+    slot: 'PreSignUp',
+    summary: 'Unique e-mail/phone (reserved in the table), domain rules, auto-confirm, federated linking, starts the reminder',
+    invocation: 'sync',
+    access: [
+      {
+        resource: 'userPool',
+        actions: [
+          'cognito-idp:ListUsers',
+          'cognito-idp:AdminGetUser',
+          'cognito-idp:AdminCreateUser',
+          'cognito-idp:AdminLinkProviderForUser',
+          'cognito-idp:AdminUpdateUserAttributes',
+        ],
+        why: 'ListUsers finds e-mails/phones that existed before the trigger and guards auto-verify; AdminGetUser checks a reservation holder; AdminCreateUser + AdminLinkProviderForUser + AdminUpdateUserAttributes link a federated sign-up to a native user',
+      },
+      {
+        resource: 'table',
+        actions: TABLE_RW,
+        env: 'TABLE_NAME',
+        why: 'conditional writes reserve an e-mail/phone (race-free uniqueness), take over expired reservations and release them',
+      },
+      {
+        resource: 'reminderStateMachine',
+        actions: ['states:StartExecution'],
+        env: 'REMINDER_STATE_MACHINE_ARN',
+        when: (_s, ctx) => ctx.reminderEnabled,
+        whenText: 'the signup-reminder trigger is on',
+        why: 'starts one reminder execution per sign-up (deterministic name)',
+      },
+    ],
+    settings: {
+      ALLOWED_EMAIL_DOMAINS: domainList,
+      DENIED_EMAIL_DOMAINS: domainList,
+      AUTO_CONFIRM_EMAIL_DOMAINS: domainList,
+      UNIQUE_EMAIL: boolean,
+      UNIQUE_PHONE: boolean,
+      MIN_USERNAME_LENGTH: integer(1, 128),
+      LINK_FEDERATED_USERS: boolean,
+      FEDERATED_PROVIDER_NAMES: text,
+    },
+  },
+  'pre-authentication': {
+    binary: 'pre-authentication',
+    slot: 'PreAuthentication',
+    summary: 'Progressive lockout after repeated sign-in attempts',
+    invocation: 'sync',
+    access: [
+      {
+        resource: 'table',
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        env: 'TABLE_NAME',
+        why: 'one atomic conditional update per attempt counts it and sets/reads the lock',
+      },
+    ],
+    settings: {
+      LOCKOUT_MAX_ATTEMPTS: integer(1, 1000),
+      LOCKOUT_WINDOW_SECONDS: integer(1, 86_400),
+      LOCKOUT_BASE_SECONDS: integer(1, 86_400),
+      LOCKOUT_MAX_SECONDS: integer(1, 31 * 86_400),
+    },
+  },
+  'post-authentication': {
+    binary: 'post-authentication',
+    slot: 'PostAuthentication',
+    summary: 'Resets the lockout, updates the profile, appends login history',
+    invocation: 'sync',
+    access: [
+      {
+        resource: 'table',
+        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        env: 'TABLE_NAME',
+        why: 'resets the lockout item, updates/creates the profile item, writes one history item per sign-in (conditional, so a retry does not double-count)',
+      },
+    ],
+    settings: {
+      LOGIN_HISTORY_DAYS: integer(0, 3650),
+    },
+  },
+  'post-confirmation': {
+    binary: 'post-confirmation',
+    slot: 'PostConfirmation',
+    summary: 'Creates the profile item, makes the e-mail reservation permanent, default group, welcome e-mail once',
+    invocation: 'sync',
+    access: [
+      {
+        resource: 'table',
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        env: 'TABLE_NAME',
+        why: 'creates the profile item idempotently, marks the reservation permanent, claims the welcome e-mail idempotency record',
+      },
+      {
+        resource: 'userPool',
+        actions: ['cognito-idp:AdminAddUserToGroup'],
+        when: (s) => s.DEFAULT_GROUP !== undefined,
+        whenText: 'DEFAULT_GROUP is set',
+        why: 'adds the confirmed user to DEFAULT_GROUP',
+      },
+      {
+        resource: 'emailIdentity',
+        actions: ['ses:SendEmail'],
+        when: (s) => s.WELCOME_EMAIL_FROM !== undefined,
+        whenText: 'WELCOME_EMAIL_FROM is set',
+        why: 'sends the welcome e-mail through SESv2 from the configured identity',
+      },
+    ],
+    settings: {
+      WELCOME_EMAIL_FROM: email,
+      WELCOME_EMAIL_TEMPLATE: text,
+      DEFAULT_GROUP: groupName,
+    },
+  },
+  'pre-token-generation': {
+    binary: 'pre-token-generation',
+    slot: 'PreTokenGeneration',
+    summary: 'Claims from the profile item, suppressed claims, groups kept, V2 scopes; repairs federated email_verified',
+    invocation: 'sync',
+    access: [
+      {
+        resource: 'table',
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        env: 'TABLE_NAME',
+        why: 'reads the profile item for claims; creates it when missing (federated/migrated users) and fills picture/name',
+      },
+      {
+        resource: 'userPool',
+        actions: ['cognito-idp:AdminUpdateUserAttributes'],
+        why: 'sets email_verified back to true for a linked federated user',
+      },
+    ],
+    settings: {
+      SUPPRESS_CLAIMS: nameList,
+      CLAIMS_FROM_PROFILE: profileClaimMap,
+      ACCESS_TOKEN_SCOPES_FROM_GROUPS: text,
+    },
+  },
+  'custom-message': {
+    binary: 'custom-message',
+    slot: 'CustomMessage',
+    summary: 'Builds e-mail/SMS message text; makes no AWS call',
+    invocation: 'sync',
+    provisional: true,
+    access: [],
+    settings: {},
+  },
+  'user-migration': {
+    binary: 'user-migration',
+    slot: 'UserMigration',
+    summary: 'Migrates users from a legacy store on first sign-in; the legacy source is not an AWS resource of this app',
+    invocation: 'sync',
+    provisional: true,
+    access: [],
+    settings: {},
+  },
+  'custom-email-sender': {
+    binary: 'custom-email-sender',
+    slot: 'CustomEmailSender',
+    summary: 'Decrypts the code Cognito encrypted and sends the e-mail itself',
+    invocation: 'async',
+    provisional: true,
+    access: [
+      {
+        resource: 'senderKey',
+        actions: ['kms:Decrypt'],
+        env: 'KMS_KEY_ARN',
+        why: 'decrypts the code (AWS Encryption SDK message, KMS keyring on this key)',
+      },
+      {
+        resource: 'emailIdentity',
+        actions: ['ses:SendEmail'],
+        when: (s) => s.EMAIL_FROM !== undefined,
+        whenText: 'EMAIL_FROM is set',
+        why: 'delivers the message through SESv2',
+      },
+    ],
+    settings: {
+      EMAIL_FROM: email,
+    },
+  },
+  'custom-sms-sender': {
+    binary: 'custom-sms-sender',
+    slot: 'CustomSMSSender',
+    summary: 'Decrypts the code Cognito encrypted and delivers the SMS itself',
+    invocation: 'async',
+    provisional: true,
+    // The delivery channel is for its issue to choose. SNS publish to a phone number cannot be
+    // scoped to a resource (it needs "Resource": "*"); add it here, with its cdk-nag
+    // acknowledgement, when the binary is written.
+    access: [
+      {
+        resource: 'senderKey',
+        actions: ['kms:Decrypt'],
+        env: 'KMS_KEY_ARN',
+        why: 'decrypts the code (AWS Encryption SDK message, KMS keyring on this key)',
+      },
+    ],
+    settings: {},
+  },
+  'signup-reminder': {
+    binary: 'signup-reminder',
+    summary: 'Run by the reminder state machine: reminds, then expires, a user who never confirmed',
+    invocation: 'state-machine',
+    access: [
+      {
+        resource: 'userPool',
+        actions: ['cognito-idp:AdminGetUser', 'cognito-idp:AdminDeleteUser'],
+        why: 'checks whether the user is still unconfirmed; deletes the user on expiry',
+      },
+      {
+        resource: 'table',
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        env: 'TABLE_NAME',
+        why: 'releases the e-mail/phone reservation of an expired user',
+      },
+      {
+        resource: 'emailIdentity',
+        actions: ['ses:SendEmail'],
+        when: (s) => s.EMAIL_FROM !== undefined,
+        whenText: 'EMAIL_FROM is set',
+        why: 'sends the reminder and the expiry notice through SESv2',
+      },
+    ],
+    settings: {
+      // Provisional name: issue 3 does not name the reminder's sender setting.
+      EMAIL_FROM: email,
+    },
+  },
+};
+
+/** Claims Cognito does not let a pre token generation trigger change (shared facts). */
+export const IMMUTABLE_CLAIMS = [
+  'acr', 'amr', 'aud', 'at_hash', 'auth_time', 'azp', 'cognito:username', 'exp', 'iat', 'identities',
+  'iss', 'jti', 'nbf', 'nonce', 'origin_jti', 'sub', 'token_use',
+] as const;
+
+/** Every environment variable name the construct itself sets (never user-settable). */
+export function managedSettingNames(): Set<string> {
+  const names = new Set<string>(SHARED_SETTINGS);
+  for (const spec of Object.values(TRIGGERS)) {
+    for (const a of spec.access) if (a.env) names.add(a.env);
+  }
+  return names;
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Create the shared fixtures in the local moto server; safe to run any number of times.
+
+- DynamoDB table (default `cognito-triggers-local`): pk (S, hash), sk (S, range),
+  PAY_PER_REQUEST, TTL on `expiresAt`.
+- SES e-mail identity (default `no-reply@example.com`): moto only sends from a verified sender.
+
+Run by `make local-up` after moto answers. Talks only to the local endpoint, dummy credentials.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+DEFAULT_ENDPOINT = "http://127.0.0.1:4566"
+DEFAULT_TABLE = "cognito-triggers-local"
+DEFAULT_SENDER = "no-reply@example.com"
+REGION = "us-east-1"
+
+
+def client(service: str, endpoint: str):
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=30),
+    )
+
+
+def ensure_table(ddb, name: str) -> str:
+    try:
+        ddb.create_table(
+            TableName=name,
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        created = "created"
+    except ClientError as err:
+        if err.response["Error"]["Code"] != "ResourceInUseException":
+            raise
+        created = "exists"
+    ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+
+    ttl = ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+    if ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING") or ttl.get("AttributeName") != "expiresAt":
+        ddb.update_time_to_live(
+            TableName=name,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"},
+        )
+    return created
+
+
+def ensure_sender(ses, address: str) -> str:
+    try:
+        ses.get_email_identity(EmailIdentity=address)
+        return "exists"
+    except ClientError as err:
+        if err.response["Error"]["Code"] not in ("NotFoundException", "NotFound"):
+            raise
+    ses.create_email_identity(EmailIdentity=address)
+    return "created"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--endpoint", default=os.environ.get("MOTO_ENDPOINT", DEFAULT_ENDPOINT))
+    parser.add_argument("--table", default=os.environ.get("TABLE_NAME", DEFAULT_TABLE))
+    parser.add_argument("--sender", default=os.environ.get("SES_SENDER", DEFAULT_SENDER))
+    args = parser.parse_args(argv)
+
+    try:
+        table = ensure_table(client("dynamodb", args.endpoint), args.table)
+        sender = ensure_sender(client("sesv2", args.endpoint), args.sender)
+    except (BotoCoreError, ClientError) as err:
+        print(f"provision: failed against {args.endpoint}: {err}", file=sys.stderr)
+        return 1
+    print(f"provision: DynamoDB table {args.table} ({table}, TTL on expiresAt); "
+          f"SES identity {args.sender} ({sender}) at {args.endpoint}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

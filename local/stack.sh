@@ -1,0 +1,291 @@
+#!/usr/bin/env bash
+# The local stack: moto, cargo lambda watch, the Lambda-invoke adapter and cognito-local, all on
+# 127.0.0.1. Usage: local/stack.sh {up|down|status}   (normally through `make local-up` etc.)
+#
+# Each service runs in its own session (setsid), so its pid is also its process-group and session
+# id. The pid file (.local/run/<service>.pid) holds "<pid> <start time>"; the start time (from
+# /proc) guards against a recycled pid. `down` signals every process of that session, so the
+# functions that `cargo lambda watch` spawned die with it; nothing is ever killed by name.
+#
+# Tools come from ./tools (make tools); state and logs go to ./.local.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS_DIR="${TOOLS_DIR:-$ROOT/tools}"
+STATE_DIR="${LOCAL_STATE_DIR:-$ROOT/.local}"
+VENV_BIN="$TOOLS_DIR/venv/bin"
+NODE_DIR="$TOOLS_DIR/node"
+RUN_DIR="$STATE_DIR/run"
+LOG_DIR="$STATE_DIR/logs"
+COGNITO_DIR="$STATE_DIR/cognito-local"
+START_TIMEOUT="${LOCAL_START_TIMEOUT:-60}"   # seconds each service gets to answer
+STOP_TIMEOUT="${LOCAL_STOP_TIMEOUT:-10}"     # seconds before SIGTERM becomes SIGKILL
+
+HOST=127.0.0.1
+# Fixed ports (documented in local/README.md; other files use the endpoints in local/local.mk).
+declare -A PORT=([moto]=4566 [watch]=9000 [adapter]=9001 [cognito-local]=9229)
+SERVICES=(moto watch adapter cognito-local)   # start order; stopped in reverse
+
+log() { printf '%s\n' "local-stack: $*"; }
+die() { printf '%s\n' "local-stack: error: $*" >&2; exit 1; }
+
+# ---------------------------------------------------------------- process bookkeeping
+pid_file() { printf '%s/%s.pid' "$RUN_DIR" "$1"; }
+log_file() { printf '%s/%s.log' "$LOG_DIR" "$1"; }
+
+# Start time of a process in clock ticks since boot (field 22 of /proc/<pid>/stat).
+proc_start() {
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  stat="${stat##*) }"            # drop "pid (comm) ", comm may hold spaces
+  # shellcheck disable=SC2086
+  set -- $stat
+  printf '%s' "${20}"
+}
+
+# Pids of every process whose session id is $1.
+session_members() {
+  local sid="$1" f stat rest
+  for f in /proc/[0-9]*/stat; do
+    stat="$(cat "$f" 2>/dev/null)" || continue
+    rest="${stat##*) }"
+    # shellcheck disable=SC2086
+    set -- $rest
+    [[ "${4:-}" == "$sid" ]] && printf '%s\n' "${stat%% *}"
+  done
+  return 0
+}
+
+# The recorded pid of a service if that exact process is still alive; empty otherwise.
+live_pid() {
+  local file pid start now
+  file="$(pid_file "$1")"
+  [[ -f "$file" ]] || return 0
+  read -r pid start < "$file" || true
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 0
+  now="$(proc_start "$pid")" || return 0
+  [[ "$now" == "$start" ]] && printf '%s' "$pid"
+  return 0
+}
+
+# Does anything answer HTTP on the service's port? (any status counts: the server is up)
+answers() {
+  local code
+  code="$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://$HOST:${PORT[$1]}/" 2>/dev/null)" || true
+  [[ -n "$code" && "$code" != "000" ]]
+}
+
+port_in_use() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
+
+# ---------------------------------------------------------------- start
+need() { [[ -x "$1" ]] || die "$1 is missing: run 'make tools' first"; }
+
+start_service() {   # start_service NAME CMD... : run CMD in a new session, output to the log
+  local name="$1"; shift
+  local logf; logf="$(log_file "$name")"
+  [[ -f "$logf" ]] && mv -f "$logf" "$logf.prev"
+  printf '%s local-stack: starting %s\n' "$(date -u +%FT%TZ)" "$name" > "$logf"
+  setsid "$@" >>"$logf" 2>&1 </dev/null &
+  local pid=$!
+  local start; start="$(proc_start "$pid")" || start=""
+  printf '%s %s\n' "$pid" "$start" > "$(pid_file "$name")"
+  STARTED+=("$name")
+}
+
+launch() {
+  case "$1" in
+    moto)
+      need "$VENV_BIN/moto_server"
+      start_service moto "$VENV_BIN/moto_server" -H "$HOST" -p "${PORT[moto]}"
+      ;;
+    watch)
+      need "$VENV_BIN/cargo-lambda"
+      # The binaries are already built (build_functions), so watch starts them without compiling.
+      # shellcheck disable=SC2086
+      start_service watch env -C "$ROOT" PATH="$VENV_BIN:$PATH" \
+        cargo lambda watch -A "$HOST" -P "${PORT[watch]}" --env-file "$ROOT/local/functions.env" \
+        ${LOCAL_WATCH_ARGS:-}
+      ;;
+    adapter)
+      need "$VENV_BIN/python"
+      start_service adapter "$VENV_BIN/python" "$ROOT/local/lambda_adapter.py" --host "$HOST" \
+        --port "${PORT[adapter]}" --upstream "http://$HOST:${PORT[watch]}" --timeout 30
+      ;;
+    cognito-local)
+      local start_js="$NODE_DIR/node_modules/cognito-local/lib/bin/start.js"
+      need "$start_js"
+      mkdir -p "$COGNITO_DIR/.cognito"
+      "$VENV_BIN/python" "$ROOT/local/cognito_config.py" --root "$ROOT" --out "$COGNITO_DIR/.cognito/config.json" \
+        --lambda-endpoint "http://$HOST:${PORT[adapter]}" --kms-endpoint "http://$HOST:${PORT[moto]}"
+      # cognito-local prints codes and temporary passwords: its output goes through the redactor.
+      start_service cognito-local env -u DEBUG -C "$COGNITO_DIR" PORT="${PORT[cognito-local]}" HOST="$HOST" \
+        bash -c 'set -o pipefail; node "$1" 2>&1 | "$2" "$3" "$4"' _ \
+        "$start_js" "$VENV_BIN/python" "$ROOT/local/redact_log.py" "$(log_file cognito-local)"
+      ;;
+  esac
+}
+
+workspace_bins() {   # names of the workspace's binary targets, one a line
+  (cd "$ROOT" && cargo metadata --no-deps --format-version 1) \
+    | "$VENV_BIN/python" -c 'import json,sys
+for p in json.load(sys.stdin)["packages"]:
+    for t in p["targets"]:
+        if "bin" in t["kind"]: print(t["name"])'
+}
+
+build_functions() {
+  # Same command, profile and flags as the `cargo run` that watch uses, so that watch finds the
+  # binaries fresh and starts them at once on the first invocation.
+  log "building the workspace binaries (cargo build --workspace --bins)"
+  local t0=$SECONDS
+  (cd "$ROOT" && PATH="$VENV_BIN:$PATH" cargo build --workspace --bins) \
+    || die "cargo build --workspace --bins failed (see the output above)"
+  log "binaries built in $((SECONDS - t0)) s"
+}
+
+wait_for() {   # wait_for NAME: until it answers, it dies, or the timeout passes
+  local name="$1" pid deadline=$((SECONDS + START_TIMEOUT))
+  while :; do
+    pid="$(live_pid "$name")"
+    if [[ -z "$pid" ]]; then
+      fail "$name" "$name exited during start-up"
+    fi
+    if answers "$name"; then
+      log "$name is up on http://$HOST:${PORT[$name]} (pid $pid)"
+      return 0
+    fi
+    if (( SECONDS >= deadline )); then
+      fail "$name" "$name did not answer on http://$HOST:${PORT[$name]} within ${START_TIMEOUT} s"
+    fi
+    sleep 0.3
+  done
+}
+
+fail() {   # report, roll back what this run started, exit non-zero
+  local name="$1"
+  printf '%s\n' "local-stack: error: $2" >&2
+  printf '%s\n' "---- last lines of $(log_file "$name") ----" >&2
+  tail -n 30 "$(log_file "$name")" >&2 || true
+  printf '%s\n' "----" >&2
+  local i
+  for (( i=${#STARTED[@]}-1; i>=0; i-- )); do stop_service "${STARTED[$i]}"; done
+  exit 1
+}
+
+cmd_up() {
+  mkdir -p "$RUN_DIR" "$LOG_DIR" "$COGNITO_DIR"
+  STARTED=()
+  local name pid missing=()
+  for name in "${SERVICES[@]}"; do
+    pid="$(live_pid "$name")"
+    if [[ -n "$pid" ]]; then
+      continue
+    fi
+    if [[ -f "$(pid_file "$name")" ]]; then
+      log "removing stale pid file of $name"
+      stop_session_of "$name"     # leftovers of a crashed service, if any
+      rm -f "$(pid_file "$name")"
+    fi
+    missing+=("$name")
+  done
+  if (( ${#missing[@]} == 0 )); then
+    log "already up (moto, watch, adapter, cognito-local): nothing to do"
+    return 0
+  fi
+  if [[ " ${missing[*]} " == *" watch "* ]]; then
+    local bins
+    bins="$(workspace_bins)" || die "cargo metadata failed in $ROOT"
+    [[ -n "$bins" ]] || die "cargo lambda watch needs at least one binary in the workspace, and there is none yet (no [[bin]] / src/main.rs in any member)"
+    log "workspace binaries: $(echo $bins)"
+  fi
+  for name in "${missing[@]}"; do
+    if port_in_use "${PORT[$name]}"; then
+      die "port ${PORT[$name]} ($name) is in use by a process this script did not start; stop it first (ss -ltnp 'sport = :${PORT[$name]}')"
+    fi
+  done
+
+  local t0=$SECONDS
+  for name in "${missing[@]}"; do
+    [[ "$name" == watch ]] && build_functions
+    launch "$name"
+    wait_for "$name"
+  done
+  if [[ " ${missing[*]} " == *" moto "* ]] || [[ "${LOCAL_PROVISION:-}" == always ]]; then
+    MOTO_ENDPOINT="http://$HOST:${PORT[moto]}" "$VENV_BIN/python" "$ROOT/local/provision.py" \
+      || fail moto "provisioning the shared fixtures in moto failed"
+  fi
+  log "up in $((SECONDS - t0)) s; logs in $LOG_DIR, status: make local-status"
+}
+
+# ---------------------------------------------------------------- stop
+stop_session_of() {   # signal every process left in the recorded session, TERM then KILL
+  local name="$1" file sid members
+  file="$(pid_file "$name")"
+  [[ -f "$file" ]] || return 0
+  read -r sid _ < "$file" || true
+  [[ "$sid" =~ ^[0-9]+$ ]] || return 0
+  members="$(session_members "$sid")"
+  [[ -z "$members" ]] && return 0
+  # shellcheck disable=SC2086
+  kill -TERM -- "-$sid" $members 2>/dev/null || true
+  local deadline=$((SECONDS + STOP_TIMEOUT))
+  while [[ -n "$(session_members "$sid")" ]]; do
+    if (( SECONDS >= deadline )); then
+      members="$(session_members "$sid")"
+      log "$name did not stop within ${STOP_TIMEOUT} s: SIGKILL to $(echo $members)"
+      # shellcheck disable=SC2086
+      kill -KILL $members 2>/dev/null || true
+      sleep 0.2
+      break
+    fi
+    sleep 0.2
+  done
+}
+
+stop_service() {
+  local name="$1" pid
+  pid="$(live_pid "$name")"
+  if [[ -f "$(pid_file "$name")" ]]; then
+    stop_session_of "$name"
+    rm -f "$(pid_file "$name")"
+    if [[ -n "$pid" ]]; then log "stopped $name (pid $pid)"; else log "$name was not running (removed stale pid file)"; fi
+  fi
+}
+
+cmd_down() {
+  local i any=0
+  for (( i=${#SERVICES[@]}-1; i>=0; i-- )); do
+    [[ -f "$(pid_file "${SERVICES[$i]}")" ]] && any=1
+    stop_service "${SERVICES[$i]}"
+  done
+  (( any )) || log "nothing to stop (no pid files in $RUN_DIR)"
+  return 0
+}
+
+# ---------------------------------------------------------------- status
+cmd_status() {
+  local name pid state up=0
+  printf '%-14s %-6s %-8s %-13s %s\n' SERVICE PORT PID STATE LOG
+  for name in "${SERVICES[@]}"; do
+    pid="$(live_pid "$name")"
+    if [[ -n "$pid" ]] && answers "$name"; then
+      state=up; up=$((up + 1))
+    elif [[ -n "$pid" ]]; then
+      state="not-answering"
+    elif [[ -f "$(pid_file "$name")" ]]; then
+      state="stale-pid"
+    else
+      state=down
+    fi
+    printf '%-14s %-6s %-8s %-13s %s\n' "$name" "${PORT[$name]}" "${pid:--}" "$state" "$(log_file "$name")"
+  done
+  log "$up of ${#SERVICES[@]} services up"
+  (( up == ${#SERVICES[@]} ))
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  *) die "usage: $0 {up|down|status}" ;;
+esac
