@@ -9,6 +9,38 @@ include local/local.mk
 # CDK app: synth and its offline tests.
 include infra/infra.mk
 
-.PHONY: help
+# What the Rust tests need to reach the local stack: moto for the adapters' integration tests,
+# cognito-local for the end-to-end tests. Dummy credentials: nothing here talks to AWS.
+TEST_ENV := AWS_ENDPOINT_URL=$(MOTO_ENDPOINT) AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
+	AWS_REGION=us-east-1 TABLE_NAME=cognito-triggers-local \
+	COGNITO_LOCAL_ENDPOINT=$(COGNITO_LOCAL_ENDPOINT) LOCAL_STATE_DIR=$(LOCAL_STATE_DIR)
+
+.PHONY: test lint test-rust demo invoke help
+
+test: lint test-rust infra-test ## Everything CI runs: fmt, clippy, unit + contract + integration + end-to-end tests, CDK tests
+
+lint: ## cargo fmt --check and clippy with warnings as errors
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+
+# Starts the local stack unless it is up already, and stops it afterwards only if it started it.
+test-rust: tools ## Unit, contract, adapter-integration (moto) and end-to-end (cognito-local) tests
+	@started=no; \
+	if ! $(LOCAL_STACK_ENV) $(LOCAL_STACK) status >/dev/null 2>&1; then \
+	  started=yes; $(MAKE) --no-print-directory local-up || exit 1; \
+	fi; \
+	status=0; $(TEST_ENV) RUST_BACKTRACE=0 cargo test --workspace --locked --no-fail-fast -- --include-ignored || status=$$?; \
+	if [ $$started = yes ]; then $(MAKE) --no-print-directory local-down; fi; \
+	exit $$status
+
+demo: local-up ## Start the local user pool and run the scripted user journey (the stack stays up)
+	@$(TEST_ENV) cargo run --quiet --locked -p e2e --bin demo
+	@echo "The local stack is still running (make local-status); stop it with: make local-down"
+
+TRIGGER ?= pre-signup
+EVENT ?= tests/fixtures/events/pre-signup.json
+invoke: local-up ## Run one trigger binary on one event: make invoke TRIGGER=pre-signup EVENT=tests/fixtures/events/pre-signup.json
+	PATH="$(VENV_BIN):$$PATH" cargo lambda invoke -A 127.0.0.1 -P 9000 --data-file $(EVENT) $(TRIGGER)
+
 help:
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort

@@ -37,8 +37,10 @@ FORWARDED_REQUEST_HEADERS = (
     "X-Amz-Log-Type",
     "X-Amz-Client-Context",
 )
-# Hop-by-hop headers are not copied from watch's answer; Content-Length is set again.
-HOP_BY_HOP = {
+# Not copied from watch's answer: hop-by-hop headers, and the ones this server sets itself.
+NOT_COPIED = {
+    "date",
+    "server",
     "connection",
     "keep-alive",
     "proxy-authenticate",
@@ -155,7 +157,7 @@ class Handler(BaseHTTPRequestHandler):
             resp = conn.getresponse()
             answer = resp.read()
             status = resp.status
-            resp_headers = [(k, v) for k, v in resp.getheaders() if k.lower() not in HOP_BY_HOP]
+            resp_headers = [(k, v) for k, v in resp.getheaders() if k.lower() not in NOT_COPIED]
         except (socket.timeout, TimeoutError):
             # Real Lambda reports a function timeout as a function error, not an HTTP error.
             payload = {

@@ -3,9 +3,11 @@
 # 127.0.0.1. Usage: local/stack.sh {up|down|status}   (normally through `make local-up` etc.)
 #
 # Each service runs in its own session (setsid), so its pid is also its process-group and session
-# id. The pid file (.local/run/<service>.pid) holds "<pid> <start time>"; the start time (from
-# /proc) guards against a recycled pid. `down` signals every process of that session, so the
-# functions that `cargo lambda watch` spawned die with it; nothing is ever killed by name.
+# id, and with a tag in its environment (COGNITO_TRIGGERS_LOCAL_STACK=<service>-<nonce>) that every
+# process it spawns inherits. The pid file (.local/run/<service>.pid) holds "<pid> <start time>
+# <tag>"; the start time (from /proc) guards against a recycled pid. `down` signals exactly the
+# processes in that session or carrying that tag: the function processes that `cargo lambda watch`
+# starts run in sessions of their own, but inherit the tag. Nothing is ever killed by name.
 #
 # Tools come from ./tools (make tools); state and logs go to ./.local.
 set -euo pipefail
@@ -33,27 +35,45 @@ die() { printf '%s\n' "local-stack: error: $*" >&2; exit 1; }
 pid_file() { printf '%s/%s.pid' "$RUN_DIR" "$1"; }
 log_file() { printf '%s/%s.log' "$LOG_DIR" "$1"; }
 
-# Start time of a process in clock ticks since boot (field 22 of /proc/<pid>/stat).
+# Start time of a live process in clock ticks since boot (field 22 of /proc/<pid>/stat); fails
+# for a process that is gone or a zombie.
 proc_start() {
   local stat
   stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
   stat="${stat##*) }"            # drop "pid (comm) ", comm may hold spaces
   # shellcheck disable=SC2086
   set -- $stat
+  [[ "$1" != Z ]] || return 1
   printf '%s' "${20}"
 }
 
-# Pids of every process whose session id is $1.
-session_members() {
-  local sid="$1" f stat rest
-  for f in /proc/[0-9]*/stat; do
-    stat="$(cat "$f" 2>/dev/null)" || continue
-    rest="${stat##*) }"
-    # shellcheck disable=SC2086
-    set -- $rest
-    [[ "${4:-}" == "$sid" ]] && printf '%s\n' "${stat%% *}"
-  done
-  return 0
+# Pids of the live (not zombie) processes whose session id is $1 or whose environment holds the
+# tag $2: one pass over /proc.
+stack_pids() {
+  local py="$VENV_BIN/python"
+  [[ -x "$py" ]] || py=python3   # tools/ removed while the stack runs: still able to stop it
+  "$py" - "$1" "${2:-}" <<'PY'
+import os, sys
+sid, tag = sys.argv[1], sys.argv[2]
+me = {str(os.getpid()), str(os.getppid())}
+marker = f"COGNITO_TRIGGERS_LOCAL_STACK={tag}".encode() if tag else None
+for entry in os.listdir("/proc"):
+    if not entry.isdigit() or entry in me:
+        continue
+    try:
+        with open(f"/proc/{entry}/stat", "rb") as f:
+            fields = f.read().rsplit(b") ", 1)[1].split()
+        if fields[0] == b"Z":
+            continue
+        mine = fields[3].decode() == sid
+        if not mine and marker:
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                mine = marker in f.read().split(b"\0")
+    except (OSError, IndexError):
+        continue
+    if mine:
+        print(entry)
+PY
 }
 
 # The recorded pid of a service if that exact process is still alive; empty otherwise.
@@ -61,15 +81,21 @@ live_pid() {
   local file pid start now
   file="$(pid_file "$1")"
   [[ -f "$file" ]] || return 0
-  read -r pid start < "$file" || true
+  read -r pid start _ < "$file" || true
   [[ "$pid" =~ ^[0-9]+$ ]] || return 0
   now="$(proc_start "$pid")" || return 0
   [[ "$now" == "$start" ]] && printf '%s' "$pid"
   return 0
 }
 
-# Does anything answer HTTP on the service's port? (any status counts: the server is up)
+# Is the service serving? HTTP (any status counts) for moto, the adapter and cognito-local. watch
+# only gets a TCP connect: it treats any other path as a function-URL call and would invoke a
+# function.
 answers() {
+  if [[ "$1" == watch ]]; then
+    port_in_use "${PORT[watch]}"
+    return
+  fi
   local code
   code="$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://$HOST:${PORT[$1]}/" 2>/dev/null)" || true
   [[ -n "$code" && "$code" != "000" ]]
@@ -85,10 +111,11 @@ start_service() {   # start_service NAME CMD... : run CMD in a new session, outp
   local logf; logf="$(log_file "$name")"
   [[ -f "$logf" ]] && mv -f "$logf" "$logf.prev"
   printf '%s local-stack: starting %s\n' "$(date -u +%FT%TZ)" "$name" > "$logf"
-  setsid "$@" >>"$logf" 2>&1 </dev/null &
+  local tag; tag="$name-$(date +%s%N)-$RANDOM"
+  COGNITO_TRIGGERS_LOCAL_STACK="$tag" setsid "$@" >>"$logf" 2>&1 </dev/null &
   local pid=$!
   local start; start="$(proc_start "$pid")" || start=""
-  printf '%s %s\n' "$pid" "$start" > "$(pid_file "$name")"
+  printf '%s %s %s\n' "$pid" "$start" "$tag" > "$(pid_file "$name")"
   STARTED+=("$name")
 }
 
@@ -100,10 +127,12 @@ launch() {
       ;;
     watch)
       need "$VENV_BIN/cargo-lambda"
-      # The binaries are already built (build_functions), so watch starts them without compiling.
+      # --wait: start a function on its first invocation (by name), not a default `cargo run` of
+      # the whole workspace at start-up (which cannot choose among several binaries). The
+      # binaries are already built (build_functions), so that start does not compile.
       # shellcheck disable=SC2086
       start_service watch env -C "$ROOT" PATH="$VENV_BIN:$PATH" \
-        cargo lambda watch -A "$HOST" -P "${PORT[watch]}" --env-file "$ROOT/local/functions.env" \
+        cargo lambda watch --wait -A "$HOST" -P "${PORT[watch]}" --env-file "$ROOT/local/functions.env" \
         ${LOCAL_WATCH_ARGS:-}
       ;;
     adapter)
@@ -114,10 +143,14 @@ launch() {
     cognito-local)
       local start_js="$NODE_DIR/node_modules/cognito-local/lib/bin/start.js"
       need "$start_js"
+      # Each start begins with no user pools, as moto (in memory) does: the two stay consistent, and
+      # a database file left half-written by a killed cognito-local cannot stop the next start.
+      rm -rf "$COGNITO_DIR/.cognito/db"
       mkdir -p "$COGNITO_DIR/.cognito"
       "$VENV_BIN/python" "$ROOT/local/cognito_config.py" --root "$ROOT" --out "$COGNITO_DIR/.cognito/config.json" \
         --lambda-endpoint "http://$HOST:${PORT[adapter]}" --kms-endpoint "http://$HOST:${PORT[moto]}"
       # cognito-local prints codes and temporary passwords: its output goes through the redactor.
+      # shellcheck disable=SC2016  # $1..$4 are expanded by the inner bash
       start_service cognito-local env -u DEBUG -C "$COGNITO_DIR" PORT="${PORT[cognito-local]}" HOST="$HOST" \
         bash -c 'set -o pipefail; node "$1" 2>&1 | "$2" "$3" "$4"' _ \
         "$start_js" "$VENV_BIN/python" "$ROOT/local/redact_log.py" "$(log_file cognito-local)"
@@ -196,7 +229,7 @@ cmd_up() {
     local bins
     bins="$(workspace_bins)" || die "cargo metadata failed in $ROOT"
     [[ -n "$bins" ]] || die "cargo lambda watch needs at least one binary in the workspace, and there is none yet (no [[bin]] / src/main.rs in any member)"
-    log "workspace binaries: $(echo $bins)"
+    log "workspace binaries: ${bins//$'\n'/ }"
   fi
   for name in "${missing[@]}"; do
     if port_in_use "${PORT[$name]}"; then
@@ -205,12 +238,15 @@ cmd_up() {
   done
 
   local t0=$SECONDS
+  # Build before anything starts: a build error leaves nothing half up.
+  if [[ " ${missing[*]} " == *" watch "* ]]; then
+    build_functions
+  fi
   for name in "${missing[@]}"; do
-    [[ "$name" == watch ]] && build_functions
     launch "$name"
     wait_for "$name"
   done
-  if [[ " ${missing[*]} " == *" moto "* ]] || [[ "${LOCAL_PROVISION:-}" == always ]]; then
+  if [[ " ${missing[*]} " == *" moto "* ]]; then
     MOTO_ENDPOINT="http://$HOST:${PORT[moto]}" "$VENV_BIN/python" "$ROOT/local/provision.py" \
       || fail moto "provisioning the shared fixtures in moto failed"
   fi
@@ -218,23 +254,23 @@ cmd_up() {
 }
 
 # ---------------------------------------------------------------- stop
-stop_session_of() {   # signal every process left in the recorded session, TERM then KILL
-  local name="$1" file sid members
+stop_session_of() {   # signal the service's session and tagged processes: TERM, then KILL
+  local name="$1" file sid tag pids
   file="$(pid_file "$name")"
   [[ -f "$file" ]] || return 0
-  read -r sid _ < "$file" || true
+  read -r sid _ tag < "$file" || true
   [[ "$sid" =~ ^[0-9]+$ ]] || return 0
-  members="$(session_members "$sid")"
-  [[ -z "$members" ]] && return 0
+  pids="$(stack_pids "$sid" "$tag")"
+  [[ -z "$pids" ]] && return 0
+  # The leader's whole process group, then each process found (functions have groups of their own).
   # shellcheck disable=SC2086
-  kill -TERM -- "-$sid" $members 2>/dev/null || true
+  kill -TERM -- "-$sid" $pids 2>/dev/null || true
   local deadline=$((SECONDS + STOP_TIMEOUT))
-  while [[ -n "$(session_members "$sid")" ]]; do
+  while pids="$(stack_pids "$sid" "$tag")"; [[ -n "$pids" ]]; do
     if (( SECONDS >= deadline )); then
-      members="$(session_members "$sid")"
-      log "$name did not stop within ${STOP_TIMEOUT} s: SIGKILL to $(echo $members)"
+      log "$name did not stop within ${STOP_TIMEOUT} s: SIGKILL to ${pids//$'\n'/ }"
       # shellcheck disable=SC2086
-      kill -KILL $members 2>/dev/null || true
+      kill -KILL $pids 2>/dev/null || true
       sleep 0.2
       break
     fi

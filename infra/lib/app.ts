@@ -3,7 +3,7 @@
  * thing. Context keys (all optional; `cdk synth -c key=value`):
  *   stackName      default CognitoTriggersDemo
  *   triggers       comma-separated binaries to deploy; default: the demo set (pre-signup)
- *   userPoolId     attach to this existing pool instead of creating one
+ *   userPoolId     attach to this existing pool instead of creating one (the stack deploys to its Region)
  *   featurePlan    the existing pool's plan: LITE, ESSENTIALS or PLUS
  *   lambdaAssets   directory with <binary>/bootstrap.zip (default <repo>/target/lambda)
  *   removal        retain (default) or destroy, for the pool, table, key and log groups
@@ -15,8 +15,17 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { DemoStack } from './demo-stack';
 import { TRIGGER_NAMES, TriggerName } from './triggers';
 
-export function buildApp(appProps: AppProps = {}): { app: App; stack: DemoStack } {
+/** An App with the cdk-nag AwsSolutions checks registered (every synth of this project runs them). */
+export function newApp(appProps: AppProps = {}): App {
   const app = new App(appProps);
+  // Acknowledgements are copied into each resource's Metadata (cdk_nag.rules_to_suppress) so that
+  // the template itself shows what was acknowledged and why.
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true, writeSuppressionsToCloudFormation: true }));
+  return app;
+}
+
+export function buildApp(appProps: AppProps = {}): { app: App; stack: DemoStack } {
+  const app = newApp(appProps);
   const ctx = (key: string): string | undefined => {
     const v = app.node.tryGetContext(key);
     return v === undefined || v === null || v === '' ? undefined : String(v);
@@ -37,16 +46,18 @@ export function buildApp(appProps: AppProps = {}): { app: App; stack: DemoStack 
   const tokenVersion = ctx('tokenVersion');
   if (tokenVersion !== undefined && tokenVersion !== 'V1_0' && tokenVersion !== 'V2_0') throw new Error('-c tokenVersion must be V1_0 or V2_0');
 
+  const userPoolId = ctx('userPoolId');
   const stack = new DemoStack(app, ctx('stackName') ?? 'CognitoTriggersDemo', {
+    // An existing pool's id names its Region ("eu-west-1_AbC123"); the stack must deploy there.
+    env: userPoolId?.includes('_') ? { region: userPoolId.slice(0, userPoolId.indexOf('_')) } : undefined,
     description: 'cognito-triggers: Cognito user pool Lambda triggers in Rust (infra/)',
     triggers,
-    existingUserPoolId: ctx('userPoolId'),
+    existingUserPoolId: userPoolId,
     existingFeaturePlan: plan as cognito.FeaturePlan | undefined,
     assetDirectory: ctx('lambdaAssets'),
     removalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     emailSenderIdentity: ctx('emailIdentity'),
     preTokenGenerationVersion: tokenVersion as 'V1_0' | 'V2_0' | undefined,
   });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true, writeSuppressionsToCloudFormation: true }));
   return { app, stack };
 }

@@ -26,7 +26,7 @@ import {
   aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { IMMUTABLE_CLAIMS, LambdaConfigSlot, ResourceKind, SHARED_SETTINGS, TRIGGERS, TRIGGER_NAMES, TriggerName, managedSettingNames } from './triggers';
+import { IMMUTABLE_CLAIMS, LambdaConfigSlot, ResourceKind, TRIGGERS, TRIGGER_NAMES, TriggerName, managedSettingNames } from './triggers';
 import { SettingValue, claimsOf } from './settings';
 
 /** Repository root (infra/lib/ → ../..). */
@@ -130,8 +130,15 @@ export interface CognitoTriggersProps {
   /** Function timeout, at most 5 s. Default 5 s. */
   readonly timeout?: Duration;
   readonly functionOptions?: Partial<Record<TriggerName, FunctionOptions>>;
-  /** AWS SDK time budget inside each function (SDK_* settings). Default: the binaries' own defaults. */
-  readonly sdk?: {
+  /**
+   * Time budget inside each function (trigger-core's TRIGGER_BUDGET_MS and SDK_* settings).
+   * Unset values keep the binaries' defaults: budget 4.5 s, connect 300 ms, attempt 1 s,
+   * operation 2.5 s, 2 attempts.
+   */
+  readonly budget?: {
+    /** How long an invocation may take before the binary answers with its failure policy (TRIGGER_BUDGET_MS). */
+    readonly invocation?: Duration;
+    readonly connectTimeout?: Duration;
     readonly attemptTimeout?: Duration;
     readonly operationTimeout?: Duration;
     readonly maxAttempts?: number;
@@ -165,7 +172,7 @@ const LOG_LEVELS: Record<LogLevel, lambda.ApplicationLogLevel> = {
 };
 
 // Lambda reserves these (and AWS_*): https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html
-const RESERVED_ENV = /^(AWS_|LAMBDA_|_HANDLER$|_X_AMZN_TRACE_ID$|TZ$)/;
+const RESERVED_ENV = /^(AWS_|LAMBDA_|_HANDLER$|_X_AMZN_TRACE_ID$)/;
 
 export interface DeployedTrigger {
   readonly binary: TriggerName;
@@ -213,6 +220,11 @@ export class CognitoTriggers extends Construct {
       if (!Token.isUnresolved(poolId) && !/^[\w-]+_[0-9a-zA-Z]+$/.test(poolId)) {
         throw new Error(`CognitoTriggers: existingUserPoolId ${JSON.stringify(poolId)} is not a user pool id (region_xxxxxxxxx)`);
       }
+      // The ARN is built in the stack's Region: a pool id names its own Region, so they must agree.
+      const poolRegion = Token.isUnresolved(poolId) ? undefined : poolId.slice(0, poolId.indexOf('_'));
+      if (poolRegion && !Token.isUnresolved(stack.region) && poolRegion !== stack.region) {
+        throw new Error(`CognitoTriggers: pool ${poolId} is in ${poolRegion} but the stack deploys to ${stack.region}; deploy the triggers in the pool's Region`);
+      }
       this.userPoolArn = stack.formatArn({ service: 'cognito-idp', resource: 'userpool', resourceName: poolId });
     }
 
@@ -258,22 +270,29 @@ export class CognitoTriggers extends Construct {
     check('timeout', this.props.timeout);
     for (const [t, o] of Object.entries(this.props.functionOptions ?? {})) check(`functionOptions.${t}.timeout`, o?.timeout);
 
-    const sdk = this.props.sdk;
-    if (!sdk) return;
+    const b = this.props.budget;
+    if (!b) return;
     const shortest = Math.min(
       (this.props.timeout ?? MAX_TIMEOUT).toMilliseconds(),
       ...Object.values(this.props.functionOptions ?? {}).map((o) => o?.timeout?.toMilliseconds() ?? Infinity),
     );
-    const op = sdk.operationTimeout?.toMilliseconds();
-    const attempt = sdk.attemptTimeout?.toMilliseconds();
-    if (op !== undefined && (op < 1 || op >= shortest)) {
-      throw new Error(`CognitoTriggers: sdk.operationTimeout (${op} ms) must be shorter than the function timeout (${shortest} ms)`);
+    // Ranges as trigger-core checks them at cold start, plus: everything fits the function timeout.
+    const range = (what: string, d: Duration | undefined, min: number, max: number) => {
+      const ms = d?.toMilliseconds();
+      if (ms !== undefined && (ms < min || ms > Math.min(max, shortest))) {
+        throw new Error(`CognitoTriggers: budget.${what} is ${ms} ms; it must be from ${min} to ${Math.min(max, shortest)} ms (the function timeout is ${shortest} ms)`);
+      }
+      return ms;
+    };
+    range('invocation', b.invocation, 100, 5_000);
+    range('connectTimeout', b.connectTimeout, 50, 4_000);
+    const attempt = range('attemptTimeout', b.attemptTimeout, 100, 4_500);
+    const op = range('operationTimeout', b.operationTimeout, 100, 4_800);
+    if ((attempt ?? 1_000) > (op ?? 2_500)) {
+      throw new Error(`CognitoTriggers: budget.attemptTimeout (${attempt ?? 1_000} ms) must not exceed budget.operationTimeout (${op ?? 2_500} ms)`);
     }
-    if (attempt !== undefined && (attempt < 1 || attempt > (op ?? shortest))) {
-      throw new Error(`CognitoTriggers: sdk.attemptTimeout (${attempt} ms) must not exceed the operation timeout (${op ?? shortest} ms)`);
-    }
-    if (sdk.maxAttempts !== undefined && (!Number.isInteger(sdk.maxAttempts) || sdk.maxAttempts < 1 || sdk.maxAttempts > 10)) {
-      throw new Error(`CognitoTriggers: sdk.maxAttempts must be an integer from 1 to 10, got ${sdk.maxAttempts}`);
+    if (b.maxAttempts !== undefined && (!Number.isInteger(b.maxAttempts) || b.maxAttempts < 1 || b.maxAttempts > 5)) {
+      throw new Error(`CognitoTriggers: budget.maxAttempts must be an integer from 1 to 5, got ${b.maxAttempts}`);
     }
   }
 
@@ -365,10 +384,12 @@ export class CognitoTriggers extends Construct {
     const level = this.props.logLevel ?? 'info';
     if (!(level in LOG_LEVELS)) throw new Error(`CognitoTriggers: logLevel must be one of ${Object.keys(LOG_LEVELS).join(', ')}`);
     env.RUST_LOG = level;
-    const sdk = this.props.sdk;
-    if (sdk?.attemptTimeout) env.SDK_ATTEMPT_TIMEOUT_MS = String(sdk.attemptTimeout.toMilliseconds());
-    if (sdk?.operationTimeout) env.SDK_OPERATION_TIMEOUT_MS = String(sdk.operationTimeout.toMilliseconds());
-    if (sdk?.maxAttempts !== undefined) env.SDK_MAX_ATTEMPTS = String(sdk.maxAttempts);
+    const b = this.props.budget;
+    if (b?.invocation) env.TRIGGER_BUDGET_MS = String(b.invocation.toMilliseconds());
+    if (b?.connectTimeout) env.SDK_CONNECT_TIMEOUT_MS = String(b.connectTimeout.toMilliseconds());
+    if (b?.attemptTimeout) env.SDK_ATTEMPT_TIMEOUT_MS = String(b.attemptTimeout.toMilliseconds());
+    if (b?.operationTimeout) env.SDK_OPERATION_TIMEOUT_MS = String(b.operationTimeout.toMilliseconds());
+    if (b?.maxAttempts !== undefined) env.SDK_MAX_ATTEMPTS = String(b.maxAttempts);
     return env;
   }
 
@@ -388,7 +409,7 @@ export class CognitoTriggers extends Construct {
   private createSenderKey(): kms.Key {
     const stack = Stack.of(this);
     const key = new kms.Key(this, 'SenderKey', {
-      description: 'Cognito encrypts custom-sender codes with this key; only the sender functions may decrypt',
+      description: 'Cognito encrypts custom-sender codes with this key; the sender functions decrypt them',
       enableKeyRotation: true,
       removalPolicy: this.removalPolicy,
     });
@@ -555,7 +576,7 @@ export class CognitoTriggers extends Construct {
     for (const access of spec.access) {
       if (access.when && !access.when(env, ctx)) continue;
       const statement = new iam.PolicyStatement({
-        sid: statementId(access.resource, access.actions),
+        sid: statementId(access.resource),
         actions: [...access.actions],
         resources: [this.resourceArn(access.resource, binary)],
       });
@@ -636,9 +657,9 @@ function pascal(binary: string): string {
   return binary.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
 }
 
-function statementId(resource: ResourceKind, actions: readonly string[]): string {
-  const service = actions[0].split(':')[0].replace(/[^A-Za-z0-9]/g, '');
-  return `${pascal(service)}On${resource.charAt(0).toUpperCase()}${resource.slice(1)}`;
+/** One statement per resource kind: the Sid names the resource (UserPool, Table, ...). */
+function statementId(resource: ResourceKind): string {
+  return resource.charAt(0).toUpperCase() + resource.slice(1);
 }
 
 /** Refuses an x86-64 build (Lambda would fail with "exec format error" at the first sign-up). */

@@ -39,8 +39,9 @@ function checkedText(name: string, value: SettingValue, expects: string): string
   return value;
 }
 
-// A DNS name (letters, digits, hyphens; at least two labels), optionally prefixed by `*.`.
-const DOMAIN = /^(\*\.)?(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/i;
+// A DNS name (letters, digits, hyphens; at least two labels; internationalised letters allowed,
+// as the binaries accept them), optionally prefixed by `*.`.
+const DOMAIN = /^(\*\.)?(?!-)[\p{L}\p{N}-]{1,63}(?<!-)(\.(?!-)[\p{L}\p{N}-]{1,63}(?<!-))+$/u;
 
 export const domainList: SettingKind = {
   expects: 'a list of e-mail domains (example.com, or *.example.com for subdomains too)',

@@ -83,7 +83,14 @@ export interface TriggerSpec {
 }
 
 /** Settings every binary reads (trigger-core). Set through the construct's typed props, not per trigger. */
-export const SHARED_SETTINGS = ['RUST_LOG', 'SDK_ATTEMPT_TIMEOUT_MS', 'SDK_OPERATION_TIMEOUT_MS', 'SDK_MAX_ATTEMPTS'] as const;
+export const SHARED_SETTINGS = [
+  'RUST_LOG',
+  'TRIGGER_BUDGET_MS',
+  'SDK_CONNECT_TIMEOUT_MS',
+  'SDK_ATTEMPT_TIMEOUT_MS',
+  'SDK_OPERATION_TIMEOUT_MS',
+  'SDK_MAX_ATTEMPTS',
+] as const;
 
 const TABLE_RW = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] as const;
 
@@ -126,7 +133,7 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
       AUTO_CONFIRM_EMAIL_DOMAINS: domainList,
       UNIQUE_EMAIL: boolean,
       UNIQUE_PHONE: boolean,
-      MIN_USERNAME_LENGTH: integer(1, 128),
+      MIN_USERNAME_LENGTH: integer(0, 128),
       LINK_FEDERATED_USERS: boolean,
       FEDERATED_PROVIDER_NAMES: text,
     },

@@ -6,7 +6,7 @@ pub mod aws;
 pub mod config;
 pub mod error;
 pub mod events;
-#[cfg(any(test, feature = "fakes"))]
+/// In-memory fakes of the ports, for unit tests of the triggers (never wired into a binary).
 pub mod fakes;
 pub mod logging;
 pub mod ports;

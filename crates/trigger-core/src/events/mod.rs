@@ -77,9 +77,10 @@ pub struct TriggerEvent<Source, Request, Response> {
     pub trigger_source: Source,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub user_pool_id: String,
-    #[serde(default)]
+    /// Null for client-credentials token events, which have no user.
+    #[serde(default, deserialize_with = "null_as_default")]
     pub user_name: String,
     #[serde(default, deserialize_with = "null_as_default")]
     pub caller_context: CallerContext,

@@ -46,7 +46,7 @@ impl FakeDirectory {
     }
 }
 
-fn value_of<'a>(user: &'a DirectoryUser, attribute: SearchableAttribute) -> Option<&'a str> {
+fn value_of(user: &DirectoryUser, attribute: SearchableAttribute) -> Option<&str> {
     match attribute {
         SearchableAttribute::Username => Some(&user.username),
         other => user.attribute(other.as_str()),

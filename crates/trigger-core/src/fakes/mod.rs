@@ -1,4 +1,4 @@
-//! In-memory fakes of every port, for unit tests (feature `fakes`). They follow the same
+//! In-memory fakes of every port, for unit tests. They follow the same
 //! contract as the AWS adapters: `crates/trigger-core/tests/store_contract.rs` runs one suite
 //! against both the fake store and DynamoDB (moto), so the fake cannot drift.
 

@@ -1,0 +1,234 @@
+//! The Cognito contract: every fixture in `tests/fixtures/events` (real shapes from the Cognito
+//! documentation and from cognito-local, with nulls, missing optional fields and unknown extras)
+//! goes through parse → serialise, and the result must (1) keep every value it was given and
+//! (2) have the response shape Cognito reads. Every documented trigger source is fed through too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
+
+use std::fs;
+use std::path::PathBuf;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use trigger_core::events::*;
+
+fn fixture(name: &str) -> Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/events").join(name);
+    let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn parse<E: DeserializeOwned>(input: &Value) -> E {
+    serde_json::from_value(input.clone()).unwrap_or_else(|e| panic!("parse failed: {e}\n{input:#}"))
+}
+
+fn serialise<E: Serialize>(event: &E) -> Value {
+    serde_json::to_value(event).unwrap()
+}
+
+/// Every non-null value of the input stands unchanged at the same place in the output.
+fn assert_kept(input: &Value, output: &Value, path: &str) {
+    match input {
+        Value::Null => {}
+        Value::Object(fields) => {
+            for (key, value) in fields.iter().filter(|(_, v)| !v.is_null()) {
+                let at = format!("{path}.{key}");
+                let out = output.get(key).unwrap_or_else(|| panic!("{at} was dropped"));
+                assert_kept(value, out, &at);
+            }
+        }
+        other => assert_eq!(other, output, "{path} changed"),
+    }
+}
+
+/// The header Cognito sends must come back, with request and response as objects.
+fn assert_envelope(input: &Value, output: &Value) {
+    for key in ["triggerSource", "userPoolId", "callerContext"] {
+        assert!(output.get(key).is_some(), "{key} missing in {output:#}");
+    }
+    assert_eq!(output["triggerSource"], input["triggerSource"]);
+    assert!(output["userName"].is_string());
+    assert!(output["request"].is_object(), "request must be an object");
+    assert!(output["response"].is_object(), "response must be an object, not null");
+}
+
+fn round_trip<E: DeserializeOwned + Serialize>(name: &str) -> (Value, Value) {
+    let input = fixture(name);
+    let output = serialise(&parse::<E>(&input));
+    assert_kept(&input, &output, "$");
+    assert_envelope(&input, &output);
+    (input, output)
+}
+
+fn every_source<E: DeserializeOwned + Serialize>(base: &str, known: &[&str]) {
+    let mut input = fixture(base);
+    for source in known {
+        input["triggerSource"] = json!(source);
+        let output = serialise(&parse::<E>(&input));
+        assert_eq!(output["triggerSource"], json!(source));
+        assert_kept(&input, &output, source);
+    }
+}
+
+#[test]
+fn pre_signup_fixtures_keep_their_values_and_answer_three_booleans() {
+    for name in [
+        "pre-signup.json",
+        "pre-signup-admin-create-user-nulls.json",
+        "pre-signup-external-provider.json",
+        "pre-signup-cognito-local.json",
+        "pre-signup-unknown-source-extra-fields.json",
+    ] {
+        let (_, output) = round_trip::<PreSignUpEvent>(name);
+        for flag in ["autoConfirmUser", "autoVerifyEmail", "autoVerifyPhone"] {
+            assert!(output["response"][flag].is_boolean(), "{name}: response.{flag} must be a boolean");
+        }
+    }
+    every_source::<PreSignUpEvent>("pre-signup.json", PreSignUpSource::KNOWN);
+}
+
+#[test]
+fn unknown_sources_and_extra_fields_survive() {
+    let input = fixture("pre-signup-unknown-source-extra-fields.json");
+    let event: PreSignUpEvent = parse(&input);
+    assert_eq!(event.trigger_source, PreSignUpSource::Unknown("PreSignUp_SomethingNew".into()));
+    let output = serialise(&event);
+    assert_eq!(output["futureTopLevelField"], json!({ "nested": [1, 2, 3] }));
+    assert_eq!(output["request"]["futureRequestField"], "kept");
+    assert_eq!(output["response"]["futureResponseField"], true);
+    assert_eq!(output["callerContext"]["newContextField"], 7);
+}
+
+#[test]
+fn authentication_fixtures_round_trip_and_carry_user_not_found() {
+    round_trip::<PreAuthenticationEvent>("pre-authentication.json");
+    let (_, output) = round_trip::<PreAuthenticationEvent>("pre-authentication-user-not-found.json");
+    assert_eq!(output["request"]["userNotFound"], true);
+    let event: PreAuthenticationEvent = parse(&fixture("pre-authentication-user-not-found.json"));
+    assert!(event.request.user_not_found);
+    let event: PreAuthenticationEvent = parse(&fixture("pre-authentication.json"));
+    assert!(!event.request.user_not_found, "absent userNotFound reads as false");
+    every_source::<PreAuthenticationEvent>("pre-authentication.json", PreAuthenticationSource::KNOWN);
+
+    let (_, output) = round_trip::<PostAuthenticationEvent>("post-authentication.json");
+    assert_eq!(output["request"]["newDeviceUsed"], true);
+    every_source::<PostAuthenticationEvent>("post-authentication.json", PostAuthenticationSource::KNOWN);
+}
+
+#[test]
+fn post_confirmation_fixtures_round_trip_including_a_null_response() {
+    round_trip::<PostConfirmationEvent>("post-confirmation.json");
+    let event: PostConfirmationEvent = parse(&fixture("post-confirmation-forgot-password.json"));
+    assert_eq!(event.trigger_source, PostConfirmationSource::ConfirmForgotPassword);
+    assert!(serialise(&event)["response"].is_object());
+    every_source::<PostConfirmationEvent>("post-confirmation.json", PostConfirmationSource::KNOWN);
+}
+
+#[test]
+fn token_v1_keeps_the_users_groups_when_a_claim_is_added() {
+    for name in ["pre-token-generation-v1.json", "pre-token-generation-v1-cognito-local.json"] {
+        let input = fixture(name);
+        let PreTokenGenerationEvent::V1(mut event) = parse::<PreTokenGenerationEvent>(&input) else {
+            panic!("{name} is a V1 event")
+        };
+        event.claims_override().claims_to_add_or_override.insert("tenant".into(), "acme".into());
+        let output = serialise(&PreTokenGenerationEvent::V1(event));
+        assert_envelope(&input, &output);
+        let details = &output["response"]["claimsOverrideDetails"];
+        assert_eq!(details["claimsToAddOrOverride"]["tenant"], "acme");
+        let groups = &details["groupOverrideDetails"];
+        assert!(groups.is_object(), "{name}: groupOverrideDetails must not be null (it would strip groups)");
+        let expected = input["request"]["groupConfiguration"]["groupsToOverride"].clone();
+        let expected = if expected.is_null() { json!([]) } else { expected };
+        assert_eq!(groups["groupsToOverride"], expected, "{name}");
+    }
+    let (_, output) = round_trip::<PreTokenGenerationEvent>("pre-token-generation-v1.json");
+    assert_eq!(output["request"]["groupConfiguration"]["groupsToOverride"], json!(["admins", "editors"]));
+    every_source::<PreTokenGenerationEvent>("pre-token-generation-v1.json", TokenGenerationSource::KNOWN);
+}
+
+#[test]
+fn token_v2_accepts_null_groups_and_claims_of_any_json_type() {
+    for name in ["pre-token-generation-v2.json", "pre-token-generation-v3-client-credentials.json"] {
+        let input = fixture(name);
+        let PreTokenGenerationEvent::V2(mut event) = parse::<PreTokenGenerationEvent>(&input) else {
+            panic!("{name} is a V2-shaped event")
+        };
+        let details = event.claims_override();
+        details
+            .id_token_generation
+            .get_or_insert_with(Default::default)
+            .claims_to_add_or_override
+            .insert("roles".into(), json!(["admin", "billing"]));
+        let access = details.access_token_generation.get_or_insert_with(Default::default);
+        access.claims_to_add_or_override.insert("tier".into(), json!(3));
+        access.scopes_to_add.push("orders/write".into());
+        let output = serialise(&PreTokenGenerationEvent::V2(event));
+        assert_envelope(&input, &output);
+        let details = &output["response"]["claimsAndScopeOverrideDetails"];
+        assert_eq!(details["idTokenGeneration"]["claimsToAddOrOverride"]["roles"], json!(["admin", "billing"]));
+        assert_eq!(details["accessTokenGeneration"]["claimsToAddOrOverride"]["tier"], 3);
+        assert_eq!(details["accessTokenGeneration"]["scopesToAdd"], json!(["orders/write"]));
+        assert_eq!(details["groupOverrideDetails"]["groupsToOverride"], json!([]));
+    }
+    let (_, output) = round_trip::<PreTokenGenerationEvent>("pre-token-generation-v2.json");
+    assert_eq!(output["request"]["scopes"], json!(["openid", "email", "aws.cognito.signin.user.admin"]));
+    let event: PreTokenGenerationEvent = parse(&fixture("pre-token-generation-v3-client-credentials.json"));
+    let PreTokenGenerationEvent::V2(event) = event else { panic!("V3 uses the V2 shape") };
+    assert_eq!(event.trigger_source, TokenGenerationSource::ClientCredentials);
+    assert_eq!(event.user_name, "", "a null userName reads as empty");
+    every_source::<PreTokenGenerationEvent>("pre-token-generation-v2.json", TokenGenerationSource::KNOWN);
+}
+
+#[test]
+fn custom_message_answers_the_three_message_fields() {
+    let (_, output) = round_trip::<CustomMessageEvent>("custom-message.json");
+    for key in ["smsMessage", "emailMessage", "emailSubject"] {
+        assert!(output["response"].get(key).is_some(), "response.{key} must be present");
+    }
+    let mut event: CustomMessageEvent = parse(&fixture("custom-message.json"));
+    event.response.email_message = Some("Your code is {####}".into());
+    assert_eq!(serialise(&event)["response"]["emailMessage"], "Your code is {####}");
+    every_source::<CustomMessageEvent>("custom-message.json", CustomMessageSource::KNOWN);
+}
+
+#[test]
+fn user_migration_keeps_the_password_out_of_debug_and_answers_enable_sms_mfa() {
+    let (_, output) = round_trip::<UserMigrationEvent>("user-migration.json");
+    assert!(output["response"]["userAttributes"].is_object());
+    let mut event: UserMigrationEvent = parse(&fixture("user-migration.json"));
+    let debug = format!("{event:?} {:?}", event.request);
+    assert!(!debug.contains("Legacy-Passw0rd!"), "password leaked into Debug: {debug}");
+    assert_eq!(event.request.password.as_ref().map(|p| p.expose().as_str()), Some("Legacy-Passw0rd!"));
+    event.response.final_user_status = Some(FinalUserStatus::Confirmed);
+    event.response.message_action = Some("SUPPRESS".into());
+    event.response.desired_delivery_mediums = Some(vec![DeliveryMedium::Email]);
+    event.response.enable_sms_mfa = true;
+    let response = &serialise(&event)["response"];
+    assert_eq!(response["finalUserStatus"], "CONFIRMED");
+    assert_eq!(response["desiredDeliveryMediums"], json!(["EMAIL"]));
+    assert_eq!(response["enableSMSMFA"], true);
+    let (_, output) = round_trip::<UserMigrationEvent>("user-migration-forgot-password.json");
+    assert!(output["request"].get("password").is_none(), "no password for ForgotPassword");
+    every_source::<UserMigrationEvent>("user-migration.json", UserMigrationSource::KNOWN);
+}
+
+#[test]
+fn custom_senders_parse_with_or_without_a_response_and_hide_the_code() {
+    let (_, output) = round_trip::<CustomEmailSenderEvent>("custom-email-sender.json");
+    assert_eq!(output["request"]["type"], "customEmailSenderRequestV1");
+    let event: CustomEmailSenderEvent = parse(&fixture("custom-email-sender.json"));
+    assert!(!format!("{:?}", event.request).contains("AYADeBgv"), "code leaked into Debug");
+    every_source::<CustomEmailSenderEvent>("custom-email-sender.json", CustomEmailSenderSource::KNOWN);
+
+    round_trip::<CustomSmsSenderEvent>("custom-sms-sender.json");
+    every_source::<CustomSmsSenderEvent>("custom-sms-sender.json", CustomSmsSenderSource::KNOWN);
+}
+
+#[test]
+fn event_debug_shows_who_and_what_but_no_attributes() {
+    let event: PreSignUpEvent = parse(&fixture("pre-signup.json"));
+    let debug = format!("{event:?}");
+    assert!(debug.contains("SignUp"), "{debug}");
+    assert!(!debug.contains("Jane.Doe@Example.com") && !debug.contains("+14155550123"), "{debug}");
+}

@@ -1,0 +1,31 @@
+/**
+ * Writes the templates cfn-lint checks (make infra-test): the demo stack, every trigger on
+ * against a new pool, every trigger on against an existing pool. Dummy code assets and a stand-in
+ * reminder definition: nothing is built, nothing is fetched.
+ *
+ * Usage: node --import tsx scripts/synth-lint-fixtures.ts OUTDIR
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DemoStack } from '../lib/demo-stack';
+import { everyTriggerStack, existingPoolStack } from '../test/fixtures';
+import { ASSETS, REMINDER_ASL, synth, testApp } from '../test/helpers';
+
+const outdir = process.argv[2];
+if (!outdir) throw new Error('usage: synth-lint-fixtures.ts OUTDIR');
+fs.rmSync(outdir, { recursive: true, force: true });
+fs.mkdirSync(outdir, { recursive: true });
+
+const app = testApp();
+const stacks = [
+  new DemoStack(app, 'Demo', { assetDirectory: ASSETS }),
+  everyTriggerStack(app, { assets: ASSETS, asl: REMINDER_ASL }).stack,
+  existingPoolStack(app, { assets: ASSETS, asl: REMINDER_ASL }).stack,
+];
+for (const stack of stacks) {
+  const out = synth(app, stack);
+  if (out.violations.length > 0) throw new Error(`cdk-nag findings in ${stack.stackName}:\n${out.violations.join('\n')}`);
+  const file = path.join(outdir, `${stack.stackName}.template.json`);
+  fs.writeFileSync(file, JSON.stringify(out.json, null, 1));
+  console.log(`wrote ${path.relative(process.cwd(), file)}`);
+}

@@ -1,0 +1,69 @@
+/**
+ * Stacks the tests (and `scripts/synth-lint-fixtures.ts`, for cfn-lint) synthesize besides the
+ * demo: every trigger on against a new pool, and every trigger on against an existing pool.
+ */
+import { App, RemovalPolicy, Stack, aws_cognito as cognito } from 'aws-cdk-lib';
+import { CognitoTriggers, CognitoTriggersProps } from '../lib/cognito-triggers';
+import { TRIGGER_NAMES } from '../lib/triggers';
+
+export const EVERY_SETTING: CognitoTriggersProps['settings'] = {
+  'pre-signup': {
+    ALLOWED_EMAIL_DOMAINS: ['Example.com', '*.example.org'],
+    DENIED_EMAIL_DOMAINS: 'mailinator.com',
+    AUTO_CONFIRM_EMAIL_DOMAINS: ['example.com'],
+    UNIQUE_EMAIL: true,
+    UNIQUE_PHONE: false,
+    MIN_USERNAME_LENGTH: 3,
+    LINK_FEDERATED_USERS: true,
+    FEDERATED_PROVIDER_NAMES: 'google=Google',
+  },
+  'pre-authentication': { LOCKOUT_MAX_ATTEMPTS: 5, LOCKOUT_WINDOW_SECONDS: 300, LOCKOUT_BASE_SECONDS: 300, LOCKOUT_MAX_SECONDS: 3600 },
+  'post-authentication': { LOGIN_HISTORY_DAYS: 90 },
+  'post-confirmation': { WELCOME_EMAIL_FROM: 'welcome@mail.example.com', DEFAULT_GROUP: 'members' },
+  'pre-token-generation': {
+    SUPPRESS_CLAIMS: ['phone_number'],
+    CLAIMS_FROM_PROFILE: { tenantId: 'custom:tenant', roles: 'roles' },
+    ACCESS_TOKEN_SCOPES_FROM_GROUPS: 'admins=api/admin',
+  },
+  'custom-email-sender': { EMAIL_FROM: 'no-reply@example.com' },
+  'signup-reminder': { EMAIL_FROM: 'no-reply@example.com' },
+};
+
+/** Every trigger on, a pool in the same stack (Plus plan), V2 tokens. */
+export function everyTriggerStack(app: App, opts: { assets: string; asl: string }) {
+  const stack = new Stack(app, 'Every');
+  // A pool that passes cdk-nag on its own, so every acknowledgement in this stack is the construct's.
+  const userPool = new cognito.UserPool(stack, 'Pool', {
+    featurePlan: cognito.FeaturePlan.PLUS,
+    mfa: cognito.Mfa.REQUIRED,
+    mfaSecondFactor: { otp: true, sms: false },
+    passwordPolicy: { minLength: 12, requireDigits: true, requireLowercase: true, requireUppercase: true, requireSymbols: true },
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  const triggers = new CognitoTriggers(stack, 'Triggers', {
+    pool: { userPool },
+    enabled: TRIGGER_NAMES,
+    settings: EVERY_SETTING,
+    assetDirectory: opts.assets,
+    reminderDefinitionFile: opts.asl,
+    emailSender: { identity: 'example.com' },
+    preTokenGenerationVersion: 'V2_0',
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  return { stack, userPool, triggers };
+}
+
+/** Every trigger on, attached to a pool deployed elsewhere. */
+export function existingPoolStack(app: App, opts: { assets: string; asl: string }) {
+  const stack = new Stack(app, 'Existing');
+  const triggers = new CognitoTriggers(stack, 'Triggers', {
+    pool: { existingUserPoolId: 'eu-west-1_AbCdEf123', featurePlan: cognito.FeaturePlan.PLUS },
+    enabled: TRIGGER_NAMES,
+    settings: EVERY_SETTING,
+    assetDirectory: opts.assets,
+    reminderDefinitionFile: opts.asl,
+    emailSender: { identity: 'example.com' },
+    preTokenGenerationVersion: 'V2_0',
+  });
+  return { stack, triggers };
+}

@@ -1,0 +1,239 @@
+/**
+ * Every trigger on, against a pool in the same stack. This file lists every statement of every
+ * role: a new permission anywhere is a diff here.
+ */
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { TRIGGER_NAMES } from '../lib/triggers';
+import { everyTriggerStack } from './fixtures';
+import { ASSETS, REMINDER_ASL, findCycle, logicalIdAt, resourcesOfType, roleStatements, symbolic, synth, testApp } from './helpers';
+
+const app = testApp();
+const { stack } = everyTriggerStack(app, { assets: ASSETS, asl: REMINDER_ASL });
+const out = synth(app, stack);
+const { json } = out;
+
+const logs = (id: string) => ({
+  Sid: 'WriteOwnLogs',
+  Effect: 'Allow',
+  Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+  Resource: `Triggers/${id}Logs.Arn`,
+});
+const SES_IDENTITY = 'arn:Ref(AWS::Partition):ses:Ref(AWS::Region):Ref(AWS::AccountId):identity/example.com';
+
+/** The permission table. Keep in step with docs/deploy.md. */
+const EXPECTED: Record<string, unknown[]> = {
+  PreSignup: [
+    logs('PreSignup'),
+    {
+      Sid: 'Table',
+      Effect: 'Allow',
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      Resource: 'Triggers/Table.Arn',
+    },
+    { Sid: 'ReminderStateMachine', Effect: 'Allow', Action: 'states:StartExecution', Resource: 'Ref(Triggers/ReminderStateMachine)' },
+    {
+      Sid: 'UserPool',
+      Effect: 'Allow',
+      Action: [
+        'cognito-idp:ListUsers',
+        'cognito-idp:AdminGetUser',
+        'cognito-idp:AdminCreateUser',
+        'cognito-idp:AdminLinkProviderForUser',
+        'cognito-idp:AdminUpdateUserAttributes',
+      ],
+      Resource: 'Pool.Arn',
+    },
+  ],
+  PreAuthentication: [
+    logs('PreAuthentication'),
+    { Sid: 'Table', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: 'Triggers/Table.Arn' },
+  ],
+  PostAuthentication: [
+    logs('PostAuthentication'),
+    { Sid: 'Table', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], Resource: 'Triggers/Table.Arn' },
+  ],
+  PostConfirmation: [
+    logs('PostConfirmation'),
+    { Sid: 'Table', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], Resource: 'Triggers/Table.Arn' },
+    { Sid: 'EmailIdentity', Effect: 'Allow', Action: 'ses:SendEmail', Resource: SES_IDENTITY },
+    { Sid: 'UserPool', Effect: 'Allow', Action: 'cognito-idp:AdminAddUserToGroup', Resource: 'Pool.Arn' },
+  ],
+  PreTokenGeneration: [
+    logs('PreTokenGeneration'),
+    { Sid: 'Table', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], Resource: 'Triggers/Table.Arn' },
+    { Sid: 'UserPool', Effect: 'Allow', Action: 'cognito-idp:AdminUpdateUserAttributes', Resource: 'Pool.Arn' },
+  ],
+  CustomMessage: [logs('CustomMessage')],
+  UserMigration: [logs('UserMigration')],
+  CustomEmailSender: [
+    logs('CustomEmailSender'),
+    { Sid: 'SenderKey', Effect: 'Allow', Action: 'kms:Decrypt', Resource: 'Triggers/SenderKey.Arn' },
+    { Sid: 'EmailIdentity', Effect: 'Allow', Action: 'ses:SendEmail', Resource: SES_IDENTITY },
+  ],
+  CustomSmsSender: [
+    logs('CustomSmsSender'),
+    { Sid: 'SenderKey', Effect: 'Allow', Action: 'kms:Decrypt', Resource: 'Triggers/SenderKey.Arn' },
+  ],
+  SignupReminder: [
+    logs('SignupReminder'),
+    { Sid: 'Table', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], Resource: 'Triggers/Table.Arn' },
+    { Sid: 'EmailIdentity', Effect: 'Allow', Action: 'ses:SendEmail', Resource: SES_IDENTITY },
+    { Sid: 'UserPool', Effect: 'Allow', Action: ['cognito-idp:AdminGetUser', 'cognito-idp:AdminDeleteUser'], Resource: 'Pool.Arn' },
+  ],
+};
+
+const pascal = (b: string) => b.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
+
+describe('every trigger on, pool in the same stack', () => {
+  it('gives each function role exactly its statements', () => {
+    assert.deepEqual(Object.keys(EXPECTED).sort(), TRIGGER_NAMES.map(pascal).sort());
+    for (const [id, statements] of Object.entries(EXPECTED)) {
+      const roleId = logicalIdAt(json, 'AWS::IAM::Role', `/Triggers/${id}Role/`);
+      assert.deepEqual(roleStatements(json, roleId), statements, `${id} role`);
+    }
+  });
+
+  it('lets the reminder state machine invoke only the reminder function (plus the logging/tracing CDK requires)', () => {
+    const roleId = logicalIdAt(json, 'AWS::IAM::Role', '/Triggers/ReminderStateMachine/Role/');
+    assert.deepEqual(roleStatements(json, roleId), [
+      {
+        Effect: 'Allow',
+        Action: [
+          'logs:CreateLogDelivery',
+          'logs:GetLogDelivery',
+          'logs:UpdateLogDelivery',
+          'logs:DeleteLogDelivery',
+          'logs:ListLogDeliveries',
+          'logs:PutResourcePolicy',
+          'logs:DescribeResourcePolicies',
+          'logs:DescribeLogGroups',
+        ],
+        Resource: '*',
+      },
+      {
+        Effect: 'Allow',
+        Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
+        Resource: '*',
+      },
+      { Sid: 'InvokeSignupReminder', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: 'Triggers/SignupReminderFunction.Arn' },
+    ]);
+  });
+
+  it('has exactly one role per function plus the state machine role, and no managed policy', () => {
+    const roles = resourcesOfType(json, 'AWS::IAM::Role');
+    assert.equal(Object.keys(roles).length, TRIGGER_NAMES.length + 1);
+    for (const [id, r] of Object.entries<any>(roles)) assert.equal(r.Properties.ManagedPolicyArns, undefined, id);
+    assert.equal(Object.keys(resourcesOfType(json, 'AWS::IAM::ManagedPolicy')).length, 0);
+  });
+
+  it('wires every Cognito trigger into LambdaConfig, V2 pre token generation through its own config', () => {
+    const pool = Object.values<any>(resourcesOfType(json, 'AWS::Cognito::UserPool'))[0];
+    assert.deepEqual(symbolic(json, pool.Properties.LambdaConfig), {
+      PreSignUp: 'Triggers/PreSignupFunction.Arn',
+      PreAuthentication: 'Triggers/PreAuthenticationFunction.Arn',
+      PostAuthentication: 'Triggers/PostAuthenticationFunction.Arn',
+      PostConfirmation: 'Triggers/PostConfirmationFunction.Arn',
+      PreTokenGenerationConfig: { LambdaArn: 'Triggers/PreTokenGenerationFunction.Arn', LambdaVersion: 'V2_0' },
+      CustomMessage: 'Triggers/CustomMessageFunction.Arn',
+      UserMigration: 'Triggers/UserMigrationFunction.Arn',
+      CustomEmailSender: { LambdaArn: 'Triggers/CustomEmailSenderFunction.Arn', LambdaVersion: 'V1_0' },
+      CustomSMSSender: { LambdaArn: 'Triggers/CustomSmsSenderFunction.Arn', LambdaVersion: 'V1_0' },
+      KMSKeyID: 'Triggers/SenderKey.Arn',
+    });
+    // Each of the nine may be invoked by Cognito from this pool; the reminder function by nobody but its state machine.
+    const perms = Object.values<any>(resourcesOfType(json, 'AWS::Lambda::Permission')).map((p) => symbolic(json, p.Properties));
+    assert.equal(perms.length, 9);
+    for (const p of perms) {
+      assert.equal(p.Principal, 'cognito-idp.amazonaws.com');
+      assert.equal(p.SourceArn, 'Pool.Arn');
+      assert.notEqual(p.FunctionName, 'Triggers/SignupReminderFunction.Arn');
+    }
+  });
+
+  it('builds every function for arm64 on provided.al2023 with a timeout within 5 s and JSON logs', () => {
+    const fns = Object.values<any>(resourcesOfType(json, 'AWS::Lambda::Function'));
+    assert.equal(fns.length, TRIGGER_NAMES.length);
+    for (const f of fns) {
+      const p = f.Properties;
+      assert.deepEqual(p.Architectures, ['arm64']);
+      assert.equal(p.Runtime, 'provided.al2023');
+      assert.ok(p.Timeout >= 1 && p.Timeout <= 5);
+      assert.equal(p.LoggingConfig.LogFormat, 'JSON');
+      assert.ok(p.LoggingConfig.LogGroup.Ref);
+    }
+    for (const g of Object.values<any>(resourcesOfType(json, 'AWS::Logs::LogGroup'))) assert.equal(g.Properties.RetentionInDays, 30);
+  });
+
+  it('hands each binary the names of the resources it uses, and its checked settings', () => {
+    const env = (id: string) => symbolic(json, json.Resources[logicalIdAt(json, 'AWS::Lambda::Function', `/Triggers/${id}Function/`)].Properties.Environment.Variables);
+    assert.deepEqual(env('PreSignup'), {
+      ALLOWED_EMAIL_DOMAINS: 'example.com,*.example.org',
+      DENIED_EMAIL_DOMAINS: 'mailinator.com',
+      AUTO_CONFIRM_EMAIL_DOMAINS: 'example.com',
+      UNIQUE_EMAIL: 'true',
+      UNIQUE_PHONE: 'false',
+      MIN_USERNAME_LENGTH: '3',
+      LINK_FEDERATED_USERS: 'true',
+      FEDERATED_PROVIDER_NAMES: 'google=Google',
+      RUST_LOG: 'info',
+      TABLE_NAME: 'Ref(Triggers/Table)',
+      REMINDER_STATE_MACHINE_ARN: 'Ref(Triggers/ReminderStateMachine)',
+    });
+    assert.deepEqual(env('PreTokenGeneration'), {
+      SUPPRESS_CLAIMS: 'phone_number',
+      CLAIMS_FROM_PROFILE: 'tenantId:custom:tenant,roles:roles',
+      ACCESS_TOKEN_SCOPES_FROM_GROUPS: 'admins=api/admin',
+      RUST_LOG: 'info',
+      TABLE_NAME: 'Ref(Triggers/Table)',
+    });
+    assert.deepEqual(env('CustomSmsSender'), { RUST_LOG: 'info', KMS_KEY_ARN: 'Triggers/SenderKey.Arn' });
+    assert.deepEqual(env('CustomMessage'), { RUST_LOG: 'info' });
+  });
+
+  it('runs the reminder state machine from the ASL file, with logging and tracing', () => {
+    const sm = Object.values<any>(resourcesOfType(json, 'AWS::StepFunctions::StateMachine'));
+    assert.equal(sm.length, 1);
+    const p = symbolic(json, sm[0].Properties);
+    assert.equal(p.StateMachineType, 'STANDARD');
+    assert.deepEqual(p.DefinitionSubstitutions, { SignupReminderFunctionArn: 'Triggers/SignupReminderFunction.Arn' });
+    assert.ok(p.DefinitionString.includes('${SignupReminderFunctionArn}'));
+    assert.deepEqual(p.LoggingConfiguration, {
+      Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: 'Triggers/ReminderStateMachineLogs.Arn' } }],
+      IncludeExecutionData: false,
+      Level: 'ALL',
+    });
+    assert.deepEqual(p.TracingConfiguration, { Enabled: true });
+  });
+
+  it('creates the custom-sender key with rotation, usable by Cognito only from this account\'s pools', () => {
+    const keys = Object.values<any>(resourcesOfType(json, 'AWS::KMS::Key'));
+    assert.equal(keys.length, 1);
+    const p = symbolic(json, keys[0].Properties);
+    assert.equal(p.EnableKeyRotation, true);
+    assert.deepEqual(p.KeyPolicy.Statement[1], {
+      Sid: 'CognitoEncryptsCustomSenderCodes',
+      Effect: 'Allow',
+      Principal: { Service: 'cognito-idp.amazonaws.com' },
+      Action: ['kms:CreateGrant', 'kms:Encrypt'],
+      Resource: '*',
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': 'Ref(AWS::AccountId)' },
+        ArnLike: { 'aws:SourceArn': 'arn:Ref(AWS::Partition):cognito-idp:Ref(AWS::Region):Ref(AWS::AccountId):userpool/*' },
+      },
+    });
+  });
+
+  it('has no dependency cycle', () => {
+    assert.equal(findCycle(json), undefined);
+  });
+
+  it('passes cdk-nag AwsSolutions; the one acknowledgement is the state machine role\'s CDK-added wildcards', () => {
+    assert.deepEqual(out.violations, []);
+    const acks = Object.entries(out.acknowledged).flatMap(([id, rules]) => rules.map((r) => `${symbolic(json, { Ref: id }).slice(4, -1)} ${r.id}`));
+    assert.deepEqual(acks.sort(), [
+      'Triggers/ReminderStateMachine/Role AwsSolutions-IAM5[Resource::*]',
+      'Triggers/ReminderStateMachine/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+    ]);
+  });
+});

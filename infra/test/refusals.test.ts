@@ -1,0 +1,205 @@
+/**
+ * What the construct refuses at synth, each with a message that says what to change.
+ * No synthesis here: every case fails while the construct is built.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { App, Duration, Stack, aws_cognito as cognito, aws_lambda as lambda } from 'aws-cdk-lib';
+import { buildApp } from '../lib/app';
+import { CognitoTriggers, CognitoTriggersProps } from '../lib/cognito-triggers';
+import { ASSETS, REMINDER_ASL, tempDir, tempFile } from './helpers';
+
+function build(props: Partial<CognitoTriggersProps> & { plan?: cognito.FeaturePlan } = {}) {
+  const stack = new Stack(new App(), 'S');
+  const userPool = new cognito.UserPool(stack, 'Pool', { featurePlan: props.plan });
+  return new CognitoTriggers(stack, 'T', {
+    pool: { userPool },
+    enabled: ['pre-signup'],
+    assetDirectory: ASSETS,
+    reminderDefinitionFile: REMINDER_ASL,
+    ...props,
+  });
+}
+
+describe('pre token generation V2 and the feature plan', () => {
+  it('refuses V2 on a Lite pool', () => {
+    assert.throws(
+      () => build({ enabled: ['pre-token-generation'], preTokenGenerationVersion: 'V2_0', plan: cognito.FeaturePlan.LITE }),
+      /V2_0 needs the Essentials or Plus feature plan, but the user pool is LITE/,
+    );
+  });
+  it('accepts V2 on Essentials, on Plus, and on a new pool without a plan (Cognito\'s default is Essentials)', () => {
+    build({ enabled: ['pre-token-generation'], preTokenGenerationVersion: 'V2_0', plan: cognito.FeaturePlan.ESSENTIALS });
+    build({ enabled: ['pre-token-generation'], preTokenGenerationVersion: 'V2_0', plan: cognito.FeaturePlan.PLUS });
+    build({ enabled: ['pre-token-generation'], preTokenGenerationVersion: 'V2_0' });
+  });
+  it('needs the plan of an existing pool stated, and refuses Lite', () => {
+    assert.throws(
+      () => build({ pool: { existingUserPoolId: 'eu-west-1_abc' }, enabled: ['pre-token-generation'], preTokenGenerationVersion: 'V2_0' }),
+      /state the existing pool's plan/,
+    );
+    assert.throws(
+      () =>
+        build({
+          pool: { existingUserPoolId: 'eu-west-1_abc', featurePlan: cognito.FeaturePlan.LITE },
+          enabled: ['pre-token-generation'],
+          preTokenGenerationVersion: 'V2_0',
+        }),
+      /but existingUserPool featurePlan is LITE/,
+    );
+  });
+  it('refuses V2-only settings with V1', () => {
+    assert.throws(
+      () => build({ enabled: ['pre-token-generation'], settings: { 'pre-token-generation': { ACCESS_TOKEN_SCOPES_FROM_GROUPS: 'a=b' } } }),
+      /needs preTokenGenerationVersion V2_0/,
+    );
+  });
+  it('refuses claims Cognito does not let a trigger change', () => {
+    assert.throws(
+      () => build({ enabled: ['pre-token-generation'], settings: { 'pre-token-generation': { SUPPRESS_CLAIMS: ['email', 'sub'] } } }),
+      /does not allow a trigger to change the claim\(s\) sub/,
+    );
+    assert.throws(
+      () => build({ enabled: ['pre-token-generation'], settings: { 'pre-token-generation': { CLAIMS_FROM_PROFILE: { tenant: 'iss' } } } }),
+      /claim\(s\) iss/,
+    );
+  });
+});
+
+describe('the 5-second budget', () => {
+  it('refuses a function timeout over 5 s', () => {
+    assert.throws(() => build({ timeout: Duration.seconds(6) }), /timeout is 6 seconds; Cognito abandons a trigger after 5 seconds/);
+    assert.throws(() => build({ functionOptions: { 'pre-signup': { timeout: Duration.seconds(30) } } }), /functionOptions.pre-signup.timeout/);
+  });
+  it('refuses SDK timeouts and budgets that do not fit inside the function timeout', () => {
+    assert.throws(() => build({ timeout: Duration.seconds(3), budget: { operationTimeout: Duration.millis(3500) } }), /budget.operationTimeout is 3500 ms; it must be from 100 to 3000 ms/);
+    assert.throws(() => build({ budget: { invocation: Duration.millis(5001) } }), /budget.invocation is 5001 ms/);
+    assert.throws(
+      () => build({ budget: { operationTimeout: Duration.millis(2000), attemptTimeout: Duration.millis(2500) } }),
+      /attemptTimeout \(2500 ms\) must not exceed budget.operationTimeout/,
+    );
+    assert.throws(() => build({ budget: { attemptTimeout: Duration.millis(3000) } }), /must not exceed budget.operationTimeout \(2500 ms\)/);
+    assert.throws(() => build({ budget: { maxAttempts: 6 } }), /maxAttempts must be an integer from 1 to 5/);
+  });
+  it('hands a valid budget to the binaries', () => {
+    const t = build({
+      budget: { invocation: Duration.millis(4000), connectTimeout: Duration.millis(200), attemptTimeout: Duration.millis(800), operationTimeout: Duration.millis(1800), maxAttempts: 3 },
+    });
+    const cfn = t.triggers['pre-signup']!.function.node.defaultChild as lambda.CfnFunction;
+    const env = Stack.of(t).resolve(cfn.environment).variables;
+    assert.equal(env.TRIGGER_BUDGET_MS, '4000');
+    assert.equal(env.SDK_CONNECT_TIMEOUT_MS, '200');
+    assert.equal(env.SDK_ATTEMPT_TIMEOUT_MS, '800');
+    assert.equal(env.SDK_OPERATION_TIMEOUT_MS, '1800');
+    assert.equal(env.SDK_MAX_ATTEMPTS, '3');
+  });
+});
+
+describe('settings', () => {
+  it('refuses malformed values, naming the setting', () => {
+    assert.throws(() => build({ settings: { 'pre-signup': { ALLOWED_EMAIL_DOMAINS: ['example.com', 'not a domain'] } } }), /invalid setting ALLOWED_EMAIL_DOMAINS="not a domain"/);
+    assert.throws(() => build({ settings: { 'pre-signup': { MIN_USERNAME_LENGTH: 129 } } }), /invalid setting MIN_USERNAME_LENGTH=129: expected an integer from 0 to 128/);
+    assert.throws(() => build({ settings: { 'pre-signup': { UNIQUE_EMAIL: 'yes' as unknown as boolean } } }), /UNIQUE_EMAIL="yes": expected true or false/);
+  });
+  it('refuses a setting the binary does not have', () => {
+    assert.throws(() => build({ settings: { 'pre-signup': { UNIQUE_USERNAME: true } as never } }), /pre-signup has no setting UNIQUE_USERNAME/);
+  });
+  it('refuses extra settings that would override what the construct sets or what Lambda reserves', () => {
+    assert.throws(() => build({ extraSettings: { 'pre-signup': { TABLE_NAME: 'other' } } }), /TABLE_NAME is set by the construct/);
+    assert.throws(() => build({ extraSettings: { 'pre-signup': { RUST_LOG: 'trace' } } }), /RUST_LOG is set by the construct/);
+    assert.throws(() => build({ extraSettings: { 'pre-signup': { AWS_REGION: 'x' } } }), /not an allowed environment variable name/);
+    assert.throws(() => build({ extraSettings: { 'pre-signup': { UNIQUE_EMAIL: 'true' } } }), /is a typed setting of pre-signup/);
+  });
+  it('refuses lockout settings whose base exceeds the cap', () => {
+    assert.throws(
+      () => build({ enabled: ['pre-authentication'], settings: { 'pre-authentication': { LOCKOUT_BASE_SECONDS: 600, LOCKOUT_MAX_SECONDS: 60 } } }),
+      /LOCKOUT_BASE_SECONDS must not exceed LOCKOUT_MAX_SECONDS/,
+    );
+  });
+  it('needs an SES identity for e-mail, and an address that belongs to it', () => {
+    const settings = { 'post-confirmation': { WELCOME_EMAIL_FROM: 'hello@example.com' } };
+    assert.throws(() => build({ enabled: ['post-confirmation'], settings }), /post-confirmation sends e-mail: set emailSender.identity/);
+    assert.throws(
+      () => build({ enabled: ['post-confirmation'], settings, emailSender: { identity: 'example.org' } }),
+      /WELCOME_EMAIL_FROM=hello@example.com is not covered by the SES identity example.org/,
+    );
+    build({ enabled: ['post-confirmation'], settings, emailSender: { identity: 'example.com' } });
+  });
+});
+
+describe('code assets and the reminder definition', () => {
+  it('says how to build a missing binary', () => {
+    assert.throws(() => build({ assetDirectory: tempDir() }), /no build of pre-signup: expected .*bootstrap.zip or .*bootstrap\. Run `make infra-lambdas`/);
+  });
+  it('refuses an x86-64 binary', () => {
+    const dir = tempDir();
+    const elf = Buffer.alloc(64);
+    elf.writeUInt32BE(0x7f454c46, 0);
+    elf[4] = 2; // 64-bit
+    elf[5] = 1; // little-endian
+    elf.writeUInt16LE(0x3e, 18); // EM_X86_64
+    fs.mkdirSync(path.join(dir, 'pre-signup'));
+    fs.writeFileSync(path.join(dir, 'pre-signup', 'bootstrap'), elf);
+    assert.throws(() => build({ assetDirectory: dir }), /is not an arm64 \(aarch64\) binary/);
+    elf.writeUInt16LE(0xb7, 18); // EM_AARCH64
+    fs.writeFileSync(path.join(dir, 'pre-signup', 'bootstrap'), elf);
+    build({ assetDirectory: dir });
+  });
+  it('prefers the zip that cargo lambda --output-format zip writes', () => {
+    const dir = tempDir();
+    fs.mkdirSync(path.join(dir, 'pre-signup'));
+    fs.writeFileSync(path.join(dir, 'pre-signup', 'bootstrap.zip'), 'PK');
+    build({ assetDirectory: dir });
+  });
+  it('needs the ASL file, with the function placeholder, when signup-reminder is on', () => {
+    assert.throws(
+      () => build({ enabled: ['signup-reminder'], reminderDefinitionFile: '/nonexistent/state-machine.asl.json' }),
+      /signup-reminder is enabled but its state machine definition .* does not exist/,
+    );
+    assert.throws(
+      () => build({ enabled: ['signup-reminder'], reminderDefinitionFile: tempFile('a.json', '{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}') }),
+      /must invoke the reminder function as \$\{SignupReminderFunctionArn\}/,
+    );
+    assert.throws(() => build({ enabled: ['signup-reminder'], reminderDefinitionFile: tempFile('b.json', '{') }), /is not valid JSON/);
+  });
+});
+
+describe('pool and trigger selection', () => {
+  it('refuses unknown or repeated triggers', () => {
+    assert.throws(() => build({ enabled: ['pre-signup', 'post-signup' as never] }), /unknown trigger "post-signup"/);
+    assert.throws(() => build({ enabled: ['pre-signup', 'pre-signup'] }), /listed twice/);
+  });
+  it('refuses a pool from another stack (it would make a cross-stack cycle)', () => {
+    const app = new App();
+    const userPool = new cognito.UserPool(new Stack(app, 'PoolStack'), 'Pool');
+    assert.throws(
+      () => new CognitoTriggers(new Stack(app, 'Other'), 'T', { pool: { userPool }, enabled: ['pre-signup'], assetDirectory: ASSETS }),
+      /must be in the same stack/,
+    );
+  });
+  it('refuses a malformed existing pool id, or one in another Region than the stack', () => {
+    assert.throws(() => build({ pool: { existingUserPoolId: 'arn:aws:cognito-idp:eu-west-1:1:userpool/x' } }), /is not a user pool id/);
+    const stack = new Stack(new App(), 'S', { env: { region: 'us-east-1' } });
+    assert.throws(
+      () => new CognitoTriggers(stack, 'T', { pool: { existingUserPoolId: 'eu-west-1_abc' }, enabled: ['pre-signup'], assetDirectory: ASSETS }),
+      /pool eu-west-1_abc is in eu-west-1 but the stack deploys to us-east-1/,
+    );
+  });
+  it('refuses a trigger slot the pool already uses', () => {
+    const stack = new Stack(new App(), 'S');
+    const userPool = new cognito.UserPool(stack, 'Pool');
+    new CognitoTriggers(stack, 'A', { pool: { userPool }, enabled: ['pre-signup'], assetDirectory: ASSETS });
+    assert.throws(() => new CognitoTriggers(stack, 'B', { pool: { userPool }, enabled: ['pre-signup'], assetDirectory: ASSETS }), /already exists/);
+  });
+  it('checks the app\'s -c triggers list', () => {
+    assert.throws(() => buildApp({ context: { triggers: 'pre-signup,bogus', lambdaAssets: ASSETS } }), /unknown trigger bogus/);
+    const { stack } = buildApp({ context: { triggers: 'pre-signup,post-confirmation', lambdaAssets: ASSETS } });
+    assert.deepEqual(Object.keys(stack.triggers.triggers).sort(), ['post-confirmation', 'pre-signup']);
+    const attached = buildApp({ context: { userPoolId: 'eu-west-1_AbC123', lambdaAssets: ASSETS } }).stack;
+    assert.equal(attached.region, 'eu-west-1');
+    assert.equal(attached.userPool, undefined);
+    assert.throws(() => buildApp({ context: { featurePlan: 'FREE', lambdaAssets: ASSETS } }), /featurePlan must be/);
+  });
+});

@@ -1,0 +1,53 @@
+/** The trigger table itself: complete, consistent, and matching the binaries' contract. */
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { SHARED_SETTINGS, TRIGGERS, TRIGGER_NAMES, managedSettingNames } from '../lib/triggers';
+
+describe('trigger table', () => {
+  it('has one entry per binary, keyed by its name', () => {
+    assert.deepEqual(Object.keys(TRIGGERS).sort(), [...TRIGGER_NAMES].sort());
+    for (const [name, spec] of Object.entries(TRIGGERS)) assert.equal(spec.binary, name);
+  });
+  it('fills each LambdaConfig slot at most once; only signup-reminder has none', () => {
+    const slots = Object.values(TRIGGERS).map((t) => t.slot);
+    assert.deepEqual(slots.filter((s) => s === undefined).length, 1);
+    assert.equal(TRIGGERS['signup-reminder'].slot, undefined);
+    const defined = slots.filter(Boolean);
+    assert.equal(new Set(defined).size, defined.length);
+  });
+  it('names every action with its service and says why', () => {
+    for (const spec of Object.values(TRIGGERS)) {
+      const kinds = spec.access.map((a) => a.resource);
+      assert.equal(new Set(kinds).size, kinds.length, `${spec.binary}: one entry per resource`);
+      for (const a of spec.access) {
+        assert.ok(a.actions.length > 0 && a.actions.every((x) => /^[a-z0-9-]+:[A-Za-z]+$/.test(x)), `${spec.binary}: ${a.actions}`);
+        assert.ok(!a.actions.some((x) => x.includes('*')), `${spec.binary}: no wildcard actions`);
+        assert.ok(a.why.length > 20, `${spec.binary}: why`);
+        assert.equal(a.when === undefined, a.whenText === undefined, `${spec.binary}: when and whenText go together`);
+      }
+    }
+  });
+  it('keeps user settings apart from the ones the construct sets', () => {
+    const managed = managedSettingNames();
+    for (const s of SHARED_SETTINGS) assert.ok(managed.has(s));
+    for (const spec of Object.values(TRIGGERS)) {
+      for (const name of Object.keys(spec.settings)) {
+        assert.match(name, /^[A-Z][A-Z0-9_]*$/);
+        assert.ok(!managed.has(name), `${spec.binary}: ${name} is managed`);
+      }
+    }
+  });
+  it('gives pre-signup the settings of its contract (issue 3)', () => {
+    assert.deepEqual(Object.keys(TRIGGERS['pre-signup'].settings).sort(), [
+      'ALLOWED_EMAIL_DOMAINS',
+      'AUTO_CONFIRM_EMAIL_DOMAINS',
+      'DENIED_EMAIL_DOMAINS',
+      'FEDERATED_PROVIDER_NAMES',
+      'LINK_FEDERATED_USERS',
+      'MIN_USERNAME_LENGTH',
+      'UNIQUE_EMAIL',
+      'UNIQUE_PHONE',
+    ]);
+    assert.deepEqual(TRIGGERS['pre-signup'].access.map((a) => a.env).filter(Boolean), ['TABLE_NAME', 'REMINDER_STATE_MACHINE_ARN']);
+  });
+});

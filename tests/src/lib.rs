@@ -1,0 +1,206 @@
+//! Talking to the local user pool (cognito-local on 127.0.0.1:9229, started by `make local-up`),
+//! which invokes the real trigger binaries. Used by the end-to-end tests and by `make demo`.
+
+use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use aws_config::BehaviorVersion;
+use aws_sdk_cognitoidentityprovider::Client;
+use aws_sdk_cognitoidentityprovider::config::{Credentials, Region};
+use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_cognitoidentityprovider::types::{
+    AttributeType, AuthFlowType, ExplicitAuthFlowsType, UsernameAttributeType,
+};
+use serde_json::Value;
+
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// cognito-local rewrites its shared `clients.json` without locking, so two pools created or
+/// deleted at the same moment corrupt it. Tests in one binary run in parallel: they take turns here.
+static POOL_CATALOGUE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Where cognito-local listens (`COGNITO_LOCAL_ENDPOINT`, default `http://127.0.0.1:9229`).
+pub fn endpoint() -> String {
+    std::env::var("COGNITO_LOCAL_ENDPOINT").unwrap_or_else(|_| "http://127.0.0.1:9229".to_owned())
+}
+
+/// cognito-local's state folder (`LOCAL_STATE_DIR`, default `<repo>/.local`).
+fn state_dir() -> PathBuf {
+    std::env::var("LOCAL_STATE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.local"))
+}
+
+/// A name no other run uses.
+pub fn unique(prefix: &str) -> String {
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();
+    format!("{prefix}-{nanos:x}")
+}
+
+/// A password that meets cognito-local's default policy. Never printed.
+pub fn password() -> String {
+    format!("Aa1!{}", unique("pw"))
+}
+
+/// The error code and message of a failed call: what an app would show.
+pub fn error_text<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
+    err: &SdkError<E, R>,
+) -> (String, String) {
+    match err {
+        SdkError::ServiceError(service) => {
+            (service.err().code().unwrap_or("?").to_owned(), service.err().message().unwrap_or_default().to_owned())
+        }
+        other => ("(no answer)".to_owned(), format!("{other:?}")),
+    }
+}
+
+/// The claims of a JWT (its payload, base64url-decoded). Reading only: nothing is verified.
+pub fn jwt_claims(token: &str) -> Option<Value> {
+    let payload = token.split('.').nth(1)?;
+    serde_json::from_slice(&base64url_decode(payload)?).ok()
+}
+
+fn base64url_decode(text: &str) -> Option<Vec<u8>> {
+    let mut bits = 0u32;
+    let mut count = 0;
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    for byte in text.bytes().filter(|b| *b != b'=') {
+        let value = match byte {
+            b'A'..=b'Z' => byte - b'A',
+            b'a'..=b'z' => byte - b'a' + 26,
+            b'0'..=b'9' => byte - b'0' + 52,
+            b'-' | b'+' => 62,
+            b'_' | b'/' => 63,
+            _ => return None,
+        };
+        bits = (bits << 6) | u32::from(value);
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+        }
+    }
+    Some(out)
+}
+
+/// A fresh user pool in cognito-local that signs users in by e-mail address (the common
+/// production set-up: Cognito then names each user by its `sub`), with an app client that allows
+/// USER_PASSWORD_AUTH.
+pub struct LocalPool {
+    pub client: Client,
+    pub pool_id: String,
+    pub client_id: String,
+}
+
+impl LocalPool {
+    pub async fn create(name: &str) -> Result<Self, Error> {
+        let config = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("local", "local", None, None, "e2e"))
+            .endpoint_url(endpoint())
+            .load()
+            .await;
+        let client = Client::new(&config);
+        let _turn = POOL_CATALOGUE.lock().await;
+        let pool = client
+            .create_user_pool()
+            .pool_name(unique(name))
+            .username_attributes(UsernameAttributeType::Email)
+            .send()
+            .await?;
+        let pool_id = pool.user_pool().and_then(|p| p.id()).ok_or("CreateUserPool returned no id")?.to_owned();
+        let app = client
+            .create_user_pool_client()
+            .user_pool_id(&pool_id)
+            .client_name("e2e")
+            .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+            .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+            .send()
+            .await?;
+        let client_id =
+            app.user_pool_client().and_then(|c| c.client_id()).ok_or("CreateUserPoolClient returned no id")?.to_owned();
+        Ok(Self { client, pool_id, client_id })
+    }
+
+    /// Signs up with the e-mail address as the user name.
+    pub async fn sign_up(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> Result<
+        aws_sdk_cognitoidentityprovider::operation::sign_up::SignUpOutput,
+        SdkError<aws_sdk_cognitoidentityprovider::operation::sign_up::SignUpError>,
+    > {
+        let address =
+            AttributeType::builder().name("email").value(email).build().map_err(SdkError::construction_failure)?;
+        self.client
+            .sign_up()
+            .client_id(&self.client_id)
+            .username(email)
+            .password(password)
+            .user_attributes(address)
+            .send()
+            .await
+    }
+
+    /// The confirmation code cognito-local "sent" to `email`: it keeps it in its database file,
+    /// under the user's `sub`.
+    pub fn confirmation_code(&self, email: &str) -> Result<String, Error> {
+        let path = state_dir().join("cognito-local/.cognito/db").join(format!("{}.json", self.pool_id));
+        let db: Value = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
+        let has_email = |user: &&Value| {
+            user["Attributes"].as_array().is_some_and(|attributes| {
+                attributes.iter().any(|a| a["Name"] == "email" && a["Value"].as_str() == Some(email))
+            })
+        };
+        db["Users"]
+            .as_object()
+            .and_then(|users| users.values().find(has_email))
+            .and_then(|user| user["ConfirmationCode"].as_str())
+            .map(str::to_owned)
+            .ok_or_else(|| format!("no confirmation code for that address in {}", path.display()).into())
+    }
+
+    pub async fn confirm(&self, email: &str) -> Result<(), Error> {
+        let code = self.confirmation_code(email)?;
+        self.client.confirm_sign_up().client_id(&self.client_id).username(email).confirmation_code(code).send().await?;
+        Ok(())
+    }
+
+    /// Signs in with USER_PASSWORD_AUTH and returns the ID token.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Result<String, Error> {
+        let answer = self
+            .client
+            .initiate_auth()
+            .client_id(&self.client_id)
+            .auth_flow(AuthFlowType::UserPasswordAuth)
+            .auth_parameters("USERNAME", email)
+            .auth_parameters("PASSWORD", password)
+            .send()
+            .await?;
+        answer
+            .authentication_result()
+            .and_then(|r| r.id_token())
+            .map(str::to_owned)
+            .ok_or_else(|| "sign-in returned no ID token".into())
+    }
+
+    pub async fn delete(self) {
+        // Best effort: a pool left behind only costs a file under .local.
+        let _turn = POOL_CATALOGUE.lock().await;
+        let _ = self.client.delete_user_pool().user_pool_id(&self.pool_id).send().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_a_jwt_payload() {
+        // {"sub":"abc","email":"a@b.c"} base64url-encoded, without padding.
+        let token = "h.eyJzdWIiOiJhYmMiLCJlbWFpbCI6ImFAYi5jIn0.s";
+        assert_eq!(jwt_claims(token).unwrap(), serde_json::json!({ "sub": "abc", "email": "a@b.c" }));
+        assert_eq!(jwt_claims("nodots"), None);
+    }
+}

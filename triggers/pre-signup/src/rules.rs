@@ -1,0 +1,83 @@
+//! The decisions, as plain functions of the event's facts and the settings.
+
+use trigger_core::{TriggerError, UserMessage};
+
+use crate::email::Email;
+use crate::settings::Settings;
+
+pub const DOMAIN_NOT_ALLOWED: &str = "Sign-up with this e-mail domain is not allowed.";
+pub const EMAIL_INVALID: &str = "Please sign up with a valid e-mail address.";
+
+/// Deny lists win over allow lists. With any domain rule on, a missing or malformed address is
+/// refused (never let through unchecked).
+pub fn check_email_domain(email: Option<&str>, settings: &Settings) -> Result<(), TriggerError> {
+    if !settings.has_domain_rules() {
+        return Ok(());
+    }
+    let email = email.and_then(Email::parse).ok_or_else(|| TriggerError::denied(EMAIL_INVALID))?;
+    let domain = email.domain();
+    if settings.denied_domains.iter().any(|p| p.matches(domain)) {
+        return Err(TriggerError::denied(DOMAIN_NOT_ALLOWED));
+    }
+    if !settings.allowed_domains.is_empty() && !settings.allowed_domains.iter().any(|p| p.matches(domain)) {
+        return Err(TriggerError::denied(DOMAIN_NOT_ALLOWED));
+    }
+    Ok(())
+}
+
+/// Minimum user name length, counted in characters.
+pub fn check_username(username: &str, settings: &Settings) -> Result<(), TriggerError> {
+    let minimum = settings.min_username_length;
+    if minimum > 0 && username.trim().chars().count() < minimum {
+        return Err(TriggerError::Denied(UserMessage::composed(format!(
+            "User names must be at least {minimum} characters long."
+        ))));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use trigger_core::Env;
+
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> Settings {
+        Settings::from_env(&Env::from_pairs(pairs.iter().copied())).unwrap()
+    }
+
+    fn denial(result: Result<(), TriggerError>) -> Option<String> {
+        result.err().map(|e| e.user_message().to_owned())
+    }
+
+    #[test]
+    fn deny_list_wins_over_allow_list() {
+        let s = settings(&[("ALLOWED_EMAIL_DOMAINS", "*.example.com"), ("DENIED_EMAIL_DOMAINS", "spam.example.com")]);
+        assert_eq!(denial(check_email_domain(Some("a@example.com"), &s)), None);
+        assert_eq!(denial(check_email_domain(Some("a@eu.example.com"), &s)), None);
+        assert_eq!(denial(check_email_domain(Some("a@Spam.Example.com"), &s)).as_deref(), Some(DOMAIN_NOT_ALLOWED));
+        assert_eq!(denial(check_email_domain(Some("a@other.org"), &s)).as_deref(), Some(DOMAIN_NOT_ALLOWED));
+    }
+
+    #[test]
+    fn missing_or_malformed_address_is_refused_only_when_rules_are_on() {
+        let on = settings(&[("DENIED_EMAIL_DOMAINS", "blocked.example")]);
+        assert_eq!(denial(check_email_domain(None, &on)).as_deref(), Some(EMAIL_INVALID));
+        assert_eq!(denial(check_email_domain(Some("not-an-address"), &on)).as_deref(), Some(EMAIL_INVALID));
+        assert_eq!(denial(check_email_domain(Some("x@ok.example"), &on)), None);
+        let off = settings(&[]);
+        assert_eq!(denial(check_email_domain(None, &off)), None);
+        assert_eq!(denial(check_email_domain(Some("not-an-address"), &off)), None);
+    }
+
+    #[test]
+    fn username_minimum_counts_characters() {
+        let s = settings(&[("MIN_USERNAME_LENGTH", "4")]);
+        assert_eq!(denial(check_username("abcd", &s)), None);
+        assert_eq!(
+            denial(check_username("äöü", &s)).as_deref(),
+            Some("User names must be at least 4 characters long.")
+        );
+        assert_eq!(denial(check_username("ab", &settings(&[]))), None);
+    }
+}
