@@ -8,8 +8,11 @@ pub mod error;
 pub mod events;
 /// In-memory fakes of the ports, for unit tests of the triggers (never wired into a binary).
 pub mod fakes;
+pub mod idempotency;
 pub mod logging;
+pub mod metrics;
 pub mod ports;
+pub mod reservations;
 pub mod runtime;
 
 pub use config::{ConfigError, Env};

@@ -5,15 +5,17 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::error::SdkError;
+use aws_sdk_cognitoidentityprovider::operation::admin_create_user::AdminCreateUserError;
 use aws_sdk_cognitoidentityprovider::operation::admin_delete_user::AdminDeleteUserError;
 use aws_sdk_cognitoidentityprovider::operation::admin_get_user::AdminGetUserError;
 use aws_sdk_cognitoidentityprovider::operation::admin_link_provider_for_user::AdminLinkProviderForUserError;
-use aws_sdk_cognitoidentityprovider::types::{AttributeType, ProviderUserIdentifierType, UserType};
+use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType, ProviderUserIdentifierType, UserType};
 
 use super::error::{build_error, port_error};
+use crate::logging::Secret;
 use crate::ports::{
-    DeleteOutcome, DirectoryUser, LinkOutcome, PortError, ProviderUser, SearchableAttribute, UserDirectory, UserStatus,
-    list_users_filter,
+    CreateOutcome, DeleteOutcome, DirectoryUser, LinkOutcome, PortError, ProviderUser, SearchableAttribute,
+    UserDirectory, UserStatus, list_users_filter,
 };
 
 const SERVICE: &str = "cognito-idp";
@@ -31,6 +33,14 @@ impl CognitoDirectory {
     pub fn new(client: Client) -> Self {
         Self { client }
     }
+}
+
+fn attribute_types(operation: &'static str, attributes: &[(String, String)]) -> Result<Vec<AttributeType>, PortError> {
+    attributes
+        .iter()
+        .map(|(name, value)| AttributeType::builder().name(name).value(value).build())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| build_error(SERVICE, operation, e))
 }
 
 fn attributes(list: &[AttributeType]) -> BTreeMap<String, String> {
@@ -127,6 +137,50 @@ impl UserDirectory for CognitoDirectory {
         }
     }
 
+    async fn create_user(
+        &self,
+        user_pool_id: &str,
+        username: &str,
+        attributes: &[(String, String)],
+        password: &Secret<String>,
+    ) -> Result<CreateOutcome, PortError> {
+        let created = self
+            .client
+            .admin_create_user()
+            .user_pool_id(user_pool_id)
+            .username(username)
+            .set_user_attributes(Some(attribute_types("AdminCreateUser", attributes)?))
+            .message_action(MessageActionType::Suppress)
+            .send()
+            .await;
+        let user = match created {
+            Ok(output) => output.user().map(user_from_list),
+            Err(SdkError::ServiceError(e)) if matches!(e.err(), AdminCreateUserError::UsernameExistsException(_)) => {
+                return Ok(CreateOutcome::AlreadyExists);
+            }
+            Err(e) => return Err(port_error(SERVICE, "AdminCreateUser", e)),
+        };
+        // A permanent password makes the user CONFIRMED instead of FORCE_CHANGE_PASSWORD.
+        self.client
+            .admin_set_user_password()
+            .user_pool_id(user_pool_id)
+            .username(username)
+            .password(password.expose())
+            .permanent(true)
+            .send()
+            .await
+            .map_err(|e| port_error(SERVICE, "AdminSetUserPassword", e))?;
+        let mut user = user.unwrap_or_else(|| DirectoryUser {
+            username: username.to_owned(),
+            status: UserStatus::Confirmed,
+            enabled: true,
+            created_at: None,
+            attributes: attributes.iter().cloned().collect(),
+        });
+        user.status = UserStatus::Confirmed;
+        Ok(CreateOutcome::Created(user))
+    }
+
     async fn link_provider(
         &self,
         user_pool_id: &str,
@@ -174,11 +228,7 @@ impl UserDirectory for CognitoDirectory {
         username: &str,
         attributes: &[(String, String)],
     ) -> Result<(), PortError> {
-        let attributes = attributes
-            .iter()
-            .map(|(name, value)| AttributeType::builder().name(name).value(value).build())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| build_error(SERVICE, "AdminUpdateUserAttributes", e))?;
+        let attributes = attribute_types("AdminUpdateUserAttributes", attributes)?;
         self.client
             .admin_update_user_attributes()
             .user_pool_id(user_pool_id)

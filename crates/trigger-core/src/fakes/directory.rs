@@ -4,9 +4,10 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use super::{Outage, lock};
+use crate::logging::Secret;
 use crate::ports::{
-    DeleteOutcome, DirectoryUser, LinkOutcome, PortError, PortErrorKind, ProviderUser, SearchableAttribute,
-    UserDirectory,
+    CreateOutcome, DeleteOutcome, DirectoryUser, LinkOutcome, PortError, PortErrorKind, ProviderUser,
+    SearchableAttribute, UserDirectory, UserStatus,
 };
 
 /// A user pool in memory (one pool: the pool id is not checked). Records links and group
@@ -80,6 +81,31 @@ impl UserDirectory for FakeDirectory {
         let before = users.len();
         users.retain(|u| u.username != username);
         Ok(if users.len() < before { DeleteOutcome::Deleted } else { DeleteOutcome::NotFound })
+    }
+
+    async fn create_user(
+        &self,
+        _pool: &str,
+        username: &str,
+        attributes: &[(String, String)],
+        _password: &Secret<String>,
+    ) -> Result<CreateOutcome, PortError> {
+        self.outage.check("cognito-idp", "AdminCreateUser")?;
+        let mut users = lock(&self.users);
+        if users.iter().any(|u| u.username == username) {
+            return Ok(CreateOutcome::AlreadyExists);
+        }
+        let mut attributes: BTreeMap<String, String> = attributes.iter().cloned().collect();
+        attributes.entry("sub".to_owned()).or_insert_with(|| format!("sub-{username}"));
+        let user = DirectoryUser {
+            username: username.to_owned(),
+            status: UserStatus::Confirmed,
+            enabled: true,
+            created_at: None,
+            attributes,
+        };
+        users.push(user.clone());
+        Ok(CreateOutcome::Created(user))
     }
 
     async fn link_provider(

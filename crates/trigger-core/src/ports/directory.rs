@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 
 use super::PortError;
+use crate::logging::Secret;
 
 /// Attributes ListUsers can filter on (standard attributes only; custom ones are not searchable).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,6 +122,14 @@ pub enum LinkOutcome {
     AlreadyLinked,
 }
 
+/// What a create call did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CreateOutcome {
+    Created(DirectoryUser),
+    /// A user with this name exists already (a retried trigger).
+    AlreadyExists,
+}
+
 /// What a delete call did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DeleteOutcome {
@@ -142,6 +151,16 @@ pub trait UserDirectory: Send + Sync {
     async fn get_user(&self, user_pool_id: &str, username: &str) -> Result<Option<DirectoryUser>, PortError>;
 
     async fn delete_user(&self, user_pool_id: &str, username: &str) -> Result<DeleteOutcome, PortError>;
+
+    /// Creates a CONFIRMED user with these attributes and `password` as its permanent password,
+    /// sending no message. (Cognito runs the pre sign-up trigger for it, as `AdminCreateUser`.)
+    async fn create_user(
+        &self,
+        user_pool_id: &str,
+        username: &str,
+        attributes: &[(String, String)],
+        password: &Secret<String>,
+    ) -> Result<CreateOutcome, PortError>;
 
     /// Links `source` to the existing user `destination_username`. Linking an identity that is
     /// already linked to that user is [`LinkOutcome::AlreadyLinked`], not an error.

@@ -11,8 +11,8 @@ pub(crate) mod store;
 
 pub use clock::{Clock, SystemClock};
 pub use directory::{
-    DeleteOutcome, DirectoryUser, LinkOutcome, ProviderUser, SearchableAttribute, UserDirectory, UserStatus,
-    list_users_filter,
+    CreateOutcome, DeleteOutcome, DirectoryUser, LinkOutcome, ProviderUser, SearchableAttribute, UserDirectory,
+    UserStatus, list_users_filter,
 };
 pub use mailer::{Email, Mailer, SentEmail};
 pub use scheduler::{Scheduler, StartOutcome, execution_name_is_valid};
