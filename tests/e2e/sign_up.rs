@@ -32,3 +32,19 @@ async fn an_allowed_sign_up_confirms_and_signs_in() {
     assert_eq!(claims["sub"], answer.user_sub(), "the token is the signed-up user's");
     pool.delete().await;
 }
+
+#[tokio::test]
+#[ignore = "needs the local stack: run with `make test`"]
+async fn a_second_sign_up_with_the_same_address_in_other_letters_is_refused() {
+    let pool = LocalPool::create("e2e-unique").await.unwrap();
+    let email = format!("{}@example.com", unique("uma"));
+    pool.sign_up(&email, &password()).await.unwrap();
+    let err = pool.sign_up(&email.to_uppercase(), &password()).await.unwrap_err();
+    let (code, message) = error_text(&err);
+    assert_eq!(code, "UserLambdaValidationException");
+    assert!(
+        message.ends_with(" failed with error An account with this e-mail address already exists. Please sign in or reset your password.."),
+        "{message}"
+    );
+    pool.delete().await;
+}

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod ports;
 pub mod reservations;
 pub mod runtime;
+pub mod testing;
 
 pub use config::{ConfigError, Env};
 pub use error::{TriggerError, UserMessage};

@@ -9,7 +9,7 @@ use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_cognitoidentityprovider::types::AttributeType;
 use serde_json::json;
-use support::replay::ReplayEndpoint;
+use support::ReplayEndpoint;
 use trigger_core::aws::CognitoDirectory;
 use trigger_core::ports::{
     DeleteOutcome, LinkOutcome, PortErrorKind, ProviderUser, SearchableAttribute, UserDirectory,
@@ -31,7 +31,7 @@ fn google(id: &str) -> ProviderUser {
 
 #[tokio::test]
 async fn link_sends_the_documented_request_and_reports_linked() {
-    let endpoint = ReplayEndpoint::start(vec![(200, json!({}))]);
+    let endpoint = ReplayEndpoint::start(vec![(200, json!({}))]).unwrap();
     let outcome = replay_directory(&endpoint).link_provider("us-east-1_X", "jane", &google("1089")).await.unwrap();
     assert_eq!(outcome, LinkOutcome::Linked);
     let [request] = endpoint.recorded().try_into().unwrap();
@@ -56,7 +56,7 @@ async fn a_repeated_link_is_recognised_from_the_users_identities_not_the_message
             { "Name": "identities", "Value": "[{\"userId\":\"1089\",\"providerName\":\"Google\",\"providerType\":\"Google\",\"primary\":false}]" }
         ]
     });
-    let endpoint = ReplayEndpoint::start(vec![(400, already.clone()), (200, user.clone())]);
+    let endpoint = ReplayEndpoint::start(vec![(400, already.clone()), (200, user.clone())]).unwrap();
     let outcome = replay_directory(&endpoint).link_provider("us-east-1_X", "jane", &google("1089")).await.unwrap();
     assert_eq!(outcome, LinkOutcome::AlreadyLinked);
     let targets: Vec<String> = endpoint.recorded().into_iter().map(|r| r.target).collect();
@@ -69,7 +69,7 @@ async fn a_repeated_link_is_recognised_from_the_users_identities_not_the_message
     );
 
     // The same refusal for an identity the user does not have is a real error.
-    let endpoint = ReplayEndpoint::start(vec![(400, already), (200, user)]);
+    let endpoint = ReplayEndpoint::start(vec![(400, already), (200, user)]).unwrap();
     let err = replay_directory(&endpoint).link_provider("us-east-1_X", "jane", &google("9999")).await.unwrap_err();
     assert_eq!(err.kind, PortErrorKind::Rejected);
     assert_eq!(err.operation, "AdminLinkProviderForUser");
@@ -81,10 +81,11 @@ async fn throttling_and_server_errors_are_typed() {
         (400, json!({ "__type": "TooManyRequestsException", "message": "Rate exceeded" })),
         (400, json!({ "__type": "TooManyRequestsException", "message": "Rate exceeded" })),
         (400, json!({ "__type": "TooManyRequestsException", "message": "Rate exceeded" })),
-    ]);
+    ])
+    .unwrap();
     let err = replay_directory(&endpoint).get_user("us-east-1_X", "jane").await.unwrap_err();
     assert_eq!(err.kind, PortErrorKind::Throttled, "{err}");
-    let endpoint = ReplayEndpoint::start(vec![(500, json!({ "__type": "InternalErrorException" })); 3]);
+    let endpoint = ReplayEndpoint::start(vec![(500, json!({ "__type": "InternalErrorException" })); 3]).unwrap();
     let err = replay_directory(&endpoint).get_user("us-east-1_X", "jane").await.unwrap_err();
     assert_eq!(err.kind, PortErrorKind::Unavailable, "{err}");
 }

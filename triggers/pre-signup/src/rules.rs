@@ -25,6 +25,11 @@ pub fn check_email_domain(email: Option<&str>, settings: &Settings) -> Result<()
     Ok(())
 }
 
+/// Whether the address's domain is one whose sign-ups are confirmed and verified automatically.
+pub fn auto_confirms(email: &Email, settings: &Settings) -> bool {
+    settings.auto_confirm_domains.iter().any(|p| p.matches(email.domain()))
+}
+
 /// Minimum user name length, counted in characters.
 pub fn check_username(username: &str, settings: &Settings) -> Result<(), TriggerError> {
     let minimum = settings.min_username_length;
@@ -43,7 +48,9 @@ mod tests {
     use super::*;
 
     fn settings(pairs: &[(&str, &str)]) -> Settings {
-        Settings::from_env(&Env::from_pairs(pairs.iter().copied())).unwrap()
+        let mut all = vec![("UNIQUE_EMAIL", "false")];
+        all.extend_from_slice(pairs);
+        Settings::from_env(&Env::from_pairs(all)).unwrap()
     }
 
     fn denial(result: Result<(), TriggerError>) -> Option<String> {
@@ -68,6 +75,13 @@ mod tests {
         let off = settings(&[]);
         assert_eq!(denial(check_email_domain(None, &off)), None);
         assert_eq!(denial(check_email_domain(Some("not-an-address"), &off)), None);
+    }
+
+    #[test]
+    fn auto_confirm_domains_match_like_the_other_lists() {
+        let s = settings(&[("AUTO_CONFIRM_EMAIL_DOMAINS", "*.corp.example")]);
+        assert!(auto_confirms(&Email::parse("a@eu.corp.example").unwrap(), &s));
+        assert!(!auto_confirms(&Email::parse("a@corp.example.org").unwrap(), &s));
     }
 
     #[test]

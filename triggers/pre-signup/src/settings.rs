@@ -1,5 +1,7 @@
 //! Settings, read once at cold start. Names and defaults: docs/triggers/pre-signup.md.
 
+use std::collections::BTreeMap;
+
 use trigger_core::{ConfigError, Env};
 
 /// One entry of a domain list: `example.com` matches that domain only; `*.example.com` matches
@@ -41,22 +43,118 @@ fn domain_list(env: &Env, variable: &str) -> Result<Vec<DomainPattern>, ConfigEr
     env.list(variable).iter().map(|entry| DomainPattern::parse(variable, entry)).collect()
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// What to do when the table or Cognito cannot be reached within the time budget.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OnDependencyFailure {
+    /// Refuse the sign-up with a "try again" message (default): no duplicate can slip through.
+    #[default]
+    Deny,
+    /// Let the sign-up through without the checks that failed (logged and counted).
+    Allow,
+}
+
+/// The sign-up reminder state machine and its timing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reminder {
+    pub state_machine_arn: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settings {
     /// `ALLOWED_EMAIL_DOMAINS`: when not empty, only these domains may sign up.
     pub allowed_domains: Vec<DomainPattern>,
     /// `DENIED_EMAIL_DOMAINS`: never these domains (wins over the allow list).
     pub denied_domains: Vec<DomainPattern>,
+    /// `AUTO_CONFIRM_EMAIL_DOMAINS`: sign-ups from these domains are confirmed and verified.
+    pub auto_confirm_domains: Vec<DomainPattern>,
     /// `MIN_USERNAME_LENGTH`: 0 (default) turns the rule off.
     pub min_username_length: usize,
+    /// `UNIQUE_EMAIL` (default true).
+    pub unique_email: bool,
+    /// `UNIQUE_PHONE` (default false).
+    pub unique_phone: bool,
+    /// `CHECK_EXISTING_USERS` (default true): also look for the value among users that existed
+    /// before the trigger (ListUsers).
+    pub check_existing_users: bool,
+    /// `LINK_FEDERATED_USERS` (default false).
+    pub link_federated_users: bool,
+    /// `FEDERATED_PROVIDER_NAMES`: user-name prefix (lower-case) → Cognito provider name.
+    pub provider_names: BTreeMap<String, String>,
+    /// `REMINDER_STATE_MACHINE_ARN` (unset: no reminder).
+    pub reminder: Option<Reminder>,
+    /// `REMINDER_AFTER_SECONDS` (default 1 day): wait before the reminder e-mail.
+    pub remind_after_seconds: i64,
+    /// `PENDING_RESERVATION_SECONDS` (default 7 days): how long an unconfirmed sign-up holds its
+    /// address; also when the reminder's `expire` step removes it.
+    pub pending_seconds: i64,
+    /// `ON_DEPENDENCY_FAILURE` (`deny` by default, or `allow`).
+    pub on_dependency_failure: OnDependencyFailure,
+    /// `TABLE_NAME`: required when a uniqueness rule is on.
+    pub table_name: Option<String>,
 }
+
+/// The provider names Cognito uses for the social providers, by user-name prefix.
+const SOCIAL_PROVIDERS: &[(&str, &str)] = &[
+    ("google", "Google"),
+    ("facebook", "Facebook"),
+    ("signinwithapple", "SignInWithApple"),
+    ("loginwithamazon", "LoginWithAmazon"),
+];
 
 impl Settings {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let unique_email = env.flag("UNIQUE_EMAIL", true)?;
+        let unique_phone = env.flag("UNIQUE_PHONE", false)?;
+        let table_name = env.text("TABLE_NAME").map(str::to_owned);
+        if (unique_email || unique_phone) && table_name.is_none() {
+            return Err(ConfigError::Missing { variable: "TABLE_NAME".into() });
+        }
+        let mut provider_names: BTreeMap<String, String> =
+            SOCIAL_PROVIDERS.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        for (prefix, name) in env.pairs("FEDERATED_PROVIDER_NAMES")? {
+            provider_names.insert(prefix.to_lowercase(), name);
+        }
+        let on_dependency_failure = match env.text("ON_DEPENDENCY_FAILURE").map(str::to_ascii_lowercase).as_deref() {
+            None | Some("deny") => OnDependencyFailure::Deny,
+            Some("allow") => OnDependencyFailure::Allow,
+            Some(_) => {
+                let value = env.text("ON_DEPENDENCY_FAILURE").unwrap_or_default();
+                return Err(ConfigError::invalid("ON_DEPENDENCY_FAILURE", value, "expected deny or allow"));
+            }
+        };
+        let reminder = match env.text("REMINDER_STATE_MACHINE_ARN") {
+            Some(arn) if arn.starts_with("arn:") && arn.contains(":stateMachine:") => {
+                Some(Reminder { state_machine_arn: arn.to_owned() })
+            }
+            Some(arn) => {
+                return Err(ConfigError::invalid("REMINDER_STATE_MACHINE_ARN", arn, "expected a state machine ARN"));
+            }
+            None => None,
+        };
+        let remind_after_seconds = env.number("REMINDER_AFTER_SECONDS", 86_400, 60..=31_536_000)?;
+        let pending_seconds = env.number("PENDING_RESERVATION_SECONDS", 604_800, 120..=31_536_000)?;
+        if remind_after_seconds >= pending_seconds {
+            return Err(ConfigError::invalid(
+                "REMINDER_AFTER_SECONDS",
+                &remind_after_seconds.to_string(),
+                "must be shorter than PENDING_RESERVATION_SECONDS",
+            ));
+        }
         Ok(Self {
             allowed_domains: domain_list(env, "ALLOWED_EMAIL_DOMAINS")?,
             denied_domains: domain_list(env, "DENIED_EMAIL_DOMAINS")?,
+            auto_confirm_domains: domain_list(env, "AUTO_CONFIRM_EMAIL_DOMAINS")?,
             min_username_length: env.number("MIN_USERNAME_LENGTH", 0, 0..=128)?,
+            unique_email,
+            unique_phone,
+            check_existing_users: env.flag("CHECK_EXISTING_USERS", true)?,
+            link_federated_users: env.flag("LINK_FEDERATED_USERS", false)?,
+            provider_names,
+            reminder,
+            remind_after_seconds,
+            pending_seconds,
+            on_dependency_failure,
+            table_name,
         })
     }
 
@@ -64,16 +162,27 @@ impl Settings {
     pub fn has_domain_rules(&self) -> bool {
         !self.allowed_domains.is_empty() || !self.denied_domains.is_empty()
     }
+
+    /// Cognito's provider name for a federated user-name prefix (`google` → `Google`); a prefix
+    /// nobody mapped is used as it is (SAML and OIDC providers keep their configured name).
+    pub fn provider_name(&self, prefix: &str) -> String {
+        self.provider_names.get(&prefix.to_lowercase()).cloned().unwrap_or_else(|| prefix.to_owned())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn env(pairs: &[(&str, &str)]) -> Env {
+        let mut all = vec![("TABLE_NAME", "t")];
+        all.extend_from_slice(pairs);
+        Env::from_pairs(all)
+    }
+
     #[test]
     fn patterns_match_case_insensitively_and_wildcards_cover_subdomains() {
-        let env = Env::from_pairs([("ALLOWED_EMAIL_DOMAINS", "Example.com, *.Corp.example")]);
-        let settings = Settings::from_env(&env).unwrap();
+        let settings = Settings::from_env(&env(&[("ALLOWED_EMAIL_DOMAINS", "Example.com, *.Corp.example")])).unwrap();
         let [exact, wildcard] = settings.allowed_domains.as_slice() else { panic!("two patterns") };
         assert!(exact.matches("example.com"));
         assert!(!exact.matches("mail.example.com"));
@@ -83,13 +192,43 @@ mod tests {
     }
 
     #[test]
-    fn bad_entries_fail_init_naming_the_variable() {
-        for bad in ["*.", "exa mple.com", "a@b.com", "x..com"] {
-            let env = Env::from_pairs([("DENIED_EMAIL_DOMAINS", bad)]);
-            let err = Settings::from_env(&env).unwrap_err();
-            assert_eq!(err.variable(), "DENIED_EMAIL_DOMAINS", "{bad}");
+    fn defaults_are_unique_email_deny_on_failure_and_no_linking() {
+        let settings = Settings::from_env(&env(&[])).unwrap();
+        assert!(settings.unique_email && !settings.unique_phone && settings.check_existing_users);
+        assert!(!settings.link_federated_users);
+        assert_eq!(settings.on_dependency_failure, OnDependencyFailure::Deny);
+        assert_eq!(settings.reminder, None);
+        assert_eq!((settings.remind_after_seconds, settings.pending_seconds), (86_400, 604_800));
+    }
+
+    #[test]
+    fn bad_values_fail_init_naming_the_variable() {
+        for (variable, bad) in [
+            ("DENIED_EMAIL_DOMAINS", "*."),
+            ("DENIED_EMAIL_DOMAINS", "exa mple.com"),
+            ("AUTO_CONFIRM_EMAIL_DOMAINS", "a@b.com"),
+            ("ALLOWED_EMAIL_DOMAINS", "x..com"),
+            ("MIN_USERNAME_LENGTH", "-1"),
+            ("UNIQUE_EMAIL", "sometimes"),
+            ("ON_DEPENDENCY_FAILURE", "maybe"),
+            ("REMINDER_STATE_MACHINE_ARN", "my-machine"),
+            ("FEDERATED_PROVIDER_NAMES", "corpsaml"),
+            ("REMINDER_AFTER_SECONDS", "700000"),
+        ] {
+            let err = Settings::from_env(&env(&[(variable, bad)])).unwrap_err();
+            assert_eq!(err.variable(), variable, "{variable}={bad}: {err}");
         }
-        let env = Env::from_pairs([("MIN_USERNAME_LENGTH", "-1")]);
-        assert_eq!(Settings::from_env(&env).unwrap_err().variable(), "MIN_USERNAME_LENGTH");
+        let err = Settings::from_env(&Env::default()).unwrap_err();
+        assert_eq!(err.to_string(), "TABLE_NAME is required but not set");
+        assert!(Settings::from_env(&Env::from_pairs([("UNIQUE_EMAIL", "false")])).is_ok(), "no table needed");
+    }
+
+    #[test]
+    fn provider_names_use_cognitos_spelling_and_accept_overrides() {
+        let settings = Settings::from_env(&env(&[("FEDERATED_PROVIDER_NAMES", "corpsaml:CorpSAML")])).unwrap();
+        assert_eq!(settings.provider_name("google"), "Google");
+        assert_eq!(settings.provider_name("SignInWithApple"), "SignInWithApple");
+        assert_eq!(settings.provider_name("corpsaml"), "CorpSAML");
+        assert_eq!(settings.provider_name("MyOIDC"), "MyOIDC");
     }
 }

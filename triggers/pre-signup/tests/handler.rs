@@ -1,29 +1,72 @@
 //! The trigger as Cognito drives it: a fixture event in, the answer (or the denial text) out,
-//! through the same runtime path the binary uses.
+//! through the same runtime path the binary uses, with in-memory ports.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
-use pre_signup::{PreSignUp, Settings};
+use pre_signup::{EMAIL_TAKEN, PHONE_TAKEN, Ports, PreSignUp, Settings};
 use serde_json::{Value, json};
+use trigger_core::fakes::{FakeDirectory, FixedClock, InMemoryStore, RecordingScheduler};
+use trigger_core::ports::{DirectoryUser, PortErrorKind, UserStatus};
 use trigger_core::runtime::run_within;
 use trigger_core::{Env, TriggerError};
+
+const REMINDER: &str = "arn:aws:states:us-east-1:123456789012:stateMachine:signup-reminder";
 
 fn fixture(name: &str) -> Value {
     let path = format!("{}/../../tests/fixtures/events/{name}", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-fn trigger(pairs: &[(&str, &str)]) -> PreSignUp {
-    PreSignUp::new(Settings::from_env(&Env::from_pairs(pairs.iter().copied())).unwrap())
+struct Rig {
+    store: Arc<InMemoryStore>,
+    directory: Arc<FakeDirectory>,
+    scheduler: Arc<RecordingScheduler>,
+    trigger: PreSignUp,
 }
 
-async fn answer(trigger: &PreSignUp, event: Value) -> Result<Value, TriggerError> {
-    run_within(trigger, Duration::from_secs(1), event).await
+fn rig(pairs: &[(&str, &str)]) -> Rig {
+    let mut all = vec![("TABLE_NAME", "table")];
+    all.extend_from_slice(pairs);
+    let settings = Settings::from_env(&Env::from_pairs(all)).unwrap();
+    let store = Arc::new(InMemoryStore::default());
+    let directory = Arc::new(FakeDirectory::default());
+    let scheduler = Arc::new(RecordingScheduler::default());
+    let ports = Ports {
+        store: Some(store.clone()),
+        directory: directory.clone(),
+        scheduler: scheduler.clone(),
+        clock: Arc::new(FixedClock::at_epoch_seconds(1_800_000_000)),
+    };
+    Rig { store, directory, scheduler, trigger: PreSignUp::new(settings, ports) }
+}
+
+async fn answer(rig: &Rig, event: Value) -> Result<Value, TriggerError> {
+    run_within(&rig.trigger, Duration::from_secs(1), event).await
+}
+
+fn sign_up(username: &str, email: &str) -> Value {
+    let mut event = fixture("pre-signup.json");
+    event["userName"] = json!(username);
+    event["request"]["userAttributes"] = json!({ "email": email });
+    event
+}
+
+fn user(username: &str, attributes: &[(&str, &str)], status: UserStatus) -> DirectoryUser {
+    DirectoryUser {
+        username: username.into(),
+        status,
+        enabled: true,
+        created_at: None,
+        attributes: attributes.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<BTreeMap<_, _>>(),
+    }
 }
 
 #[tokio::test]
-async fn every_source_passes_when_no_rule_is_on() {
+async fn every_source_passes_when_no_rule_refuses_it() {
+    let rig = rig(&[]);
     for name in [
         "pre-signup.json",
         "pre-signup-admin-create-user-nulls.json",
@@ -32,7 +75,7 @@ async fn every_source_passes_when_no_rule_is_on() {
         "pre-signup-unknown-source-extra-fields.json",
     ] {
         let input = fixture(name);
-        let output = answer(&trigger(&[]), input.clone()).await.unwrap();
+        let output = answer(&rig, input.clone()).await.unwrap();
         assert_eq!(output["response"]["autoConfirmUser"], false, "{name}");
         assert_eq!(output["userName"], input["userName"], "{name}");
     }
@@ -40,24 +83,22 @@ async fn every_source_passes_when_no_rule_is_on() {
 
 #[tokio::test]
 async fn a_denied_domain_is_refused_with_the_users_message_whatever_the_case() {
-    let trigger = trigger(&[("DENIED_EMAIL_DOMAINS", "EXAMPLE.com")]);
+    let rig = rig(&[("DENIED_EMAIL_DOMAINS", "EXAMPLE.com")]);
     for name in
         ["pre-signup.json", "pre-signup-admin-create-user-nulls.json", "pre-signup-unknown-source-extra-fields.json"]
     {
-        let err = answer(&trigger, fixture(name)).await.unwrap_err();
+        let err = answer(&rig, fixture(name)).await.unwrap_err();
         assert_eq!(err.user_message(), "Sign-up with this e-mail domain is not allowed.", "{name}");
         assert_eq!(err.kind(), "Denied");
     }
-    // gmail.com is not denied: the federated fixture passes.
-    answer(&trigger, fixture("pre-signup-external-provider.json")).await.unwrap();
+    answer(&rig, fixture("pre-signup-external-provider.json")).await.unwrap();
 }
 
 #[tokio::test]
 async fn the_allow_list_admits_subdomains_only_with_a_wildcard() {
-    let mut event = fixture("pre-signup.json");
-    event["request"]["userAttributes"]["email"] = json!("jane@eu.example.com");
-    answer(&trigger(&[("ALLOWED_EMAIL_DOMAINS", "*.example.com")]), event.clone()).await.unwrap();
-    let err = answer(&trigger(&[("ALLOWED_EMAIL_DOMAINS", "example.com")]), event).await.unwrap_err();
+    let event = sign_up("jane", "jane@eu.example.com");
+    answer(&rig(&[("ALLOWED_EMAIL_DOMAINS", "*.example.com")]), event.clone()).await.unwrap();
+    let err = answer(&rig(&[("ALLOWED_EMAIL_DOMAINS", "example.com")]), event).await.unwrap_err();
     assert_eq!(err.user_message(), "Sign-up with this e-mail domain is not allowed.");
 }
 
@@ -65,23 +106,175 @@ async fn the_allow_list_admits_subdomains_only_with_a_wildcard() {
 async fn a_missing_address_is_refused_when_rules_are_on_and_never_crashes() {
     let mut event = fixture("pre-signup.json");
     event["request"]["userAttributes"] = Value::Null;
-    let err = answer(&trigger(&[("ALLOWED_EMAIL_DOMAINS", "example.com")]), event.clone()).await.unwrap_err();
+    let err = answer(&rig(&[("ALLOWED_EMAIL_DOMAINS", "example.com")]), event.clone()).await.unwrap_err();
     assert_eq!(err.user_message(), "Please sign up with a valid e-mail address.");
-    answer(&trigger(&[]), event).await.unwrap();
+    answer(&rig(&[]), event).await.unwrap();
 }
 
 #[tokio::test]
 async fn short_user_names_are_refused_except_for_federated_sign_ups() {
-    let trigger = trigger(&[("MIN_USERNAME_LENGTH", "12")]);
-    let err = answer(&trigger, fixture("pre-signup.json")).await.unwrap_err();
+    let rig = rig(&[("MIN_USERNAME_LENGTH", "12")]);
+    let err = answer(&rig, fixture("pre-signup.json")).await.unwrap_err();
     assert_eq!(err.user_message(), "User names must be at least 12 characters long.");
-    answer(&trigger, fixture("pre-signup-external-provider.json")).await.unwrap();
+    answer(&rig, fixture("pre-signup-external-provider.json")).await.unwrap();
 }
 
 #[tokio::test]
 async fn a_malformed_event_is_an_internal_error_with_a_generic_message() {
-    let err = answer(&trigger(&[]), json!({ "request": "not an object" })).await.unwrap_err();
+    let err = answer(&rig(&[]), json!({ "request": "not an object" })).await.unwrap_err();
     assert_eq!(err.kind(), "BadEvent");
     assert_eq!(err.user_message(), TriggerError::GENERIC_USER_MESSAGE);
     assert!(!err.to_string().contains("not an object"), "quoted values are cut: {err}");
+}
+
+#[tokio::test]
+async fn one_account_per_address_in_any_letter_case_and_retries_pass() {
+    let rig = rig(&[]);
+    answer(&rig, sign_up("alice", "Alice@Example.com")).await.unwrap();
+    answer(&rig, sign_up("alice", "alice@example.com")).await.expect("the same sign-up retried passes");
+    let err = answer(&rig, sign_up("bob", " ALICE@example.COM ")).await.unwrap_err();
+    assert_eq!(err.user_message(), EMAIL_TAKEN);
+    assert_eq!(rig.store.items().len(), 1);
+}
+
+#[tokio::test]
+async fn admin_created_users_are_unique_too_and_get_no_flags() {
+    let rig = rig(&[("AUTO_CONFIRM_EMAIL_DOMAINS", "example.com")]);
+    let mut event = fixture("pre-signup-admin-create-user-nulls.json");
+    let output = answer(&rig, event.clone()).await.unwrap();
+    assert_eq!(
+        output["response"],
+        json!({ "autoConfirmUser": false, "autoVerifyEmail": false, "autoVerifyPhone": false })
+    );
+    event["userName"] = json!("someone-else");
+    assert_eq!(answer(&rig, event).await.unwrap_err().user_message(), EMAIL_TAKEN);
+}
+
+#[tokio::test]
+async fn phone_numbers_are_unique_only_when_asked() {
+    let mut first = sign_up("p1", "p1@example.com");
+    first["request"]["userAttributes"]["phone_number"] = json!("+14155550123");
+    let mut second = sign_up("p2", "p2@example.com");
+    second["request"]["userAttributes"]["phone_number"] = json!("+14155550123");
+    let off = rig(&[]);
+    answer(&off, first.clone()).await.unwrap();
+    answer(&off, second.clone()).await.unwrap();
+    let on = rig(&[("UNIQUE_PHONE", "true")]);
+    answer(&on, first).await.unwrap();
+    assert_eq!(answer(&on, second).await.unwrap_err().user_message(), PHONE_TAKEN);
+}
+
+#[tokio::test]
+async fn auto_confirm_verifies_only_values_nobody_else_holds() {
+    let rig = rig(&[("AUTO_CONFIRM_EMAIL_DOMAINS", "*.corp.example"), ("UNIQUE_EMAIL", "false")]);
+    let mut event = sign_up("new", "dup@eu.corp.example");
+    event["request"]["userAttributes"]["phone_number"] = json!("+14155550199");
+    let output = answer(&rig, event.clone()).await.unwrap();
+    assert_eq!(
+        output["response"],
+        json!({ "autoConfirmUser": true, "autoVerifyEmail": true, "autoVerifyPhone": true })
+    );
+
+    rig.directory.insert(user(
+        "old",
+        &[("email", "dup@eu.corp.example"), ("phone_number", "+14155550199")],
+        UserStatus::Confirmed,
+    ));
+    let output = answer(&rig, event).await.unwrap();
+    assert_eq!(
+        output["response"],
+        json!({ "autoConfirmUser": true, "autoVerifyEmail": false, "autoVerifyPhone": false }),
+        "verifying would move the alias away from its holder"
+    );
+    let other = answer(&rig, sign_up("x", "x@other.example")).await.unwrap();
+    assert_eq!(other["response"]["autoConfirmUser"], false);
+}
+
+#[tokio::test]
+async fn a_reminder_starts_once_per_sign_up_however_often_it_is_retried() {
+    let rig = rig(&[
+        ("REMINDER_STATE_MACHINE_ARN", REMINDER),
+        ("REMINDER_AFTER_SECONDS", "3600"),
+        ("PENDING_RESERVATION_SECONDS", "86400"),
+    ]);
+    for _ in 0..3 {
+        answer(&rig, sign_up("rita", "rita@example.com")).await.unwrap();
+    }
+    let started = rig.scheduler.started();
+    assert_eq!(started.len(), 1);
+    assert_eq!(
+        started[0].input,
+        json!({ "userPoolId": "us-east-1_EXAMPLE1", "userName": "rita", "email": "rita@example.com", "remindAfterSeconds": 3600, "expireAfterSeconds": 82800 })
+    );
+    answer(&rig, fixture("pre-signup-admin-create-user-nulls.json")).await.unwrap();
+    assert_eq!(rig.scheduler.started().len(), 1, "no reminder for admin-created users");
+    rig.scheduler.set_outage(Some(PortErrorKind::Unavailable));
+    answer(&rig, sign_up("sam", "sam@example.com")).await.expect("a reminder failure never blocks a sign-up");
+}
+
+#[tokio::test]
+async fn a_store_outage_denies_by_default_and_lets_through_when_allowed() {
+    let deny = rig(&[]);
+    deny.store.set_outage(Some(PortErrorKind::Timeout));
+    let err = answer(&deny, sign_up("a", "a@example.com")).await.unwrap_err();
+    assert_eq!(err.kind(), "DependencyFailure");
+    assert_eq!(err.user_message(), TriggerError::GENERIC_USER_MESSAGE);
+    let allow = rig(&[("ON_DEPENDENCY_FAILURE", "allow")]);
+    allow.store.set_outage(Some(PortErrorKind::Timeout));
+    answer(&allow, sign_up("a", "a@example.com")).await.unwrap();
+}
+
+fn federated(email: &str, verified: &str) -> Value {
+    let mut event = fixture("pre-signup-external-provider.json");
+    event["request"]["userAttributes"]["email"] = json!(email);
+    event["request"]["userAttributes"]["email_verified"] = json!(verified);
+    event
+}
+
+#[tokio::test]
+async fn federated_sign_ups_link_to_the_native_user_with_the_same_address() {
+    let rig = rig(&[("LINK_FEDERATED_USERS", "true")]);
+    rig.directory.insert(user("native-jane", &[("email", "jane.doe@gmail.com")], UserStatus::Confirmed));
+    for _ in 0..2 {
+        answer(&rig, federated("Jane.Doe@gmail.com", "true")).await.expect("linked; a retry is fine");
+    }
+    let links = rig.directory.links();
+    assert_eq!(links.len(), 1);
+    assert_eq!(links[0].0, "native-jane");
+    assert_eq!(links[0].1.provider_name, "Google");
+    assert_eq!(links[0].1.provider_user_id, "108977345812345678901");
+}
+
+#[tokio::test]
+async fn federated_sign_ups_without_a_native_user_get_one_created_and_confirmed() {
+    let rig = rig(&[("LINK_FEDERATED_USERS", "true")]);
+    answer(&rig, federated("new.person@gmail.com", "true")).await.unwrap();
+    let users = rig.directory.users();
+    assert_eq!(users.len(), 1);
+    assert_eq!(users[0].username, "new.person@gmail.com");
+    assert_eq!(users[0].attribute("email_verified"), Some("true"));
+    assert_eq!(rig.directory.links()[0].0, "new.person@gmail.com");
+    let reservation = &rig.store.items()[0];
+    assert_eq!(reservation.str("status"), Some("CONFIRMED"), "its reservation is permanent");
+}
+
+#[tokio::test]
+async fn federated_linking_needs_a_verified_address_and_stops_at_five_identities() {
+    let linking = rig(&[("LINK_FEDERATED_USERS", "true")]);
+    answer(&linking, federated("someone@gmail.com", "false")).await.unwrap();
+    assert!(linking.directory.links().is_empty() && linking.directory.users().is_empty(), "unverified: never linked");
+
+    let five: Vec<Value> = (0..5).map(|i| json!({ "providerName": "Oidc", "userId": format!("id{i}") })).collect();
+    let identities = serde_json::to_string(&five).unwrap();
+    linking.directory.insert(user(
+        "full",
+        &[("email", "full@gmail.com"), ("identities", &identities)],
+        UserStatus::Confirmed,
+    ));
+    let err = answer(&linking, federated("full@gmail.com", "true")).await.unwrap_err();
+    assert_eq!(err.user_message(), pre_signup::federated::TOO_MANY_PROVIDERS);
+
+    let off = rig(&[]);
+    answer(&off, federated("x@gmail.com", "true")).await.unwrap();
+    assert!(off.directory.links().is_empty(), "LINK_FEDERATED_USERS is off by default");
 }

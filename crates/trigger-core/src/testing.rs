@@ -1,0 +1,144 @@
+//! Helpers for tests that run against the local stack (`make test` starts it). Never used by a
+//! binary; here so that every crate's integration tests share one copy.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::aws::{Aws, AwsSettings};
+use crate::config::Env;
+
+/// Why the local stack could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum LocalStackError {
+    #[error("AWS_ENDPOINT_URL must point at the local stack (run these tests with `make test`), got {0:?}")]
+    NotLocal(String),
+    #[error("local stack: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("local stack answered: {0}")]
+    Status(String),
+}
+
+/// The SDK configuration the triggers use, pointed at the local stack by `AWS_ENDPOINT_URL`.
+/// Timeouts are wider than in production: hundreds of concurrent calls against one local Python
+/// server are slower than AWS.
+pub async fn local_aws() -> Result<Aws, LocalStackError> {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_default();
+    if !endpoint.starts_with("http://127.0.0.1") {
+        return Err(LocalStackError::NotLocal(endpoint));
+    }
+    let env = Env::from_pairs([
+        ("SDK_ATTEMPT_TIMEOUT_MS", "4000"),
+        ("SDK_OPERATION_TIMEOUT_MS", "4800"),
+        ("SDK_MAX_ATTEMPTS", "3"),
+        ("SDK_CONNECT_TIMEOUT_MS", "2000"),
+    ]);
+    let settings = AwsSettings::from_env(&env).map_err(|e| LocalStackError::Status(e.to_string()))?;
+    Ok(Aws::load(&settings).await)
+}
+
+/// The shared table of the local stack (`TABLE_NAME`, default `cognito-triggers-local`).
+pub fn table_name() -> String {
+    std::env::var("TABLE_NAME").unwrap_or_else(|_| "cognito-triggers-local".to_owned())
+}
+
+/// A name no other test run uses.
+pub fn unique(prefix: &str) -> String {
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();
+    format!("{prefix}-{nanos:x}")
+}
+
+/// GET a path of the local moto server (its inspection API, e.g. `/moto-api/data.json`).
+pub fn moto_get(path: &str) -> Result<String, LocalStackError> {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_default();
+    let host = endpoint.strip_prefix("http://").ok_or_else(|| LocalStackError::NotLocal(endpoint.clone()))?;
+    let host = host.trim_end_matches('/');
+    let mut stream = TcpStream::connect(host)?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n")?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let (head, body) = response.split_once("\r\n\r\n").ok_or_else(|| LocalStackError::Status("no HTTP body".into()))?;
+    if !(head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200")) {
+        return Err(LocalStackError::Status(head.lines().next().unwrap_or_default().to_owned()));
+    }
+    Ok(body.to_owned())
+}
+
+/// One request as a [`ReplayEndpoint`] received it.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    /// The `X-Amz-Target` header: `AWSCognitoIdentityProviderService.<Operation>`.
+    pub target: String,
+    pub body: serde_json::Value,
+}
+
+/// A replay endpoint for operations no local stand-in implements (AdminLinkProviderForUser):
+/// the real SDK client sends its real request over loopback, the endpoint records it and answers
+/// with the documented response. (aws-smithy-mocks would do the same in-process, but its
+/// `test-util` features would change the SDK crates' feature set in test builds and make every
+/// `make test` compile the SDK twice.)
+pub struct ReplayEndpoint {
+    pub url: String,
+    recorded: Arc<Mutex<Vec<Recorded>>>,
+}
+
+impl ReplayEndpoint {
+    /// Answers the n-th request with the n-th `(status, JSON body)`; requests past the end get 500.
+    pub fn start(answers: Vec<(u16, serde_json::Value)>) -> Result<Self, LocalStackError> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let recorded = Arc::new(Mutex::new(Vec::new()));
+        let log = recorded.clone();
+        std::thread::spawn(move || {
+            for (index, stream) in listener.incoming().enumerate() {
+                let Ok(stream) = stream else { return };
+                let answer = answers.get(index).cloned().unwrap_or((500, serde_json::json!({})));
+                if serve_one(stream, answer, &log).is_err() {
+                    return;
+                }
+            }
+        });
+        Ok(Self { url, recorded })
+    }
+
+    pub fn recorded(&self) -> Vec<Recorded> {
+        self.recorded.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+}
+
+fn serve_one(
+    mut stream: TcpStream,
+    (status, answer): (u16, serde_json::Value),
+    log: &Mutex<Vec<Recorded>>,
+) -> std::io::Result<()> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut target = String::new();
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 || line == "\r\n" {
+            break;
+        }
+        let lower = line.to_ascii_lowercase();
+        if let Some(value) = lower.strip_prefix("content-length:") {
+            length = value.trim().parse().unwrap_or(0);
+        }
+        if lower.starts_with("x-amz-target:") {
+            target = line["x-amz-target:".len()..].trim().to_owned();
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body)?;
+    let body = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+    if let Ok(mut recorded) = log.lock() {
+        recorded.push(Recorded { target, body });
+    }
+    let text = answer.to_string();
+    write!(
+        stream,
+        "HTTP/1.1 {status} X\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+        text.len()
+    )
+}

@@ -1,0 +1,240 @@
+//! One account per e-mail address (and, optionally, per phone number), race-free.
+//!
+//! The rule (docs/triggers/pre-signup.md, "Unique e-mail"):
+//! 1. Reserve the normalised value with one conditional write: it succeeds when nobody holds it,
+//!    or when this same user name holds a pending reservation (Cognito retried, or the person
+//!    clicked twice). Whoever writes first wins; everyone else is refused.
+//! 2. A pending reservation held by another user is taken over only when that sign-up is dead:
+//!    its user no longer exists (and the reservation is older than [`HOLDER_GRACE_SECONDS`],
+//!    because a sign-up's user is created only after this trigger answers), or it expired and its
+//!    user is still unconfirmed (that user is then deleted, as the reminder's `expire` step does).
+//!    The take-over is itself conditional on the reservation being the one we looked at.
+//! 3. With `CHECK_EXISTING_USERS`, users created before the trigger was installed are found with
+//!    an escaped ListUsers query. A confirmed one wins: our reservation becomes theirs
+//!    (confirmed), so the next sign-up is refused by the table alone. Unconfirmed ones never block.
+
+use trigger_core::ports::{
+    AttrValue, CompareOp, Condition, DirectoryUser, Item, PortError, SearchableAttribute, Store, UserDirectory,
+    UserStatus, WriteOutcome,
+};
+use trigger_core::reservations::{self, CONFIRMED, CREATED_AT, Kind, OWNER, PENDING, STATUS, UPDATED_AT};
+
+/// How long a fresh reservation counts as in flight even though its user does not exist yet.
+pub const HOLDER_GRACE_SECONDS: i64 = 60;
+
+/// The result of trying to reserve a value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reservation {
+    /// The value is this user's; `others` are the users found holding it in the pool already
+    /// that do not block (unconfirmed), which matters to the alias guard.
+    Reserved { others: Vec<DirectoryUser> },
+    /// Another user holds the value.
+    Taken,
+}
+
+pub struct Request<'a> {
+    pub user_pool_id: &'a str,
+    pub username: &'a str,
+    pub kind: Kind,
+    /// Already normalised.
+    pub value: &'a str,
+    pub now: i64,
+    pub pending_seconds: i64,
+    pub check_existing_users: bool,
+}
+
+fn searchable(kind: Kind) -> SearchableAttribute {
+    match kind {
+        Kind::Email => SearchableAttribute::Email,
+        Kind::Phone => SearchableAttribute::PhoneNumber,
+    }
+}
+
+pub async fn reserve(
+    store: &dyn Store,
+    directory: &dyn UserDirectory,
+    request: &Request<'_>,
+) -> Result<Reservation, PortError> {
+    let key = reservations::key(request.user_pool_id, request.kind, request.value);
+    let ours = reservations::pending_item(&key, request.username, request.now, request.now + request.pending_seconds);
+    let free_or_mine = Condition::Or(vec![
+        Condition::ItemNotExists,
+        Condition::And(vec![
+            reservations::owned_by(request.username),
+            Condition::equals(STATUS, AttrValue::s(PENDING)),
+        ]),
+    ]);
+    let reserved = match store.put(&ours, Some(&free_or_mine)).await? {
+        WriteOutcome::Written => true,
+        WriteOutcome::ConditionFailed { current: None } => {
+            // Deleted between our write and its check: one more plain attempt decides.
+            store.put(&ours, Some(&Condition::ItemNotExists)).await? == WriteOutcome::Written
+        }
+        WriteOutcome::ConditionFailed { current: Some(current) } => {
+            take_over_if_dead(store, directory, request, &ours, &current).await?
+        }
+    };
+    if !reserved {
+        return Ok(Reservation::Taken);
+    }
+    if !request.check_existing_users {
+        return Ok(Reservation::Reserved { others: Vec::new() });
+    }
+    let existing = directory.find_by_attribute(request.user_pool_id, searchable(request.kind), request.value).await?;
+    let (blocking, others): (Vec<DirectoryUser>, Vec<DirectoryUser>) = existing
+        .into_iter()
+        .filter(|user| user.username != request.username)
+        .partition(|user| user.status != UserStatus::Unconfirmed);
+    if let Some(holder) = blocking.first() {
+        // Hand the row to the user who has the value already, confirmed: the table now knows.
+        let theirs = Item::new(&key)
+            .with(OWNER, AttrValue::s(&holder.username))
+            .with(STATUS, AttrValue::s(CONFIRMED))
+            .with(CREATED_AT, AttrValue::n(request.now))
+            .with(UPDATED_AT, AttrValue::n(request.now));
+        store.put(&theirs, Some(&reservations::owned_by(request.username))).await?;
+        return Ok(Reservation::Taken);
+    }
+    Ok(Reservation::Reserved { others })
+}
+
+/// Step 2 of the rule: takes a pending reservation over when its sign-up is dead.
+async fn take_over_if_dead(
+    store: &dyn Store,
+    directory: &dyn UserDirectory,
+    request: &Request<'_>,
+    ours: &Item,
+    current: &Item,
+) -> Result<bool, PortError> {
+    if current.str(STATUS) != Some(PENDING) {
+        return Ok(false);
+    }
+    let Some(holder) = current.str(OWNER) else { return Ok(false) };
+    let created_at = current.i64(CREATED_AT).unwrap_or(request.now);
+    let expired = current.is_expired(request.now);
+    let in_flight = request.now - created_at < HOLDER_GRACE_SECONDS;
+    if in_flight && !expired {
+        return Ok(false);
+    }
+    match directory.get_user(request.user_pool_id, holder).await? {
+        None => {}
+        Some(user) if expired && user.status == UserStatus::Unconfirmed => {
+            directory.delete_user(request.user_pool_id, holder).await?;
+        }
+        Some(_) => return Ok(false),
+    }
+    let same_reservation = Condition::And(vec![
+        reservations::owned_by(holder),
+        Condition::compare(CREATED_AT, CompareOp::Eq, AttrValue::n(created_at)),
+    ]);
+    Ok(store.put(ours, Some(&same_reservation)).await? == WriteOutcome::Written)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use trigger_core::fakes::{FakeDirectory, InMemoryStore};
+
+    use super::*;
+
+    const POOL: &str = "us-east-1_X";
+
+    fn request<'a>(username: &'a str, value: &'a str, now: i64) -> Request<'a> {
+        Request {
+            user_pool_id: POOL,
+            username,
+            kind: Kind::Email,
+            value,
+            now,
+            pending_seconds: 1_000,
+            check_existing_users: true,
+        }
+    }
+
+    fn user(username: &str, email: &str, status: UserStatus) -> DirectoryUser {
+        DirectoryUser {
+            username: username.into(),
+            status,
+            enabled: true,
+            created_at: None,
+            attributes: BTreeMap::from([("email".to_owned(), email.to_owned())]),
+        }
+    }
+
+    fn owner(store: &InMemoryStore, value: &str) -> Option<String> {
+        store
+            .items()
+            .into_iter()
+            .find(|i| i.key() == Some(reservations::key(POOL, Kind::Email, value)))
+            .and_then(|i| i.str(OWNER).map(str::to_owned))
+    }
+
+    #[tokio::test]
+    async fn first_wins_the_same_user_may_retry_others_are_refused() {
+        let (store, directory) = (InMemoryStore::default(), FakeDirectory::default());
+        let first = reserve(&store, &directory, &request("alice", "a@example.com", 100)).await.unwrap();
+        assert_eq!(first, Reservation::Reserved { others: vec![] });
+        let retry = reserve(&store, &directory, &request("alice", "a@example.com", 101)).await.unwrap();
+        assert_eq!(retry, Reservation::Reserved { others: vec![] });
+        let other = reserve(&store, &directory, &request("bob", "a@example.com", 102)).await.unwrap();
+        assert_eq!(other, Reservation::Taken);
+        assert_eq!(owner(&store, "a@example.com").as_deref(), Some("alice"));
+    }
+
+    #[tokio::test]
+    async fn a_dead_sign_up_is_taken_over_but_not_one_in_flight() {
+        let (store, directory) = (InMemoryStore::default(), FakeDirectory::default());
+        reserve(&store, &directory, &request("ghost", "g@example.com", 100)).await.unwrap();
+        // 10 s later the holder's user does not exist yet: its sign-up may still be in flight.
+        assert_eq!(
+            reserve(&store, &directory, &request("bob", "g@example.com", 110)).await.unwrap(),
+            Reservation::Taken
+        );
+        // Past the grace period a holder that does not exist is gone.
+        let later =
+            reserve(&store, &directory, &request("bob", "g@example.com", 100 + HOLDER_GRACE_SECONDS)).await.unwrap();
+        assert_eq!(later, Reservation::Reserved { others: vec![] });
+        assert_eq!(owner(&store, "g@example.com").as_deref(), Some("bob"));
+    }
+
+    #[tokio::test]
+    async fn an_expired_unconfirmed_holder_is_deleted_and_replaced_but_a_confirmed_one_is_not() {
+        let (store, directory) = (InMemoryStore::default(), FakeDirectory::default());
+        reserve(&store, &directory, &request("slow", "s@example.com", 100)).await.unwrap();
+        directory.insert(user("slow", "s@example.com", UserStatus::Unconfirmed));
+        // Unexpired and the user exists: refused.
+        assert_eq!(
+            reserve(&store, &directory, &request("new", "s@example.com", 500)).await.unwrap(),
+            Reservation::Taken
+        );
+        // Expired (pending_seconds = 1000) and still unconfirmed: the old sign-up is removed.
+        let outcome = reserve(&store, &directory, &request("new", "s@example.com", 1_200)).await.unwrap();
+        assert_eq!(outcome, Reservation::Reserved { others: vec![] });
+        assert!(directory.users().iter().all(|u| u.username != "slow"), "the dead sign-up's user is deleted");
+
+        reserve(&store, &directory, &request("conf", "c@example.com", 100)).await.unwrap();
+        directory.insert(user("conf", "c@example.com", UserStatus::Confirmed));
+        assert_eq!(
+            reserve(&store, &directory, &request("new2", "c@example.com", 1_200)).await.unwrap(),
+            Reservation::Taken
+        );
+    }
+
+    #[tokio::test]
+    async fn users_from_before_the_trigger_are_found_and_a_confirmed_one_wins() {
+        let directory = FakeDirectory::with_users(vec![
+            user("legacy", "old@example.com", UserStatus::Confirmed),
+            user("halfway", "half@example.com", UserStatus::Unconfirmed),
+        ]);
+        let store = InMemoryStore::default();
+        assert_eq!(
+            reserve(&store, &directory, &request("bob", "old@example.com", 100)).await.unwrap(),
+            Reservation::Taken
+        );
+        assert_eq!(owner(&store, "old@example.com").as_deref(), Some("legacy"), "the row now names the real holder");
+        let half = reserve(&store, &directory, &request("carol", "half@example.com", 100)).await.unwrap();
+        let Reservation::Reserved { others } = half else { panic!("an unconfirmed legacy user never blocks") };
+        assert_eq!(others.len(), 1);
+    }
+}

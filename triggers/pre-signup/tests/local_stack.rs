@@ -1,0 +1,289 @@
+//! pre-signup against the local stack: DynamoDB, Cognito admin APIs and Step Functions in moto;
+//! the AdminLinkProviderForUser call, which no stand-in implements, through a replay endpoint.
+//! Run by `make test` (these tests are ignored by a plain `cargo test`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_cognitoidentityprovider::Client as CognitoClient;
+use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType};
+use pre_signup::{EMAIL_TAKEN, Ports, PreSignUp, Settings};
+use serde_json::{Value, json};
+use trigger_core::aws::{Aws, CognitoDirectory};
+use trigger_core::logging::Secret;
+use trigger_core::ports::{
+    Clock, CreateOutcome, DeleteOutcome, DirectoryUser, Item, LinkOutcome, PortError, ProviderUser,
+    SearchableAttribute, Store, SystemClock, UserDirectory,
+};
+use trigger_core::reservations::{self, Kind};
+use trigger_core::runtime::run_within;
+use trigger_core::testing::{ReplayEndpoint, local_aws, table_name, unique};
+use trigger_core::{Env, TriggerError};
+
+fn settings(extra: &[(&str, &str)]) -> Settings {
+    let table = table_name();
+    let mut pairs = vec![("TABLE_NAME", table.as_str())];
+    pairs.extend_from_slice(extra);
+    Settings::from_env(&Env::from_pairs(pairs)).unwrap()
+}
+
+fn ports(aws: &Aws, directory: Arc<dyn UserDirectory>) -> Ports {
+    Ports {
+        store: Some(Arc::new(aws.store(table_name()))),
+        directory,
+        scheduler: Arc::new(aws.scheduler()),
+        clock: Arc::new(SystemClock),
+    }
+}
+
+async fn moto_pool(aws: &Aws) -> (CognitoClient, String) {
+    let client = CognitoClient::new(aws.sdk_config());
+    let pool = client.create_user_pool().pool_name(unique("pre-signup")).send().await.unwrap();
+    (client, pool.user_pool().unwrap().id().unwrap().to_owned())
+}
+
+fn sign_up(pool: &str, username: &str, email: &str) -> Value {
+    json!({
+        "version": "1", "triggerSource": "PreSignUp_SignUp", "region": "us-east-1", "userPoolId": pool,
+        "userName": username, "callerContext": { "clientId": "local" },
+        "request": { "userAttributes": { "email": email } }, "response": {}
+    })
+}
+
+async fn decide(trigger: &PreSignUp, event: Value) -> Result<Value, TriggerError> {
+    run_within(trigger, Duration::from_secs(30), event).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs the local stack: run with `make test`"]
+async fn two_hundred_concurrent_sign_ups_for_one_address_let_exactly_one_through() {
+    let aws = local_aws().await.unwrap();
+    let (_, pool) = moto_pool(&aws).await;
+    let trigger = Arc::new(PreSignUp::new(settings(&[]), ports(&aws, Arc::new(aws.directory()))));
+    let address = format!("{}@example.com", unique("race"));
+    let tasks: Vec<_> = (0..200)
+        .map(|i| {
+            let trigger = trigger.clone();
+            // The same address in other letter cases must count as the same address.
+            let email = if i % 2 == 0 { address.to_uppercase() } else { address.clone() };
+            let event = sign_up(&pool, &format!("racer-{i}"), &email);
+            tokio::spawn(async move { decide(&trigger, event).await })
+        })
+        .collect();
+    let mut allowed = Vec::new();
+    for (i, task) in tasks.into_iter().enumerate() {
+        match task.await.unwrap() {
+            Ok(_) => allowed.push(i),
+            Err(err) => assert_eq!(err.user_message(), EMAIL_TAKEN, "racer-{i}: {err}"),
+        }
+    }
+    assert_eq!(allowed.len(), 1, "exactly one of 200 sign-ups may hold the address, got {allowed:?}");
+    let winner = format!("racer-{}", allowed[0]);
+    for _ in 0..3 {
+        decide(&trigger, sign_up(&pool, &winner, &address)).await.expect("the winner's retries pass");
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: run with `make test`"]
+async fn a_user_from_before_the_trigger_is_found_through_list_users() {
+    let aws = local_aws().await.unwrap();
+    let (client, pool) = moto_pool(&aws).await;
+    let address = format!("{}@example.com", unique("legacy"));
+    client
+        .admin_create_user()
+        .user_pool_id(&pool)
+        .username("legacy-user")
+        .user_attributes(AttributeType::builder().name("email").value(&address).build().unwrap())
+        .message_action(MessageActionType::Suppress)
+        .send()
+        .await
+        .unwrap();
+    let trigger = PreSignUp::new(settings(&[]), ports(&aws, Arc::new(aws.directory())));
+    let err = decide(&trigger, sign_up(&pool, "newcomer", &address)).await.unwrap_err();
+    assert_eq!(err.user_message(), EMAIL_TAKEN);
+    let row = aws.store(table_name()).get(&reservations::key(&pool, Kind::Email, &address)).await.unwrap().unwrap();
+    assert_eq!(row.str(reservations::OWNER), Some("legacy-user"), "the row now names the user who has the address");
+    assert_eq!(row.str(reservations::STATUS), Some(reservations::CONFIRMED));
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: run with `make test`"]
+async fn an_expired_unconfirmed_reservation_is_taken_over_and_its_user_removed() {
+    let aws = local_aws().await.unwrap();
+    let (client, pool) = moto_pool(&aws).await;
+    let app = client.create_user_pool_client().user_pool_id(&pool).client_name("t").send().await.unwrap();
+    let client_id = app.user_pool_client().unwrap().client_id().unwrap().to_owned();
+    let address = format!("{}@example.com", unique("stale"));
+    client
+        .sign_up()
+        .client_id(&client_id)
+        .username("stale-user")
+        .password("Aa1!stale-password")
+        .user_attributes(AttributeType::builder().name("email").value(&address).build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let store = aws.store(table_name());
+    let now = SystemClock.epoch_seconds();
+    let key = reservations::key(&pool, Kind::Email, &address);
+    let stale: Item = reservations::pending_item(&key, "stale-user", now - 10 * 86_400, now - 86_400);
+    store.put(&stale, None).await.unwrap();
+
+    let trigger = PreSignUp::new(settings(&[]), ports(&aws, Arc::new(aws.directory())));
+    decide(&trigger, sign_up(&pool, "fresh-user", &address)).await.expect("the dead sign-up's address is free again");
+    assert_eq!(store.get(&key).await.unwrap().unwrap().str(reservations::OWNER), Some("fresh-user"));
+    assert!(aws.directory().get_user(&pool, "stale-user").await.unwrap().is_none(), "the stale user is removed");
+
+    // The fresh reservation is the new user's now: the next sign-up for the address is refused.
+    let err = decide(&trigger, sign_up(&pool, "third", &address)).await.unwrap_err();
+    assert_eq!(err.user_message(), EMAIL_TAKEN);
+}
+
+/// moto for every directory call but the link, which goes to a replay of Cognito's answer.
+struct LinkReplayed {
+    moto: CognitoDirectory,
+    replay: CognitoDirectory,
+}
+
+#[async_trait]
+impl UserDirectory for LinkReplayed {
+    async fn find_by_attribute(
+        &self,
+        pool: &str,
+        attribute: SearchableAttribute,
+        value: &str,
+    ) -> Result<Vec<DirectoryUser>, PortError> {
+        self.moto.find_by_attribute(pool, attribute, value).await
+    }
+    async fn get_user(&self, pool: &str, username: &str) -> Result<Option<DirectoryUser>, PortError> {
+        self.moto.get_user(pool, username).await
+    }
+    async fn delete_user(&self, pool: &str, username: &str) -> Result<DeleteOutcome, PortError> {
+        self.moto.delete_user(pool, username).await
+    }
+    async fn create_user(
+        &self,
+        pool: &str,
+        username: &str,
+        attributes: &[(String, String)],
+        password: &Secret<String>,
+    ) -> Result<CreateOutcome, PortError> {
+        self.moto.create_user(pool, username, attributes, password).await
+    }
+    async fn link_provider(
+        &self,
+        pool: &str,
+        destination: &str,
+        source: &ProviderUser,
+    ) -> Result<LinkOutcome, PortError> {
+        self.replay.link_provider(pool, destination, source).await
+    }
+    async fn update_attributes(
+        &self,
+        pool: &str,
+        username: &str,
+        attributes: &[(String, String)],
+    ) -> Result<(), PortError> {
+        self.moto.update_attributes(pool, username, attributes).await
+    }
+    async fn add_to_group(&self, pool: &str, username: &str, group: &str) -> Result<(), PortError> {
+        self.moto.add_to_group(pool, username, group).await
+    }
+}
+
+fn replay_directory(endpoint: &ReplayEndpoint) -> CognitoDirectory {
+    use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Credentials, Region};
+    let config = aws_sdk_cognitoidentityprovider::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "replay"))
+        .endpoint_url(&endpoint.url)
+        .build();
+    CognitoDirectory::new(CognitoClient::from_conf(config))
+}
+
+fn federated(pool: &str, email: &str) -> Value {
+    json!({
+        "version": "1", "triggerSource": "PreSignUp_ExternalProvider", "region": "us-east-1", "userPoolId": pool,
+        "userName": "google_10897734", "callerContext": { "clientId": "local" },
+        "request": { "userAttributes": { "email": email, "email_verified": "true", "name": "Fed Erated" } }, "response": {}
+    })
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: run with `make test`"]
+async fn federated_sign_ups_link_to_an_existing_or_a_new_native_user() {
+    let aws = local_aws().await.unwrap();
+    let (client, pool) = moto_pool(&aws).await;
+    let existing = format!("{}@example.com", unique("native"));
+    client
+        .admin_create_user()
+        .user_pool_id(&pool)
+        .username("native-user")
+        .user_attributes(AttributeType::builder().name("email").value(&existing).build().unwrap())
+        .message_action(MessageActionType::Suppress)
+        .send()
+        .await
+        .unwrap();
+
+    for (email, expected_destination) in
+        [(existing.clone(), "native-user".to_owned()), (format!("{}@example.com", unique("newfed")), String::new())]
+    {
+        let endpoint = ReplayEndpoint::start(vec![(200, json!({}))]).unwrap();
+        let directory = Arc::new(LinkReplayed { moto: aws.directory(), replay: replay_directory(&endpoint) });
+        let trigger = PreSignUp::new(settings(&[("LINK_FEDERATED_USERS", "true")]), ports(&aws, directory));
+        decide(&trigger, federated(&pool, &email)).await.unwrap();
+        let [link] = endpoint.recorded().try_into().unwrap();
+        assert_eq!(link.target, "AWSCognitoIdentityProviderService.AdminLinkProviderForUser");
+        assert_eq!(
+            link.body["SourceUser"],
+            json!({ "ProviderName": "Google", "ProviderAttributeName": "Cognito_Subject", "ProviderAttributeValue": "10897734" })
+        );
+        let destination = link.body["DestinationUser"]["ProviderAttributeValue"].as_str().unwrap().to_owned();
+        if expected_destination.is_empty() {
+            // Created in the local pool: confirmed, e-mail verified, found by its address.
+            let created = aws.directory().find_by_attribute(&pool, SearchableAttribute::Email, &email).await.unwrap();
+            assert_eq!(created.len(), 1);
+            assert_eq!(created[0].username, destination);
+            assert_eq!(created[0].attribute("email_verified"), Some("true"));
+            assert_eq!(created[0].status, trigger_core::ports::UserStatus::Confirmed);
+        } else {
+            assert_eq!(destination, expected_destination);
+        }
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: run with `make test`"]
+async fn the_reminder_starts_once_per_sign_up_however_often_the_trigger_runs() {
+    let aws = local_aws().await.unwrap();
+    let (_, pool) = moto_pool(&aws).await;
+    let sfn = aws_sdk_sfn::Client::new(aws.sdk_config());
+    let definition = json!({ "StartAt": "Done", "States": { "Done": { "Type": "Pass", "End": true } } });
+    let machine = sfn
+        .create_state_machine()
+        .name(unique("reminder"))
+        .definition(definition.to_string())
+        .role_arn("arn:aws:iam::123456789012:role/local")
+        .send()
+        .await
+        .unwrap();
+    let arn = machine.state_machine_arn().to_owned();
+    let trigger =
+        PreSignUp::new(settings(&[("REMINDER_STATE_MACHINE_ARN", &arn)]), ports(&aws, Arc::new(aws.directory())));
+    let email = format!("{}@example.com", unique("remind"));
+    for _ in 0..3 {
+        decide(&trigger, sign_up(&pool, "remind-me", &email)).await.unwrap();
+    }
+    let executions = sfn.list_executions().state_machine_arn(&arn).send().await.unwrap();
+    assert_eq!(executions.executions().len(), 1);
+    let described =
+        sfn.describe_execution().execution_arn(executions.executions()[0].execution_arn()).send().await.unwrap();
+    let input: Value = serde_json::from_str(described.input().unwrap()).unwrap();
+    assert_eq!(input["userName"], "remind-me");
+    assert_eq!(input["email"], email.as_str());
+    assert_eq!(input["userPoolId"], pool.as_str());
+}
