@@ -6,6 +6,8 @@ SHELL := /bin/bash
 
 # Local stand-ins (moto, cognito-local, cargo-lambda): install, start, stop.
 include local/local.mk
+# The sign-up reminder state machine: asl-validate.
+include triggers/signup-reminder/reminder.mk
 # CDK app: synth and its offline tests.
 include infra/infra.mk
 
@@ -17,7 +19,7 @@ TEST_ENV := AWS_ENDPOINT_URL=$(MOTO_ENDPOINT) AWS_ACCESS_KEY_ID=test AWS_SECRET_
 
 .PHONY: test lint test-rust demo invoke help
 
-test: lint test-rust infra-test ## Everything CI runs: fmt, clippy, unit + contract + integration + end-to-end tests, CDK tests
+test: lint asl-validate test-rust infra-test ## Everything CI runs: fmt, clippy, ASL validation, unit + contract + integration + end-to-end tests, CDK tests
 
 lint: ## cargo fmt --check and clippy with warnings as errors
 	cargo fmt --all -- --check
@@ -38,8 +40,8 @@ demo: local-up ## Start the local user pool and run the scripted user journey (t
 	@echo "The local stack is still running (make local-status); stop it with: make local-down"
 
 TRIGGER ?= pre-signup
-EVENT ?= tests/fixtures/events/pre-signup.json
-invoke: local-up ## Run one trigger binary on one event: make invoke TRIGGER=pre-signup EVENT=tests/fixtures/events/pre-signup.json
+EVENT ?= tests/fixtures/events/pre-signup-denied-domain.json
+invoke: local-up ## Run one trigger binary on one event: make invoke TRIGGER=pre-signup EVENT=tests/fixtures/events/pre-signup-denied-domain.json
 	PATH="$(VENV_BIN):$$PATH" cargo lambda invoke -A 127.0.0.1 -P 9000 --data-file $(EVENT) $(TRIGGER)
 
 help:

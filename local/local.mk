@@ -34,7 +34,7 @@ tools: $(VENV_STAMP) $(NODE_STAMP) ## Install moto, cargo-lambda, boto3 (tools/v
 
 lambda-tools: $(LAMBDA_STAMP) ## Install only cargo-lambda (tools/venv/bin/cargo-lambda)
 
-local-up: tools ## Start moto :4566, cargo lambda watch :9000, Lambda adapter :9001, cognito-local :9229 (builds the binaries first)
+local-up: tools ## Start moto :4566, cargo lambda watch :9000, Lambda adapter :9001, cognito-local :9228 behind the auth front :9229 (builds the binaries first)
 	@$(LOCAL_STACK_ENV) $(LOCAL_STACK) up
 
 local-down: ## Stop the local stack (only the processes local-up started)

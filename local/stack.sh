@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The local stack: moto, cargo lambda watch, the Lambda-invoke adapter and cognito-local, all on
+# The local stack: moto, cargo lambda watch, the Lambda-invoke adapter, cognito-local and the auth
+# front in front of it (local/auth_front.py: PreAuthentication, which cognito-local lacks), all on
 # 127.0.0.1. Usage: local/stack.sh {up|down|status}   (normally through `make local-up` etc.)
 #
 # Each service runs in its own session (setsid), so its pid is also its process-group and session
@@ -25,8 +26,9 @@ STOP_TIMEOUT="${LOCAL_STOP_TIMEOUT:-10}"     # seconds before SIGTERM becomes SI
 
 HOST=127.0.0.1
 # Fixed ports (documented in local/README.md; other files use the endpoints in local/local.mk).
-declare -A PORT=([moto]=4566 [watch]=9000 [adapter]=9001 [cognito-local]=9229)
-SERVICES=(moto watch adapter cognito-local)   # start order; stopped in reverse
+# Clients talk to the auth front on 9229 (the user pool's address); cognito-local sits behind it.
+declare -A PORT=([moto]=4566 [watch]=9000 [adapter]=9001 [cognito-local]=9228 [auth-front]=9229)
+SERVICES=(moto watch adapter cognito-local auth-front)   # start order; stopped in reverse
 
 log() { printf '%s\n' "local-stack: $*"; }
 die() { printf '%s\n' "local-stack: error: $*" >&2; exit 1; }
@@ -123,7 +125,8 @@ launch() {
   case "$1" in
     moto)
       need "$VENV_BIN/moto_server"
-      start_service moto "$VENV_BIN/moto_server" -H "$HOST" -p "${PORT[moto]}"
+      # moto_server with atomic conditional DynamoDB writes, as DynamoDB has (see moto_atomic.py).
+      start_service moto "$VENV_BIN/python" "$ROOT/local/moto_atomic.py" -H "$HOST" -p "${PORT[moto]}"
       ;;
     watch)
       need "$VENV_BIN/cargo-lambda"
@@ -154,6 +157,16 @@ launch() {
       start_service cognito-local env -u DEBUG -C "$COGNITO_DIR" PORT="${PORT[cognito-local]}" HOST="$HOST" \
         bash -c 'set -o pipefail; node "$1" 2>&1 | "$2" "$3" "$4"' _ \
         "$start_js" "$VENV_BIN/python" "$ROOT/local/redact_log.py" "$(log_file cognito-local)"
+      ;;
+    auth-front)
+      need "$VENV_BIN/python"
+      # PreAuthentication is wired only once its binary exists, as triggers.tsv does for the others.
+      local function=""
+      [[ -f "$ROOT/triggers/pre-authentication/Cargo.toml" ]] && function=pre-authentication
+      start_service auth-front "$VENV_BIN/python" "$ROOT/local/auth_front.py" --host "$HOST" \
+        --port "${PORT[auth-front]}" --upstream "http://$HOST:${PORT[cognito-local]}" \
+        --lambda-endpoint "http://$HOST:${PORT[adapter]}" --function "$function" \
+        --clients-file "$COGNITO_DIR/.cognito/db/clients.json" --timeout 30
       ;;
   esac
 }
@@ -222,7 +235,7 @@ cmd_up() {
     missing+=("$name")
   done
   if (( ${#missing[@]} == 0 )); then
-    log "already up (moto, watch, adapter, cognito-local): nothing to do"
+    log "already up (${SERVICES[*]}): nothing to do"
     return 0
   fi
   if [[ " ${missing[*]} " == *" watch "* ]]; then

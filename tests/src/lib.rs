@@ -13,6 +13,8 @@ use aws_sdk_cognitoidentityprovider::types::{
 };
 use serde_json::Value;
 
+pub mod lockout;
+
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
 /// cognito-local rewrites its shared `clients.json` without locking, so two pools created or

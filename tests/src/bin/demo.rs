@@ -5,7 +5,11 @@ use std::process::ExitCode;
 
 use e2e::{Error, LocalPool, error_text, password, unique};
 
-fn step(number: u32, text: &str) {
+/// Steps number themselves, so that a trigger's issue can add its steps anywhere in the journey.
+static STEP: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+fn step(text: &str) {
+    let number = STEP.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
     println!("\n{number}. {text}");
 }
 
@@ -14,12 +18,12 @@ fn outcome(text: &str) {
 }
 
 async fn journey() -> Result<(), Error> {
-    step(1, "Create a user pool in the local Cognito (cognito-local), with our triggers wired in");
+    step("Create a user pool in the local Cognito (cognito-local), with our triggers wired in");
     let pool = LocalPool::create("demo").await?;
     outcome(&format!("user pool {} with app client {}", pool.pool_id, pool.client_id));
 
     let blocked = format!("{}@blocked.example", unique("mallory"));
-    step(2, &format!("Mallory signs up with an address at a denied domain ({blocked})"));
+    step(&format!("Mallory signs up with an address at a denied domain ({blocked})"));
     match pool.sign_up(&blocked, &password()).await {
         Err(err) => {
             let (code, message) = error_text(&err);
@@ -30,15 +34,28 @@ async fn journey() -> Result<(), Error> {
 
     let email = format!("{}@example.com", unique("jane"));
     let secret = password();
-    step(3, &format!("Jane signs up with {email}"));
+    step(&format!("Jane signs up with {email}"));
     let answer = pool.sign_up(&email, &secret).await?;
-    outcome(&format!("accepted by pre-signup; user {} is waiting for confirmation", answer.user_sub()));
+    outcome(&format!(
+        "accepted by pre-signup, which reserved the address; user {} is waiting for confirmation",
+        answer.user_sub()
+    ));
 
-    step(4, "Jane confirms with the code Cognito e-mailed her (cognito-local keeps it in its database)");
+    let twin = email.to_uppercase();
+    step(&format!("Someone else signs up with Jane's address in other letters ({twin})"));
+    match pool.sign_up(&twin, &password()).await {
+        Err(err) => {
+            let (code, message) = error_text(&err);
+            outcome(&format!("refused by pre-signup: {code}: {message}"));
+        }
+        Ok(_) => return Err("a second account got Jane's address: uniqueness is not working".into()),
+    }
+
+    step("Jane confirms with the code Cognito e-mailed her (cognito-local keeps it in its database)");
     pool.confirm(&email).await?;
     outcome("confirmed");
 
-    step(5, "Jane signs in with her password (USER_PASSWORD_AUTH)");
+    step("Jane signs in with her password (USER_PASSWORD_AUTH)");
     let id_token = pool.sign_in(&email, &secret).await?;
     let claims = e2e::jwt_claims(&id_token).ok_or("the ID token is not a JWT")?;
     outcome(&format!(
@@ -46,6 +63,43 @@ async fn journey() -> Result<(), Error> {
         claims["cognito:username"].as_str().unwrap_or("?"),
         claims["sub"].as_str().unwrap_or("?"),
         claims["email"].as_str().unwrap_or("?"),
+    ));
+    // Claims pre-token-generation added from the profile row post-confirmation wrote
+    // (CLAIMS_FROM_PROFILE in local/functions.env).
+    for claim in ["member_since", "account_status"] {
+        outcome(&format!(
+            "{claim} (from the profile row): {}",
+            claims.get(claim).map_or("missing".to_owned(), |v| v.to_string())
+        ));
+    }
+
+    // Sign-in lockout (pre-authentication through local/auth_front.py, post-authentication, triggers-admin).
+    step("Mallory guesses Jane's password six times in a row");
+    for _ in 0..6 {
+        match e2e::lockout::attempt_sign_in(&pool, &email, "Guess-1234!").await {
+            Err((code, message)) => outcome(&format!("{code}: {message}")),
+            Ok(_) => return Err("a wrong password signed in".into()),
+        }
+    }
+    step("Jane now signs in with her right password, while the lock lasts");
+    match e2e::lockout::attempt_sign_in(&pool, &email, &secret).await {
+        Err((code, message)) => outcome(&format!("refused by pre-authentication: {code}: {message}")),
+        Ok(_) => return Err("the lock did not hold: pre-authentication is not wired in".into()),
+    }
+    step(&format!("An operator checks and clears the lock: triggers-admin unlock {} {email}", pool.pool_id));
+    let shown = e2e::lockout::triggers_admin(&["show", &pool.pool_id, &email])?;
+    shown.lines().for_each(outcome);
+    let unlocked = e2e::lockout::triggers_admin(&["unlock", &pool.pool_id, &email])?;
+    unlocked.lines().for_each(outcome);
+    step("Jane signs in again");
+    e2e::lockout::attempt_sign_in(&pool, &email, &secret)
+        .await
+        .map_err(|(code, message)| format!("sign-in after the unlock failed: {code}: {message}"))?;
+    let row = e2e::lockout::profile(answer.user_sub()).await?.unwrap_or_default();
+    outcome(&format!(
+        "signed in; post-authentication recorded it in her profile row: lastLoginAt {}, lastClientId {}",
+        row.get("lastLoginAt").map_or("missing", String::as_str),
+        row.get("lastClientId").map_or("missing", String::as_str),
     ));
     pool.delete().await;
     Ok(())

@@ -1,0 +1,135 @@
+//! Post authentication trigger: after a successful sign-in, reset the lockout record, update the
+//! profile and append a login history item. Fail-open: an audit write that fails is logged and
+//! counted, and the sign-in goes on. See `docs/triggers/post-authentication.md`.
+
+pub mod event;
+pub mod history;
+pub mod profile;
+pub mod settings;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use pre_authentication::record::{self as lockout, ResetOutcome};
+use trigger_core::metrics;
+use trigger_core::ports::{Clock, Store, SystemClock};
+use trigger_core::runtime::{Boot, InitError};
+use trigger_core::{Trigger, TriggerError};
+
+pub use event::Event;
+pub use settings::Settings;
+
+use profile::{Recorded, SignIn};
+
+/// Kept free of the invocation budget so that a slow store ends in a logged failure and a
+/// successful answer, never in the runtime's deadline error (which would fail the sign-in).
+const ANSWER_MARGIN: Duration = Duration::from_millis(300);
+
+pub struct PostAuthentication {
+    settings: Settings,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    audit_deadline: Duration,
+}
+
+impl PostAuthentication {
+    pub fn new(settings: Settings, store: Arc<dyn Store>, clock: Arc<dyn Clock>, audit_deadline: Duration) -> Self {
+        Self { settings, store, clock, audit_deadline }
+    }
+
+    pub async fn init(boot: Boot) -> Result<Self, InitError> {
+        let settings = Settings::from_env(&boot.env)?;
+        let store = Arc::new(boot.aws().await?.store(settings.table_name.clone()));
+        let deadline = boot.budget().saturating_sub(ANSWER_MARGIN).max(Duration::from_millis(50));
+        Ok(Self::new(settings, store, Arc::new(SystemClock), deadline))
+    }
+
+    async fn reset_lockout(&self, event: &Event, now: i64) {
+        let key = lockout::key(&event.user_pool_id, &event.user_name);
+        match lockout::reset_after_success(&*self.store, &key, now).await {
+            Ok(ResetOutcome::Reset) => {}
+            Ok(ResetOutcome::KeptActiveLock { locked_until }) => {
+                tracing::info!(trigger = Self::NAME, locked_until, "a lock set after this sign-in was kept");
+            }
+            Err(err) => failed("LockoutResetFailed", &err.to_string()),
+        }
+    }
+
+    async fn record_sign_in(&self, sign_in: &SignIn, at_millis: i64) {
+        match profile::record(&*self.store, sign_in).await {
+            Ok(Recorded::Counted) => {}
+            Ok(Recorded::Retry) => {
+                tracing::info!(trigger = Self::NAME, "retried delivery of a counted sign-in: not counted again");
+                return;
+            }
+            // Without the profile's guard the history item could be a duplicate: skip it too.
+            Err(err) => return failed("ProfileWriteFailed", &err.to_string()),
+        }
+        if self.settings.history_days > 0 {
+            let item = history::item(
+                &sign_in.sub,
+                at_millis,
+                sign_in.client_id.as_deref(),
+                sign_in.new_device,
+                self.settings.history_days,
+            );
+            if let Err(err) = history::append(&*self.store, &item).await {
+                failed("HistoryWriteFailed", &err.to_string());
+            }
+        }
+    }
+}
+
+fn failed(metric: &str, error: &str) {
+    metrics::count(PostAuthentication::NAME, metric);
+    tracing::warn!(trigger = PostAuthentication::NAME, metric, error, "audit write failed; the sign-in goes on");
+}
+
+/// The sign-in as the event describes it; `None` without a `sub` (nothing to key the profile on).
+fn sign_in(event: &Event, at: i64) -> Option<SignIn> {
+    let sub = event.request.user_attributes.get("sub").filter(|s| !s.trim().is_empty())?;
+    let client_id = event.caller_context.client_id.clone().filter(|c| !c.is_empty());
+    let mut metadata: Vec<String> = event.request.client_metadata.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    metadata.sort();
+    let new_device = if event.request.new_device_used { "1" } else { "0" };
+    let mut parts =
+        vec![event.user_pool_id.as_str(), event.user_name.as_str(), client_id.as_deref().unwrap_or(""), new_device];
+    parts.extend(metadata.iter().map(String::as_str));
+    let fingerprint = profile::fingerprint(&parts);
+    Some(SignIn {
+        sub: sub.clone(),
+        username: event.user_name.clone(),
+        email: event.request.user_attributes.get("email").cloned(),
+        client_id,
+        new_device: event.request.new_device_used,
+        fingerprint,
+        at,
+    })
+}
+
+#[async_trait]
+impl Trigger for PostAuthentication {
+    const NAME: &'static str = "post-authentication";
+    type Event = Event;
+
+    async fn handle(&self, event: Event) -> Result<Event, TriggerError> {
+        let at_millis = self.clock.epoch_millis();
+        let now = at_millis.div_euclid(1000);
+        let audit = async {
+            match sign_in(&event, now) {
+                Some(sign_in) => {
+                    tokio::join!(self.reset_lockout(&event, now), self.record_sign_in(&sign_in, at_millis));
+                }
+                None => {
+                    failed("AuditSkipped", "event without a sub attribute");
+                    self.reset_lockout(&event, now).await;
+                }
+            }
+        };
+        if tokio::time::timeout(self.audit_deadline, audit).await.is_err() {
+            failed("AuditTimedOut", "audit writes not finished within the budget");
+        }
+        Ok(event)
+    }
+}

@@ -1,0 +1,137 @@
+//! Post confirmation trigger. See `docs/triggers/post-confirmation.md`.
+//!
+//! For `PostConfirmation_ConfirmSignUp` only: the profile item, the reservations made permanent,
+//! the welcome e-mail (once), the default group. Every step is idempotent, so a retried
+//! invocation repeats them safely; `ConfirmForgotPassword` and unknown sources pass untouched.
+
+pub mod profile;
+pub mod settings;
+pub mod template;
+pub mod welcome;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use trigger_core::events::{PostConfirmationEvent, PostConfirmationSource};
+use trigger_core::metrics;
+use trigger_core::ports::{Clock, Mailer, Store, SystemClock, UserDirectory};
+use trigger_core::reservations::{self, Confirmation};
+use trigger_core::runtime::{Boot, InitError};
+use trigger_core::{Trigger, TriggerError};
+
+pub use settings::Settings;
+
+use crate::template::Values;
+use crate::welcome::Recipient;
+
+/// What the trigger talks to.
+#[derive(Clone)]
+pub struct Ports {
+    pub store: Arc<dyn Store>,
+    pub directory: Arc<dyn UserDirectory>,
+    pub mailer: Arc<dyn Mailer>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// The post confirmation trigger.
+pub struct PostConfirmation {
+    settings: Settings,
+    ports: Ports,
+}
+
+impl PostConfirmation {
+    pub const NAME: &'static str = "post-confirmation";
+
+    pub fn new(settings: Settings, ports: Ports) -> Self {
+        Self { settings, ports }
+    }
+
+    /// Cold start: settings first (a bad one fails before any client is built), then the clients.
+    pub async fn init(boot: Boot) -> Result<Self, InitError> {
+        let settings = Settings::from_env(&boot.env)?;
+        let aws = boot.aws().await?;
+        let ports = Ports {
+            store: Arc::new(aws.store(settings.table_name.clone())),
+            directory: Arc::new(aws.directory()),
+            mailer: Arc::new(aws.mailer()),
+            clock: Arc::new(SystemClock),
+        };
+        Ok(Self::new(settings, ports))
+    }
+
+    /// Counts a failed step and turns it into the internal error Cognito reports (generic text).
+    fn failed(metric: &str, err: trigger_core::ports::PortError) -> TriggerError {
+        metrics::count(Self::NAME, metric);
+        TriggerError::Port(err)
+    }
+}
+
+/// The greeting name: `name`, else `given_name`, else a neutral word.
+fn display_name(event: &PostConfirmationEvent) -> String {
+    let attributes = &event.request.user_attributes;
+    ["name", "given_name"]
+        .iter()
+        .find_map(|a| attributes.get(*a).filter(|v| !v.trim().is_empty()))
+        .cloned()
+        .unwrap_or_else(|| "there".to_owned())
+}
+
+#[async_trait]
+impl Trigger for PostConfirmation {
+    const NAME: &'static str = Self::NAME;
+    type Event = PostConfirmationEvent;
+
+    async fn handle(&self, event: PostConfirmationEvent) -> Result<PostConfirmationEvent, TriggerError> {
+        if event.trigger_source != PostConfirmationSource::ConfirmSignUp {
+            // A password reset is not a sign-up; a source we do not know is not ours to act on.
+            tracing::info!(source = %event.trigger_source, "not a sign-up confirmation: nothing to do");
+            return Ok(event);
+        }
+        let attributes = &event.request.user_attributes;
+        let sub = attributes
+            .get("sub")
+            .filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| TriggerError::BadEvent("the confirmed user has no sub attribute".to_owned()))?;
+        let pool = event.user_pool_id.as_str();
+        let store = self.ports.store.as_ref();
+        let now = self.ports.clock.epoch_seconds();
+
+        let profile = profile::create_if_missing(sub, &event.user_name, attributes, now);
+        store.update(&profile::key(sub), &profile, None).await.map_err(|e| Self::failed("ProfileWriteFailed", e))?;
+
+        let confirmed = reservations::confirm_all(store, pool, &event.user_name, attributes, now)
+            .await
+            .map_err(|e| Self::failed("ReservationConfirmFailed", e))?;
+        for (kind, outcome) in confirmed {
+            if let Confirmation::HeldByOther { .. } = outcome {
+                // Cognito confirmed the user already; this is for an operator to look at, not a
+                // reason to fail the confirmation.
+                tracing::warn!(?kind, "the confirmed user's value is reserved by another user");
+                metrics::count(Self::NAME, "ReservationHeldByOther");
+            }
+        }
+
+        let email = attributes.get("email").filter(|e| !e.trim().is_empty());
+        if let (Some(welcome), Some(to)) = (&self.settings.welcome, email) {
+            let recipient = Recipient {
+                user_pool_id: pool,
+                sub,
+                to,
+                values: Values { name: display_name(&event), email: to.clone(), username: event.user_name.clone() },
+            };
+            let outcome = welcome::send_once(store, self.ports.mailer.as_ref(), welcome, &recipient, now)
+                .await
+                .map_err(|e| Self::failed("WelcomeEmailFailed", e))?;
+            tracing::info!(?outcome, "welcome e-mail");
+        }
+
+        if let Some(group) = &self.settings.default_group {
+            self.ports
+                .directory
+                .add_to_group(pool, &event.user_name, group)
+                .await
+                .map_err(|e| Self::failed("DefaultGroupFailed", e))?;
+        }
+        Ok(event)
+    }
+}

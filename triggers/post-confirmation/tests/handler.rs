@@ -1,0 +1,149 @@
+//! The trigger as Cognito drives it: fixture events through the runtime path the binary uses,
+//! with in-memory ports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use post_confirmation::{Ports, PostConfirmation, Settings};
+use serde_json::{Value, json};
+use trigger_core::fakes::{FakeDirectory, FixedClock, InMemoryStore, RecordingMailer};
+use trigger_core::ports::{Key, PortErrorKind, Store};
+use trigger_core::runtime::run_within;
+use trigger_core::{Env, TriggerError};
+
+const SUB: &str = "4a8b2c3d-1111-2222-3333-444455556666";
+
+fn fixture(name: &str) -> Value {
+    let path = format!("{}/../../tests/fixtures/events/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+struct World {
+    store: Arc<InMemoryStore>,
+    directory: Arc<FakeDirectory>,
+    mailer: Arc<RecordingMailer>,
+    clock: Arc<FixedClock>,
+}
+
+impl World {
+    fn new() -> Self {
+        Self {
+            store: Arc::new(InMemoryStore::default()),
+            directory: Arc::new(FakeDirectory::default()),
+            mailer: Arc::new(RecordingMailer::default()),
+            clock: Arc::new(FixedClock::at_epoch_seconds(1_700_000_000)),
+        }
+    }
+
+    fn trigger(&self, pairs: &[(&str, &str)]) -> PostConfirmation {
+        let mut all = vec![("TABLE_NAME", "t")];
+        all.extend_from_slice(pairs);
+        let settings = Settings::from_env(&Env::from_pairs(all)).unwrap();
+        let ports = Ports {
+            store: self.store.clone(),
+            directory: self.directory.clone(),
+            mailer: self.mailer.clone(),
+            clock: self.clock.clone(),
+        };
+        PostConfirmation::new(settings, ports)
+    }
+
+    async fn profile(&self) -> Option<trigger_core::ports::Item> {
+        self.store.get(&Key::new(format!("USER#{SUB}"), "PROFILE")).await.unwrap()
+    }
+}
+
+const FULL: &[(&str, &str)] = &[("WELCOME_EMAIL_FROM", "no-reply@example.com"), ("DEFAULT_GROUP", "members")];
+
+async fn answer(trigger: &PostConfirmation, event: Value) -> Result<Value, TriggerError> {
+    run_within(trigger, Duration::from_secs(1), event).await
+}
+
+#[tokio::test]
+async fn a_sign_up_confirmation_creates_the_profile_reserves_groups_and_welcomes_once() {
+    let world = World::new();
+    let trigger = world.trigger(FULL);
+    let input = fixture("post-confirmation.json");
+    for _ in 0..3 {
+        let output = answer(&trigger, input.clone()).await.unwrap();
+        assert_eq!(output["userName"], input["userName"]);
+        assert_eq!(output["response"], json!({}));
+    }
+    let profile = world.profile().await.unwrap();
+    assert_eq!(profile.str("sub"), Some(SUB));
+    assert_eq!(profile.str("username"), Some("jane.doe"));
+    assert_eq!(profile.str("email"), Some("jane.doe@example.com"));
+    assert_eq!(profile.str("name"), Some("Jane <Doe>"));
+    assert_eq!(profile.str("status"), Some("CONFIRMED"));
+    assert_eq!(profile.i64("createdAt"), Some(1_700_000_000));
+    let reservation_key = Key::new("EMAIL#us-east-1_EXAMPLE1#jane.doe@example.com", "RESERVATION");
+    let reservation = world.store.get(&reservation_key).await.unwrap().unwrap();
+    assert_eq!(reservation.str("owner"), Some("jane.doe"));
+    assert_eq!(reservation.get("expiresAt"), None, "permanent");
+    assert_eq!(world.directory.groups_of("jane.doe"), ["members"]);
+    let sent = world.mailer.sent();
+    assert_eq!(sent.len(), 1, "three invocations, one e-mail");
+    assert_eq!(sent[0].to, "jane.doe@example.com");
+    assert_eq!(sent[0].from, "no-reply@example.com");
+    assert!(sent[0].text.contains("Hello Jane <Doe>,"), "{}", sent[0].text);
+    assert!(sent[0].html.as_deref().unwrap().contains("Hello Jane &lt;Doe&gt;,"), "{:?}", sent[0].html);
+}
+
+#[tokio::test]
+async fn a_password_reset_confirmation_and_unknown_sources_change_nothing() {
+    let world = World::new();
+    let trigger = world.trigger(FULL);
+    let input = fixture("post-confirmation-forgot-password.json");
+    let output = answer(&trigger, input.clone()).await.unwrap();
+    assert_eq!(output["triggerSource"], "PostConfirmation_ConfirmForgotPassword");
+    let mut unknown = fixture("post-confirmation.json");
+    unknown["triggerSource"] = json!("PostConfirmation_SomethingNew");
+    let output = answer(&trigger, unknown).await.unwrap();
+    assert_eq!(output["triggerSource"], "PostConfirmation_SomethingNew");
+    assert!(world.store.items().is_empty(), "no row written");
+    assert!(world.mailer.sent().is_empty(), "no e-mail");
+    assert!(world.directory.groups_of("jane.doe").is_empty());
+}
+
+#[tokio::test]
+async fn without_settings_only_the_profile_and_reservation_are_written() {
+    let world = World::new();
+    answer(&world.trigger(&[]), fixture("post-confirmation.json")).await.unwrap();
+    assert!(world.profile().await.is_some());
+    assert!(world.mailer.sent().is_empty());
+    assert!(world.directory.groups_of("jane.doe").is_empty());
+    assert_eq!(world.store.items().len(), 2, "profile + e-mail reservation, no idempotency record");
+}
+
+#[tokio::test]
+async fn a_failed_send_gives_the_claim_back_so_that_a_retry_sends() {
+    let world = World::new();
+    let trigger = world.trigger(FULL);
+    world.mailer.set_outage(Some(PortErrorKind::Unavailable));
+    let err = answer(&trigger, fixture("post-confirmation.json")).await.unwrap_err();
+    assert_eq!(err.kind(), "DependencyFailure");
+    assert_eq!(err.user_message(), TriggerError::GENERIC_USER_MESSAGE, "internals never shown");
+    world.mailer.set_outage(None);
+    answer(&trigger, fixture("post-confirmation.json")).await.unwrap();
+    assert_eq!(world.mailer.sent().len(), 1);
+}
+
+#[tokio::test]
+async fn a_store_outage_fails_with_the_generic_text_and_sends_nothing() {
+    let world = World::new();
+    let trigger = world.trigger(FULL);
+    world.store.set_outage(Some(PortErrorKind::Timeout));
+    let err = answer(&trigger, fixture("post-confirmation.json")).await.unwrap_err();
+    assert_eq!(err.user_message(), TriggerError::GENERIC_USER_MESSAGE);
+    assert!(world.mailer.sent().is_empty());
+}
+
+#[tokio::test]
+async fn a_confirmation_without_sub_is_a_bad_event() {
+    let world = World::new();
+    let mut event = fixture("post-confirmation.json");
+    event["request"]["userAttributes"] = Value::Null;
+    let err = answer(&world.trigger(FULL), event).await.unwrap_err();
+    assert_eq!(err.kind(), "BadEvent");
+}

@@ -1,0 +1,83 @@
+//! The trigger against DynamoDB and SESv2 on the local stack (moto): retries, sequential and
+//! concurrent, leave one profile row and one welcome e-mail.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use post_confirmation::{Ports, PostConfirmation, Settings};
+use serde_json::{Value, json};
+use trigger_core::Env;
+use trigger_core::ports::{Store, SystemClock};
+use trigger_core::runtime::run_within;
+
+async fn trigger() -> (Arc<PostConfirmation>, Arc<dyn Store>) {
+    let aws = support::local_aws().await;
+    let store: Arc<dyn Store> = Arc::new(aws.store(support::table_name()));
+    let env =
+        Env::from_pairs([("TABLE_NAME", support::table_name()), ("WELCOME_EMAIL_FROM", "no-reply@example.com".into())]);
+    let ports = Ports {
+        store: store.clone(),
+        directory: Arc::new(aws.directory()),
+        mailer: Arc::new(aws.mailer()),
+        clock: Arc::new(SystemClock),
+    };
+    (Arc::new(PostConfirmation::new(Settings::from_env(&env).unwrap(), ports)), store)
+}
+
+/// The fixture, for a user and an address no other run uses.
+fn event(fixture: &str, sub: &str, email: &str) -> Value {
+    let path = format!("{}/../../tests/fixtures/events/{fixture}", env!("CARGO_MANIFEST_DIR"));
+    let mut event: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    event["userName"] = json!(sub);
+    event["request"]["userAttributes"]["sub"] = json!(sub);
+    event["request"]["userAttributes"]["email"] = json!(email);
+    event
+}
+
+async fn invoke(trigger: &PostConfirmation, event: Value) {
+    run_within(trigger, Duration::from_secs(5), event).await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: run with `make test`"]
+async fn retries_in_sequence_and_concurrently_leave_one_row_and_one_email() {
+    let (trigger, store) = trigger().await;
+    let sub = support::unique("sub");
+    let email = format!("{}@example.com", support::unique("welcome"));
+    let confirmation = event("post-confirmation.json", &sub, &email);
+    for _ in 0..3 {
+        invoke(&trigger, confirmation.clone()).await;
+    }
+    let concurrent: Vec<_> = (0..10)
+        .map(|_| {
+            let (trigger, confirmation) = (trigger.clone(), confirmation.clone());
+            tokio::spawn(async move { invoke(&trigger, confirmation).await })
+        })
+        .collect();
+    for task in concurrent {
+        task.await.unwrap();
+    }
+    let rows = store.query(&format!("USER#{sub}"), "", 10, false).await.unwrap();
+    assert_eq!(rows.len(), 1, "one profile row");
+    assert_eq!(rows[0].str("sk"), Some("PROFILE"));
+    assert_eq!(rows[0].str("email"), Some(email.as_str()));
+    assert_eq!(support::messages_to(&email), 1, "exactly one welcome e-mail in moto's SES");
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: run with `make test`"]
+async fn a_password_reset_confirmation_writes_no_row_and_sends_no_email() {
+    let (trigger, store) = trigger().await;
+    let sub = support::unique("sub");
+    let email = format!("{}@example.com", support::unique("reset"));
+    invoke(&trigger, event("post-confirmation-forgot-password.json", &sub, &email)).await;
+    assert!(store.query(&format!("USER#{sub}"), "", 10, false).await.unwrap().is_empty(), "no row");
+    assert_eq!(support::messages_to(&email), 0, "no e-mail");
+    // The same user confirming a sign-up does get both: the test above is not vacuous.
+    invoke(&trigger, event("post-confirmation.json", &sub, &email)).await;
+    assert_eq!(store.query(&format!("USER#{sub}"), "", 10, false).await.unwrap().len(), 1);
+    assert_eq!(support::messages_to(&email), 1);
+}

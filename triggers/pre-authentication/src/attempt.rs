@@ -1,0 +1,205 @@
+//! One sign-in attempt against the lockout record, atomically.
+//!
+//! The common path is one conditional `UpdateItem`: `ADD attempts 1` if the record is absent, or
+//! live, unlocked, in its window and under the maximum. DynamoDB applies it atomically, so N
+//! concurrent attempts can never let more than the maximum through. When the condition fails the
+//! store returns the record as it was (`ReturnValuesOnConditionCheckFailure=ALL_OLD`), and
+//! [`policy::decide`] says why: locked (deny, no write), window over or expired (start a new
+//! window), or at the maximum (lock). Those write once more, guarded by the `version` the decision
+//! was made on; losing that guard means another attempt changed the record first, and the attempt
+//! is denied (never allowed uncounted).
+
+use trigger_core::ports::{AttrValue, CompareOp, Condition, EXPIRES_AT, Key, PortError, Store, Update, UpdateOutcome};
+
+use crate::policy::{self, Decision, Policy};
+use crate::record::{ATTEMPTS, LOCKED_UNTIL, LOCKOUTS, LockoutState, UPDATED_AT, VERSION, WINDOW_START};
+
+/// What became of an attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Allowed,
+    /// Denied by a lock that ends at `until` (epoch seconds).
+    Locked {
+        until: i64,
+    },
+    /// Denied: a concurrent attempt changed the record between the two writes. Rare (concurrent
+    /// attempts for one user name at a window boundary); the person retries in a few seconds.
+    Contended,
+}
+
+/// The common path: count the attempt if the record allows it.
+fn count_condition(now: i64, policy: &Policy) -> Condition {
+    Condition::Or(vec![
+        Condition::ItemNotExists,
+        Condition::And(vec![
+            Condition::compare(EXPIRES_AT, CompareOp::Gt, AttrValue::n(now)),
+            Condition::compare(LOCKED_UNTIL, CompareOp::Le, AttrValue::n(now)),
+            Condition::compare(WINDOW_START, CompareOp::Gt, AttrValue::n(now - policy.window_seconds)),
+            Condition::compare(ATTEMPTS, CompareOp::Lt, AttrValue::n(policy.max_attempts)),
+        ]),
+    ])
+}
+
+fn count_update(now: i64, policy: &Policy) -> Update {
+    Update::default()
+        .add(ATTEMPTS, 1)
+        .add(VERSION, 1)
+        .set_if_missing(WINDOW_START, AttrValue::n(now))
+        .set_if_missing(LOCKED_UNTIL, AttrValue::n(0))
+        .set_if_missing(LOCKOUTS, AttrValue::n(0))
+        .set(UPDATED_AT, AttrValue::n(now))
+        .set(EXPIRES_AT, AttrValue::n(policy::expires_at(now, policy)))
+}
+
+/// The second write applies only to the record the decision was made on.
+fn unchanged_since(seen: &LockoutState) -> Condition {
+    Condition::And(vec![
+        Condition::equals(VERSION, AttrValue::n(seen.version)),
+        Condition::equals(WINDOW_START, AttrValue::n(seen.window_start)),
+    ])
+}
+
+fn start_window_update(now: i64, lockouts: i64, policy: &Policy) -> Update {
+    Update::default()
+        .set(ATTEMPTS, AttrValue::n(1))
+        .set(WINDOW_START, AttrValue::n(now))
+        .set(LOCKED_UNTIL, AttrValue::n(0))
+        .set(LOCKOUTS, AttrValue::n(lockouts))
+        .set(UPDATED_AT, AttrValue::n(now))
+        .set(EXPIRES_AT, AttrValue::n(policy::expires_at(now, policy)))
+        .add(VERSION, 1)
+}
+
+/// A lock leaves no attempts and starts the next window when the lock ends.
+fn lock_update(now: i64, until: i64, policy: &Policy) -> Update {
+    Update::default()
+        .set(ATTEMPTS, AttrValue::n(0))
+        .set(WINDOW_START, AttrValue::n(until))
+        .set(LOCKED_UNTIL, AttrValue::n(until))
+        .set(UPDATED_AT, AttrValue::n(now))
+        .set(EXPIRES_AT, AttrValue::n(policy::expires_at(until, policy)))
+        .add(LOCKOUTS, 1)
+        .add(VERSION, 1)
+}
+
+/// Registers one attempt for `key` at `now`: at most two writes, one on the common path.
+pub async fn register(store: &dyn Store, key: &Key, now: i64, policy: &Policy) -> Result<Verdict, PortError> {
+    let current = match store.update(key, &count_update(now, policy), Some(&count_condition(now, policy))).await? {
+        UpdateOutcome::Updated(_) => return Ok(Verdict::Allowed),
+        UpdateOutcome::ConditionFailed { current } => current,
+    };
+    // The condition includes "no item", so a failure always carries the item; be safe anyway.
+    let Some(current) = current else { return Ok(Verdict::Contended) };
+    let seen = LockoutState::from_item(&current);
+    let live = LockoutState::live(Some(&current), now);
+    let (update, verdict) = match policy::decide(live.as_ref(), now, policy) {
+        Decision::Locked { until } => return Ok(Verdict::Locked { until }),
+        Decision::Lock { until } => (lock_update(now, until, policy), Verdict::Locked { until }),
+        Decision::StartWindow => (start_window_update(now, seen.lockouts, policy), Verdict::Allowed),
+        // An expired record: start over, consecutive lockouts forgotten.
+        Decision::Count if live.is_none() => (start_window_update(now, 0, policy), Verdict::Allowed),
+        // The condition failed yet the policy would count: only a record changed under us.
+        Decision::Count => return Ok(Verdict::Contended),
+    };
+    match store.update(key, &update, Some(&unchanged_since(&seen))).await? {
+        UpdateOutcome::Updated(_) => Ok(verdict),
+        UpdateOutcome::ConditionFailed { current } => {
+            // Another attempt won; if it locked the account, say until when.
+            Ok(match LockoutState::live(current.as_ref(), now) {
+                Some(state) if state.is_locked(now) => Verdict::Locked { until: state.locked_until },
+                _ => Verdict::Contended,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use std::sync::Arc;
+
+    use trigger_core::fakes::InMemoryStore;
+
+    use super::*;
+    use crate::record;
+
+    const NOW: i64 = 1_700_000_000;
+
+    async fn run(store: &InMemoryStore, key: &Key, now: i64, n: usize) -> Vec<Verdict> {
+        let mut out = Vec::new();
+        for _ in 0..n {
+            out.push(register(store, key, now, &Policy::default()).await.unwrap());
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn five_attempts_pass_the_sixth_locks_and_later_ones_do_not_extend_it() {
+        let store = InMemoryStore::default();
+        let key = record::key("pool", "jane");
+        assert_eq!(run(&store, &key, NOW, 5).await, [Verdict::Allowed; 5]);
+        assert_eq!(run(&store, &key, NOW + 1, 1).await, [Verdict::Locked { until: NOW + 301 }]);
+        assert_eq!(run(&store, &key, NOW + 200, 3).await, [Verdict::Locked { until: NOW + 301 }; 3]);
+        let state = LockoutState::from_item(&store.get(&key).await.unwrap().unwrap());
+        assert_eq!((state.locked_until, state.lockouts, state.attempts), (NOW + 301, 1, 0));
+        // The lock ends: five more, then a doubled lock.
+        assert_eq!(run(&store, &key, NOW + 301, 5).await, [Verdict::Allowed; 5]);
+        assert_eq!(run(&store, &key, NOW + 302, 1).await, [Verdict::Locked { until: NOW + 302 + 600 }]);
+    }
+
+    #[tokio::test]
+    async fn the_one_write_of_the_common_path_starts_and_counts_the_record() {
+        let store = InMemoryStore::default();
+        let key = record::key("pool", "jane");
+        run(&store, &key, NOW, 2).await;
+        let item = store.get(&key).await.unwrap().unwrap();
+        let state = LockoutState::from_item(&item);
+        assert_eq!((state.attempts, state.window_start, state.version, state.locked_until), (2, NOW, 2, 0));
+        assert_eq!(item.i64(EXPIRES_AT), Some(NOW + 300 + 3600));
+    }
+
+    #[tokio::test]
+    async fn a_window_that_ended_starts_over_and_keeps_the_lockout_count() {
+        let store = InMemoryStore::default();
+        let key = record::key("pool", "jane");
+        run(&store, &key, NOW, 6).await; // locked until NOW + 300, lockouts 1
+        run(&store, &key, NOW + 300, 3).await; // a new window starts when the lock ends
+        assert_eq!(run(&store, &key, NOW + 600, 1).await, [Verdict::Allowed]); // window over
+        let state = LockoutState::from_item(&store.get(&key).await.unwrap().unwrap());
+        assert_eq!((state.attempts, state.window_start, state.lockouts), (1, NOW + 600, 1));
+    }
+
+    #[tokio::test]
+    async fn an_expired_record_is_a_fresh_start() {
+        let store = InMemoryStore::default();
+        let key = record::key("pool", "jane");
+        run(&store, &key, NOW, 6).await;
+        let later = NOW + 300 + 300 + 3600;
+        assert_eq!(run(&store, &key, later, 1).await, [Verdict::Allowed]);
+        let state = LockoutState::from_item(&store.get(&key).await.unwrap().unwrap());
+        assert_eq!((state.attempts, state.lockouts, state.locked_until), (1, 0, 0));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn fifty_concurrent_attempts_let_exactly_the_maximum_through() {
+        let store = Arc::new(InMemoryStore::default());
+        let key = record::key("pool", "jane");
+        let tasks: Vec<_> = (0..50)
+            .map(|_| {
+                let (store, key) = (Arc::clone(&store), key.clone());
+                tokio::spawn(async move { register(&*store, &key, NOW, &Policy::default()).await.unwrap() })
+            })
+            .collect();
+        let mut allowed = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                Verdict::Allowed => allowed += 1,
+                Verdict::Locked { until } => assert_eq!(until, NOW + 300),
+                Verdict::Contended => panic!("no window boundary here: nothing should contend"),
+            }
+        }
+        assert_eq!(allowed, 5);
+        assert_eq!(LockoutState::from_item(&store.get(&key).await.unwrap().unwrap()).lockouts, 1);
+    }
+}

@@ -1,0 +1,252 @@
+//! Pre token generation trigger, V1 and V2. See `docs/triggers/pre-token-generation.md`.
+//!
+//! The token is never blocked by this trigger's dependencies: the profile read/write and the
+//! federated `email_verified` repair are bounded in time, and a failure is logged, counted and
+//! answered with a token without the profile claims. Every response starts from
+//! `claims_override()`, which copies the request's groups in, so the user's groups survive.
+
+pub mod claims;
+pub mod profile;
+pub mod settings;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde_json::Value;
+use trigger_core::events::{
+    PreTokenGenerationEvent, PreTokenGenerationV1Event, PreTokenGenerationV2Event, TokenGenerationSource,
+};
+use trigger_core::metrics;
+use trigger_core::ports::{Clock, Condition, Item, PortError, Store, SystemClock, UpdateOutcome, UserDirectory};
+use trigger_core::runtime::{Boot, InitError};
+use trigger_core::{Trigger, TriggerError};
+
+pub use settings::Settings;
+
+/// The profile step (one read, at most one write) gets this long; then the token goes out
+/// without profile claims. Well inside the 4.5 s invocation budget, with the repair in parallel.
+pub const PROFILE_BUDGET: Duration = Duration::from_millis(2_500);
+/// The `email_verified` repair (one AdminUpdateUserAttributes) gets this long.
+pub const REPAIR_BUDGET: Duration = Duration::from_millis(2_500);
+
+/// What the trigger talks to.
+#[derive(Clone)]
+pub struct Ports {
+    pub store: Arc<dyn Store>,
+    pub directory: Arc<dyn UserDirectory>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// The pre token generation trigger.
+pub struct PreTokenGeneration {
+    settings: Settings,
+    ports: Ports,
+}
+
+/// What the ports told us about the user.
+#[derive(Debug, Default)]
+struct Facts {
+    profile: Option<Item>,
+    /// `email_verified` was set back to true in the directory during this invocation.
+    email_verified_repaired: bool,
+}
+
+/// The request fields both event versions share.
+struct Who<'a> {
+    source: &'a TokenGenerationSource,
+    user_pool_id: &'a str,
+    username: &'a str,
+    attributes: &'a HashMap<String, String>,
+}
+
+/// A federated user (linked identities) whose `email_verified` came back false: each federated
+/// sign-in overwrites mapped attributes. Decided from the request alone, so the directory is
+/// called only while the stored value is false — once per need, not on every token.
+pub fn needs_email_verified_repair(attributes: &HashMap<String, String>) -> bool {
+    let linked = attributes.get("identities").is_some_and(|i| !matches!(i.trim(), "" | "[]" | "null"));
+    let unverified = attributes.get("email_verified").is_some_and(|v| v.trim().eq_ignore_ascii_case("false"));
+    let has_email = attributes.get("email").is_some_and(|e| !e.trim().is_empty());
+    linked && unverified && has_email
+}
+
+impl PreTokenGeneration {
+    pub const NAME: &'static str = "pre-token-generation";
+
+    pub fn new(settings: Settings, ports: Ports) -> Self {
+        Self { settings, ports }
+    }
+
+    /// Cold start: settings first (a refused claim fails before any client is built).
+    pub async fn init(boot: Boot) -> Result<Self, InitError> {
+        let settings = Settings::from_env(&boot.env)?;
+        let aws = boot.aws().await?;
+        let ports = Ports {
+            store: Arc::new(aws.store(settings.table_name.clone())),
+            directory: Arc::new(aws.directory()),
+            clock: Arc::new(SystemClock),
+        };
+        Ok(Self::new(settings, ports))
+    }
+
+    fn degraded(metric: &str, what: &str, err: &dyn std::fmt::Display) {
+        tracing::warn!(error = %err, "{what}: the token goes out without it");
+        metrics::count(Self::NAME, metric);
+    }
+
+    async fn facts(&self, who: &Who<'_>) -> Facts {
+        let sub = who.attributes.get("sub").filter(|s| !s.trim().is_empty());
+        let has_user = who.source.is_known() && *who.source != TokenGenerationSource::ClientCredentials;
+        let (Some(sub), true, false) = (sub, has_user, who.username.is_empty()) else {
+            // No user (client credentials) or a flow we do not know: groups kept, nothing else.
+            return Facts::default();
+        };
+        let (profile, email_verified_repaired) = tokio::join!(self.profile(sub, who), self.repair(who));
+        Facts { profile, email_verified_repaired }
+    }
+
+    async fn profile(&self, sub: &str, who: &Who<'_>) -> Option<Item> {
+        match tokio::time::timeout(PROFILE_BUDGET, self.load_or_create(sub, who)).await {
+            Ok(Ok(row)) => row,
+            Ok(Err(err)) => {
+                Self::degraded("ProfileUnavailable", "profile item unavailable", &err);
+                None
+            }
+            Err(elapsed) => {
+                Self::degraded("ProfileUnavailable", "profile item too slow", &elapsed);
+                None
+            }
+        }
+    }
+
+    /// One consistent read; one conditional-free `if_not_exists` write when the row is missing or
+    /// lacks what the provider now supplies. A failed fill still answers with the row read.
+    async fn load_or_create(&self, sub: &str, who: &Who<'_>) -> Result<Option<Item>, PortError> {
+        let store = self.ports.store.as_ref();
+        let key = profile::key(sub);
+        let now = self.ports.clock.epoch_seconds();
+        match store.get(&key).await? {
+            None => {
+                let create = profile::create_if_missing(sub, who.username, who.attributes, now);
+                Ok(match store.update(&key, &create, None).await? {
+                    UpdateOutcome::Updated(row) => Some(row),
+                    UpdateOutcome::ConditionFailed { current } => current,
+                })
+            }
+            Some(row) => {
+                let Some(fill) = profile::fill_missing(&row, who.attributes, now) else { return Ok(Some(row)) };
+                match store.update(&key, &fill, Some(&Condition::ItemExists)).await {
+                    Ok(UpdateOutcome::Updated(filled)) => Ok(Some(filled)),
+                    Ok(UpdateOutcome::ConditionFailed { .. }) => Ok(Some(row)),
+                    Err(err) => {
+                        Self::degraded("ProfileWriteFailed", "profile picture/name not filled", &err);
+                        Ok(Some(row))
+                    }
+                }
+            }
+        }
+    }
+
+    async fn repair(&self, who: &Who<'_>) -> bool {
+        if !needs_email_verified_repair(who.attributes) {
+            return false;
+        }
+        let verified = [("email_verified".to_owned(), "true".to_owned())];
+        let call = self.ports.directory.update_attributes(who.user_pool_id, who.username, &verified);
+        match tokio::time::timeout(REPAIR_BUDGET, call).await {
+            Ok(Ok(())) => {
+                tracing::info!("email_verified set back to true for a linked federated user");
+                true
+            }
+            Ok(Err(err)) => {
+                Self::degraded("EmailVerifiedRepairFailed", "email_verified not repaired", &err);
+                false
+            }
+            Err(elapsed) => {
+                Self::degraded("EmailVerifiedRepairFailed", "email_verified repair too slow", &elapsed);
+                false
+            }
+        }
+    }
+
+    fn answer_v1(&self, event: &mut PreTokenGenerationV1Event, facts: &Facts) {
+        let settings = &self.settings;
+        let details = event.claims_override();
+        if let Some(row) = &facts.profile {
+            for (claim, value) in claims::from_profile(row, &settings.claims_from_profile) {
+                if let Some(text) = claims::text(value) {
+                    details.claims_to_add_or_override.insert(claim.to_owned(), text);
+                }
+            }
+        }
+        if facts.email_verified_repaired && !settings.suppress_claims.iter().any(|c| c == "email_verified") {
+            details.claims_to_add_or_override.insert("email_verified".to_owned(), "true".to_owned());
+        }
+        details.claims_to_suppress.clone_from(&settings.suppress_claims);
+    }
+
+    fn answer_v2(&self, event: &mut PreTokenGenerationV2Event, facts: &Facts, known_user: bool) {
+        let settings = &self.settings;
+        let scopes = if known_user {
+            settings.scopes_for(&event.request.group_configuration.groups_to_override)
+        } else {
+            Vec::new()
+        };
+        let details = event.claims_override();
+        let mut add = serde_json::Map::new();
+        if let Some(row) = &facts.profile {
+            for (claim, value) in claims::from_profile(row, &settings.claims_from_profile) {
+                if let Some(json) = claims::json(value) {
+                    add.insert(claim.to_owned(), json);
+                }
+            }
+        }
+        if facts.email_verified_repaired && !settings.suppress_claims.iter().any(|c| c == "email_verified") {
+            add.insert("email_verified".to_owned(), Value::Bool(true));
+        }
+        if !add.is_empty() || !settings.suppress_claims.is_empty() {
+            let id = details.id_token_generation.get_or_insert_with(Default::default);
+            id.claims_to_add_or_override.extend(add);
+            id.claims_to_suppress.clone_from(&settings.suppress_claims);
+        }
+        if !scopes.is_empty() {
+            let access = details.access_token_generation.get_or_insert_with(Default::default);
+            access.scopes_to_add.extend(scopes);
+        }
+    }
+}
+
+#[async_trait]
+impl Trigger for PreTokenGeneration {
+    const NAME: &'static str = Self::NAME;
+    type Event = PreTokenGenerationEvent;
+
+    async fn handle(&self, event: PreTokenGenerationEvent) -> Result<PreTokenGenerationEvent, TriggerError> {
+        Ok(match event {
+            PreTokenGenerationEvent::V1(mut event) => {
+                let who = Who {
+                    source: &event.trigger_source,
+                    user_pool_id: &event.user_pool_id,
+                    username: &event.user_name,
+                    attributes: &event.request.user_attributes,
+                };
+                let facts = self.facts(&who).await;
+                self.answer_v1(&mut event, &facts);
+                PreTokenGenerationEvent::V1(event)
+            }
+            PreTokenGenerationEvent::V2(mut event) => {
+                let who = Who {
+                    source: &event.trigger_source,
+                    user_pool_id: &event.user_pool_id,
+                    username: &event.user_name,
+                    attributes: &event.request.user_attributes,
+                };
+                let facts = self.facts(&who).await;
+                let known_user = event.trigger_source.is_known() && !event.user_name.is_empty();
+                self.answer_v2(&mut event, &facts, known_user);
+                PreTokenGenerationEvent::V2(event)
+            }
+        })
+    }
+}

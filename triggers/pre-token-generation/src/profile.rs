@@ -1,0 +1,87 @@
+//! The profile item (`pk = USER#<sub>`, `sk = PROFILE`) as pre token generation keeps it:
+//! created when missing (federated and migrated users never pass post confirmation), and
+//! `picture` / `name` filled in when the row lacks them and the provider now supplies them.
+//!
+//! Every write sets attributes only `if_not_exists`, so concurrent invocations for one user
+//! create one row, and nothing another trigger wrote is overwritten.
+
+use std::collections::HashMap;
+
+use trigger_core::ports::{AttrValue, Item, Key, Update};
+
+pub const SORT_KEY: &str = "PROFILE";
+
+pub fn key(sub: &str) -> Key {
+    Key::new(format!("USER#{sub}"), SORT_KEY)
+}
+
+/// Profile attribute ← Cognito user attribute, copied when the user has it.
+const FROM_ATTRIBUTES: [(&str, &str); 4] =
+    [("email", "email"), ("phone", "phone_number"), ("name", "name"), ("picture", "picture")];
+
+/// What a federated provider may supply later, filled into an existing row that lacks it.
+const FILLED_LATER: [&str; 2] = ["picture", "name"];
+
+fn attribute<'a>(attributes: &'a HashMap<String, String>, name: &str) -> Option<&'a String> {
+    attributes.get(name).filter(|v| !v.trim().is_empty())
+}
+
+/// Creates the row from the user's attributes (or fills what a concurrent writer left missing).
+pub fn create_if_missing(sub: &str, username: &str, attributes: &HashMap<String, String>, now: i64) -> Update {
+    let status = attribute(attributes, "cognito:user_status").map(String::as_str).unwrap_or("CONFIRMED");
+    let mut update = Update::default()
+        .set_if_missing("sub", AttrValue::s(sub))
+        .set_if_missing("username", AttrValue::s(username))
+        .set_if_missing("status", AttrValue::s(status))
+        .set_if_missing("createdAt", AttrValue::n(now))
+        .set_if_missing("updatedAt", AttrValue::n(now));
+    for (profile, name) in FROM_ATTRIBUTES {
+        if let Some(value) = attribute(attributes, name) {
+            update = update.set_if_missing(profile, AttrValue::s(value));
+        }
+    }
+    update
+}
+
+/// The update that fills `picture` / `name` into `row` from the user's attributes, if any is
+/// missing there and present here.
+pub fn fill_missing(row: &Item, attributes: &HashMap<String, String>, now: i64) -> Option<Update> {
+    let mut update = Update::default();
+    for name in FILLED_LATER {
+        if row.get(name).is_none()
+            && let Some(value) = attribute(attributes, name)
+        {
+            update = update.set_if_missing(name, AttrValue::s(value));
+        }
+    }
+    (!update.is_empty()).then(|| update.set("updatedAt", AttrValue::n(now)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attributes(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn fills_only_what_the_row_lacks_and_the_provider_supplies() {
+        let row = Item::new(&key("s")).with("name", AttrValue::s("Kept"));
+        let given = attributes(&[("name", "New"), ("picture", "https://p.example/a.png")]);
+        let update = fill_missing(&row, &given, 9).unwrap();
+        assert_eq!(update.set_if_missing, [("picture".to_owned(), AttrValue::s("https://p.example/a.png"))]);
+        assert_eq!(update.set, [("updatedAt".to_owned(), AttrValue::n(9))]);
+        assert_eq!(fill_missing(&row, &attributes(&[("name", "New")]), 9), None);
+        assert_eq!(fill_missing(&row, &attributes(&[("picture", " ")]), 9), None);
+    }
+
+    #[test]
+    fn a_new_row_takes_the_federated_status_when_cognito_gives_it() {
+        let given = attributes(&[("cognito:user_status", "EXTERNAL_PROVIDER"), ("email", "a@example.com")]);
+        let update = create_if_missing("s", "google_1", &given, 5);
+        assert!(update.set_if_missing.contains(&("status".to_owned(), AttrValue::s("EXTERNAL_PROVIDER"))));
+        assert!(update.set_if_missing.contains(&("email".to_owned(), AttrValue::s("a@example.com"))));
+        assert!(update.set.is_empty(), "never overwrites");
+    }
+}

@@ -1,0 +1,79 @@
+//! `expire`: a user still UNCONFIRMED is deleted, its reservations released, and a notice sent
+//! once. A confirmed user is left alone; a user who is gone gets its pending reservations
+//! released.
+//!
+//! Every step is safe to repeat, and a retry after a partial failure finishes the job: before
+//! deleting, an "expiring" record is claimed for the sign-up, so a retry that finds the user gone
+//! knows the deletion was ours and still releases and sends the notice. A user who disappeared
+//! otherwise (deleted by an admin) has no such record and gets no notice.
+
+use std::collections::BTreeSet;
+
+use trigger_core::TriggerError;
+use trigger_core::idempotency;
+use trigger_core::metrics;
+use trigger_core::ports::{DirectoryUser, UserStatus};
+use trigger_core::reservations::{self, Kind};
+
+use crate::once::{KEEP_SECONDS, send_once};
+use crate::task::{Outcome, ReminderTask};
+use crate::{Ports, messages, recipient};
+
+/// The record that says "this sign-up is being (or was) expired by us".
+pub const PURPOSE: &str = "signup-expire";
+/// The notice's once-only record.
+pub const NOTICE_PURPOSE: &str = "signup-expire-notice";
+
+pub async fn expire(ports: &Ports, task: &ReminderTask) -> Result<Outcome, TriggerError> {
+    let pool = task.user_pool_id.as_str();
+    let marker = idempotency::key(PURPOSE, &task.signup_id());
+    let now = ports.clock.epoch_seconds();
+    let user = ports.directory.get_user(pool, &task.user_name).await?;
+    let ours = match &user {
+        Some(user) if user.status != UserStatus::Unconfirmed => return Ok(Outcome::SkippedConfirmed),
+        Some(_) => {
+            // Claimed, in progress or done: whichever, the record now exists; the steps below are
+            // each idempotent, so a second attempt simply repeats them.
+            idempotency::claim(&*ports.store, &marker, now, KEEP_SECONDS).await?;
+            // Cognito has no conditional delete: a confirmation landing between the read above
+            // and this call is lost. The window is one round trip.
+            ports.directory.delete_user(pool, &task.user_name).await?;
+            true
+        }
+        None => ports.store.get(&marker).await?.is_some_and(|record| !record.is_expired(now)),
+    };
+    release_all(ports, task, user.as_ref()).await?;
+    if !ours {
+        return Ok(Outcome::SkippedGone);
+    }
+    if let Some(to) = recipient(user.as_ref().and_then(|u| u.attribute("email")), task) {
+        let notice = messages::expiry_notice(&ports.settings, &to);
+        let key = idempotency::key(NOTICE_PURPOSE, &task.signup_id());
+        send_once(&*ports.store, &*ports.mailer, &key, &notice, now).await?;
+    }
+    if let Err(err) = idempotency::complete(&*ports.store, &marker, now).await {
+        metrics::count(crate::NAME, "IdempotencyCompleteFailed");
+        tracing::warn!(error = %err, "expired, but could not mark the record done");
+    }
+    Ok(Outcome::Expired)
+}
+
+/// Releases every e-mail and phone the user held pending: from the directory (while it still
+/// exists) and from the input. `release` only deletes a PENDING row owned by this user name, so
+/// a value someone else holds, or a confirmed one, is never touched.
+async fn release_all(ports: &Ports, task: &ReminderTask, user: Option<&DirectoryUser>) -> Result<(), TriggerError> {
+    let from_user = |kind: Kind| user.and_then(|u| u.attribute(kind.attribute())).map(str::to_owned);
+    let mut values = BTreeSet::new();
+    for (kind, given) in [(Kind::Email, task.email.clone()), (Kind::Phone, task.phone_number.clone())] {
+        for value in [from_user(kind), given].into_iter().flatten() {
+            if !value.trim().is_empty() {
+                values.insert((kind == Kind::Phone, kind.normalise(&value)));
+            }
+        }
+    }
+    for (phone, value) in values {
+        let kind = if phone { Kind::Phone } else { Kind::Email };
+        reservations::release(&*ports.store, &task.user_pool_id, kind, &value, &task.user_name).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,29 @@
+//! `remind`: a user still UNCONFIRMED gets the reminder e-mail, once per sign-up.
+
+use trigger_core::TriggerError;
+use trigger_core::idempotency;
+use trigger_core::ports::UserStatus;
+
+use crate::once::send_once;
+use crate::task::{Outcome, ReminderTask};
+use crate::{Ports, messages, recipient};
+
+pub const PURPOSE: &str = "signup-remind";
+
+pub async fn remind(ports: &Ports, task: &ReminderTask) -> Result<Outcome, TriggerError> {
+    let Some(user) = ports.directory.get_user(&task.user_pool_id, &task.user_name).await? else {
+        return Ok(Outcome::SkippedGone);
+    };
+    if user.status != UserStatus::Unconfirmed {
+        return Ok(Outcome::SkippedConfirmed);
+    }
+    let Some(to) = recipient(user.attribute("email"), task) else { return Ok(Outcome::SkippedNoEmail) };
+    let email = messages::reminder(&ports.settings, &to);
+    let key = idempotency::key(PURPOSE, &task.signup_id());
+    let now = ports.clock.epoch_seconds();
+    Ok(if send_once(&*ports.store, &*ports.mailer, &key, &email, now).await? {
+        Outcome::Sent
+    } else {
+        Outcome::AlreadySent
+    })
+}

@@ -1,0 +1,203 @@
+//! The worker as the state machine drives it: a fixture task in, the answer (or the error) out,
+//! through the same runtime path the binary uses, against the in-memory fakes.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use signup_reminder::{Ports, Settings, SignupReminder};
+use trigger_core::fakes::{FakeDirectory, FixedClock, InMemoryStore, RecordingMailer};
+use trigger_core::ports::{DirectoryUser, PortErrorKind, Store, UserStatus};
+use trigger_core::reservations::{self, Kind};
+use trigger_core::runtime::run_within;
+use trigger_core::{Env, TriggerError};
+
+const NOW: u64 = 1_800_000_000;
+const POOL: &str = "us-east-1_EXAMPLE";
+
+fn fixture(name: &str) -> Value {
+    let path = format!("{}/../../tests/fixtures/events/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+struct World {
+    directory: Arc<FakeDirectory>,
+    store: Arc<InMemoryStore>,
+    mailer: Arc<RecordingMailer>,
+    trigger: SignupReminder,
+}
+
+fn world(status: Option<UserStatus>) -> World {
+    let directory = Arc::new(FakeDirectory::default());
+    if let Some(status) = status {
+        directory.insert(DirectoryUser {
+            username: "jane.doe".into(),
+            status,
+            enabled: true,
+            created_at: None,
+            attributes: BTreeMap::from([
+                ("sub".into(), "sub-jane".into()),
+                ("email".into(), "jane.doe@example.com".into()),
+                ("phone_number".into(), "+15555550100".into()),
+            ]),
+        });
+    }
+    let store = Arc::new(InMemoryStore::default());
+    let mailer = Arc::new(RecordingMailer::default());
+    let env = Env::from_pairs([
+        ("TABLE_NAME", "t"),
+        ("REMINDER_EMAIL_FROM", "no-reply@example.com"),
+        ("SIGNUP_URL", "https://example.com/signup"),
+    ]);
+    let trigger = SignupReminder::new(Ports {
+        directory: directory.clone(),
+        store: store.clone(),
+        mailer: mailer.clone(),
+        clock: Arc::new(FixedClock::at_epoch_seconds(NOW)),
+        settings: Settings::from_env(&env).unwrap(),
+    });
+    World { directory, store, mailer, trigger }
+}
+
+async fn answer(world: &World, task: Value) -> Result<Value, TriggerError> {
+    run_within(&world.trigger, Duration::from_secs(1), task).await
+}
+
+async fn seed_reservations(world: &World, owner: &str) {
+    let now = NOW as i64;
+    for (kind, value) in [(Kind::Email, "jane.doe@example.com"), (Kind::Phone, "+15555550100")] {
+        let key = reservations::key(POOL, kind, value);
+        world.store.put(&reservations::pending_item(&key, owner, now, now + 3600), None).await.unwrap();
+    }
+}
+
+async fn reservation_count(world: &World) -> usize {
+    world.store.items().iter().filter(|i| i.key().is_some_and(|k| k.sk == reservations::SORT_KEY)).count()
+}
+
+#[tokio::test]
+async fn remind_sends_one_email_however_often_it_runs_and_keeps_the_input() {
+    let world = world(Some(UserStatus::Unconfirmed));
+    let input = fixture("signup-reminder-remind.json");
+    let first = answer(&world, input.clone()).await.unwrap();
+    assert_eq!(first["outcome"], "sent");
+    assert_eq!(first["action"], "remind");
+    assert_eq!(first["remindAfterSeconds"], input["remindAfterSeconds"], "unknown fields survive");
+    let again = answer(&world, input).await.unwrap();
+    assert_eq!(again["outcome"], "already-sent");
+    let sent = world.mailer.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].to, "jane.doe@example.com", "the directory's address wins over the input's");
+    assert_eq!(sent[0].subject, "Please confirm your sign-up");
+    assert!(sent[0].html.as_deref().unwrap().contains("href=\"https://example.com/signup\""));
+}
+
+#[tokio::test]
+async fn remind_does_nothing_for_a_confirmed_or_missing_user() {
+    for (status, outcome) in [(Some(UserStatus::Confirmed), "skipped-confirmed"), (None, "skipped-gone")] {
+        let world = world(status);
+        let out = answer(&world, fixture("signup-reminder-remind.json")).await.unwrap();
+        assert_eq!(out["outcome"], outcome);
+        assert!(world.mailer.sent().is_empty());
+        assert!(world.store.items().is_empty(), "no record either");
+    }
+}
+
+#[tokio::test]
+async fn a_failed_send_gives_the_claim_back_so_the_retry_sends() {
+    let world = world(Some(UserStatus::Unconfirmed));
+    world.mailer.set_outage(Some(PortErrorKind::Unavailable));
+    let err = answer(&world, fixture("signup-reminder-remind.json")).await.unwrap_err();
+    assert_eq!(err.kind(), "DependencyFailure", "the ASL retries this error name");
+    world.mailer.set_outage(None);
+    assert_eq!(answer(&world, fixture("signup-reminder-remind.json")).await.unwrap()["outcome"], "sent");
+    assert_eq!(world.mailer.sent().len(), 1);
+}
+
+#[tokio::test]
+async fn expire_deletes_the_unconfirmed_user_releases_and_notifies_once() {
+    let world = world(Some(UserStatus::Unconfirmed));
+    seed_reservations(&world, "jane.doe").await;
+    let out = answer(&world, fixture("signup-reminder-expire.json")).await.unwrap();
+    assert_eq!(out["outcome"], "expired");
+    assert_eq!(out["remindResult"], json!({ "action": "remind", "outcome": "sent" }));
+    assert!(world.directory.users().is_empty());
+    assert_eq!(reservation_count(&world).await, 0, "e-mail and phone released");
+    assert_eq!(answer(&world, fixture("signup-reminder-expire.json")).await.unwrap()["outcome"], "expired");
+    let sent = world.mailer.sent();
+    assert_eq!(sent.len(), 1, "one notice");
+    assert!(sent[0].text.contains("was removed"));
+    assert!(sent[0].text.contains("You can sign up again"));
+}
+
+#[tokio::test]
+async fn a_retry_after_the_delete_still_releases_and_sends_the_notice() {
+    let world = world(Some(UserStatus::Unconfirmed));
+    seed_reservations(&world, "jane.doe").await;
+    world.mailer.set_outage(Some(PortErrorKind::Throttled));
+    answer(&world, fixture("signup-reminder-expire.json")).await.unwrap_err();
+    assert!(world.directory.users().is_empty(), "deleted before the notice failed");
+    world.mailer.set_outage(None);
+    assert_eq!(answer(&world, fixture("signup-reminder-expire.json")).await.unwrap()["outcome"], "expired");
+    assert_eq!(world.mailer.sent().len(), 1);
+    assert_eq!(reservation_count(&world).await, 0);
+}
+
+#[tokio::test]
+async fn expire_leaves_a_confirmed_user_and_its_reservation_alone() {
+    let world = world(Some(UserStatus::Confirmed));
+    seed_reservations(&world, "jane.doe").await;
+    assert_eq!(answer(&world, fixture("signup-reminder-expire.json")).await.unwrap()["outcome"], "skipped-confirmed");
+    assert_eq!(world.directory.users().len(), 1);
+    assert_eq!(reservation_count(&world).await, 2);
+    assert!(world.mailer.sent().is_empty());
+}
+
+#[tokio::test]
+async fn a_missing_user_has_its_pending_reservation_released_but_gets_no_notice() {
+    let world = world(None);
+    seed_reservations(&world, "jane.doe").await;
+    let other = reservations::key(POOL, Kind::Email, "someone@example.com");
+    world.store.put(&reservations::pending_item(&other, "someone", 1, NOW as i64 + 10), None).await.unwrap();
+    let mut task = fixture("signup-reminder-expire.json");
+    task["email"] = json!("someone@example.com"); // a value this user does not hold is not touched
+    assert_eq!(answer(&world, task).await.unwrap()["outcome"], "skipped-gone");
+    assert!(world.store.get(&other).await.unwrap().is_some());
+    assert_eq!(answer(&world, fixture("signup-reminder-expire.json")).await.unwrap()["outcome"], "skipped-gone");
+    assert_eq!(reservation_count(&world).await, 1, "jane's e-mail and phone (both in the input) released");
+    assert!(world.store.get(&other).await.unwrap().is_some(), "the other user's row remains");
+    assert!(world.mailer.sent().is_empty());
+}
+
+#[tokio::test]
+async fn an_outage_propagates_as_a_retryable_error() {
+    let world = world(Some(UserStatus::Unconfirmed));
+    world.directory.set_outage(Some(PortErrorKind::Timeout));
+    let err = answer(&world, fixture("signup-reminder-expire.json")).await.unwrap_err();
+    assert_eq!(err.kind(), "DependencyFailure");
+    world.directory.set_outage(None);
+    world.store.set_outage(Some(PortErrorKind::Unavailable));
+    let err = answer(&world, fixture("signup-reminder-expire.json")).await.unwrap_err();
+    assert_eq!(err.kind(), "DependencyFailure");
+    assert_eq!(world.directory.users().len(), 1, "nothing deleted before the record was written");
+}
+
+#[tokio::test]
+async fn bad_input_is_a_clear_non_retryable_error() {
+    let world = world(Some(UserStatus::Unconfirmed));
+    let mut missing = fixture("signup-reminder-remind.json");
+    missing.as_object_mut().unwrap().remove("userPoolId");
+    let err = answer(&world, missing).await.unwrap_err();
+    assert_eq!(err.kind(), "BadEvent");
+    assert!(err.to_string().contains("missing field `userPoolId`"), "{err}");
+    let mut action = fixture("signup-reminder-remind.json");
+    action["action"] = json!("delete-everything");
+    let err = answer(&world, action).await.unwrap_err();
+    assert!(err.to_string().contains("expected `remind` or `expire`"), "{err}");
+    let mut blank = fixture("signup-reminder-remind.json");
+    blank["userName"] = json!("  ");
+    assert_eq!(answer(&world, blank).await.unwrap_err().to_string(), "bad event: userName is empty");
+    assert!(world.mailer.sent().is_empty());
+}
