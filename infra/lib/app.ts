@@ -8,11 +8,12 @@
  *   lambdaAssets   directory with <binary>/bootstrap.zip (default <repo>/target/lambda)
  *   removal        retain (default) or destroy, for the pool, table, key and log groups
  *   emailIdentity  verified SES identity (domain or address) for the e-mail sending triggers
+ *   reminderEmailFrom  REMINDER_EMAIL_FROM for signup-reminder (required when it is on; within emailIdentity)
  *   tokenVersion   V1_0 (default) or V2_0 for pre token generation
  */
 import { App, AppProps, RemovalPolicy, Validations, aws_cognito as cognito } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { DemoStack } from './demo-stack';
+import { DEMO_SETTINGS, DemoStack } from './demo-stack';
 import { TRIGGER_NAMES, TriggerName } from './triggers';
 
 /** An App with the cdk-nag AwsSolutions checks registered (every synth of this project runs them). */
@@ -46,6 +47,7 @@ export function buildApp(appProps: AppProps = {}): { app: App; stack: DemoStack 
   const tokenVersion = ctx('tokenVersion');
   if (tokenVersion !== undefined && tokenVersion !== 'V1_0' && tokenVersion !== 'V2_0') throw new Error('-c tokenVersion must be V1_0 or V2_0');
 
+  const reminderEmailFrom = ctx('reminderEmailFrom');
   const userPoolId = ctx('userPoolId');
   const stack = new DemoStack(app, ctx('stackName') ?? 'CognitoTriggersDemo', {
     // An existing pool's id names its Region ("eu-west-1_AbC123"); the stack must deploy there.
@@ -57,6 +59,7 @@ export function buildApp(appProps: AppProps = {}): { app: App; stack: DemoStack 
     assetDirectory: ctx('lambdaAssets'),
     removalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     emailSenderIdentity: ctx('emailIdentity'),
+    settings: reminderEmailFrom ? { ...DEMO_SETTINGS, 'signup-reminder': { REMINDER_EMAIL_FROM: reminderEmailFrom } } : undefined,
     preTokenGenerationVersion: tokenVersion as 'V1_0' | 'V2_0' | undefined,
   });
   return { app, stack };

@@ -26,8 +26,20 @@ import {
   aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { IMMUTABLE_CLAIMS, LambdaConfigSlot, ResourceKind, TRIGGERS, TRIGGER_NAMES, TriggerName, managedSettingNames } from './triggers';
-import { SettingValue, claimsOf } from './settings';
+import {
+  Access,
+  IMMUTABLE_CLAIMS,
+  LOCKOUT_DEFAULTS,
+  LambdaConfigSlot,
+  OPERATOR_ACCESS,
+  PRE_SIGNUP_DEFAULTS,
+  ResourceKind,
+  TRIGGERS,
+  TRIGGER_NAMES,
+  TriggerName,
+  managedSettingNames,
+} from './triggers';
+import { SettingValue, claimsOf, email, senderAddress, senderAddressOf } from './settings';
 
 /** Repository root (infra/lib/ → ../..). */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -68,14 +80,25 @@ export interface TriggerSettings {
     readonly UNIQUE_EMAIL?: boolean;
     readonly UNIQUE_PHONE?: boolean;
     readonly MIN_USERNAME_LENGTH?: number;
+    /** Also look among the pool's users (ListUsers) for users created before the trigger. Binary default true. */
+    readonly CHECK_EXISTING_USERS?: boolean;
+    /** Seconds an unconfirmed sign-up holds its address (120-31536000). Binary default 604800 (7 days). */
+    readonly PENDING_RESERVATION_SECONDS?: number;
+    /** Seconds until the reminder e-mail (60-31536000), shorter than PENDING_RESERVATION_SECONDS. Binary default 86400. */
+    readonly REMINDER_AFTER_SECONDS?: number;
     readonly LINK_FEDERATED_USERS?: boolean;
-    readonly FEDERATED_PROVIDER_NAMES?: string;
+    /** `prefix:ProviderName` pairs (`corpsaml:CorpSAML`), or a record of them. */
+    readonly FEDERATED_PROVIDER_NAMES?: string | Readonly<Record<string, string>>;
+    /** When the table or Cognito does not answer in time. Binary default deny. */
+    readonly ON_DEPENDENCY_FAILURE?: 'deny' | 'allow';
   };
   readonly 'pre-authentication'?: {
     readonly LOCKOUT_MAX_ATTEMPTS?: number;
     readonly LOCKOUT_WINDOW_SECONDS?: number;
     readonly LOCKOUT_BASE_SECONDS?: number;
     readonly LOCKOUT_MAX_SECONDS?: number;
+    /** When the table does not answer in time. Binary default allow. */
+    readonly LOCKOUT_ON_STORE_FAILURE?: 'allow' | 'deny';
   };
   readonly 'post-authentication'?: { readonly LOGIN_HISTORY_DAYS?: number };
   readonly 'post-confirmation'?: {
@@ -86,13 +109,26 @@ export interface TriggerSettings {
   readonly 'pre-token-generation'?: {
     readonly SUPPRESS_CLAIMS?: string | readonly string[];
     readonly CLAIMS_FROM_PROFILE?: string | Readonly<Record<string, string>>;
-    readonly ACCESS_TOKEN_SCOPES_FROM_GROUPS?: string;
+    /**
+     * V2 only. `group:scope scope;group:scope` (`admins:orders/write orders/read;editors:orders/read`),
+     * or a record `{ admins: ['orders/write', 'orders/read'] }`.
+     */
+    readonly ACCESS_TOKEN_SCOPES_FROM_GROUPS?: string | Readonly<Record<string, string | readonly string[]>>;
   };
   readonly 'custom-message'?: Record<string, never>;
   readonly 'user-migration'?: Record<string, never>;
   readonly 'custom-email-sender'?: { readonly EMAIL_FROM?: string };
   readonly 'custom-sms-sender'?: Record<string, never>;
-  readonly 'signup-reminder'?: { readonly EMAIL_FROM?: string };
+  readonly 'signup-reminder'?: {
+    /** Required: the sender of both e-mails, `no-reply@example.com` or `Example <no-reply@example.com>`. */
+    readonly REMINDER_EMAIL_FROM?: string;
+    /** At most 200 characters. Binary default `Please confirm your sign-up`. */
+    readonly REMINDER_EMAIL_SUBJECT?: string;
+    /** At most 200 characters. Binary default `Your unconfirmed sign-up was removed`. */
+    readonly EXPIRY_EMAIL_SUBJECT?: string;
+    /** An https URL linked from both e-mails. Unset: no link. */
+    readonly SIGNUP_URL?: string;
+  };
 }
 
 export interface FunctionOptions {
@@ -119,10 +155,18 @@ export interface CognitoTriggersProps {
   readonly reminderDefinitionFile?: string;
   /**
    * The SES identity (a verified domain such as `example.com`, or an address) the functions send
-   * from. Needed when a setting that sends e-mail (WELCOME_EMAIL_FROM, EMAIL_FROM) is set; every
-   * such address must belong to this identity.
+   * from. Needed when `signup-reminder` is on (it always sends, from REMINDER_EMAIL_FROM) or a
+   * setting that sends e-mail (WELCOME_EMAIL_FROM, EMAIL_FROM) is set; every such address must
+   * belong to this identity.
    */
   readonly emailSender?: { readonly identity: string };
+  /**
+   * Create a customer-managed policy for the operator command `triggers-admin show|unlock`
+   * (`dynamodb:GetItem` + `dynamodb:DeleteItem` on the table, `cognito-idp:AdminGetUser` on the
+   * pool), for an operator's role to attach. Only made when `pre-authentication` is on (the
+   * lockout records it manages exist only then). Default true.
+   */
+  readonly operatorPolicy?: boolean;
   /** RUST_LOG and Lambda's application log level. Default `info`. */
   readonly logLevel?: LogLevel;
   /** MiB for every function. Default 256 (CPU scales with memory; TLS set-up dominates a cold call at 128). */
@@ -189,6 +233,8 @@ export class CognitoTriggers extends Construct {
   public readonly table?: dynamodb.ITable;
   public readonly reminderStateMachine?: sfn.StateMachine;
   public readonly senderKey?: kms.Key;
+  /** What `triggers-admin` needs (see `operatorPolicy`); undefined when not created. */
+  public readonly operatorPolicy?: iam.ManagedPolicy;
   /** The pool's ARN as the roles see it. */
   public readonly userPoolArn: string;
 
@@ -243,6 +289,7 @@ export class CognitoTriggers extends Construct {
       if (binary === 'signup-reminder') this.reminderStateMachine = this.createReminderStateMachine(deployed.function);
     }
     for (const binary of order) this.wire(this.triggers[binary]!);
+    if (props.operatorPolicy !== false && this.enabled.has('pre-authentication')) this.operatorPolicy = this.createOperatorPolicy();
     this.warnUnusedSettings();
   }
 
@@ -368,9 +415,33 @@ export class CognitoTriggers extends Construct {
       if (typeof value !== 'string') throw new Error(`CognitoTriggers: extra setting ${name} for ${binary} must be a string`);
       env[name] = value;
     }
-    if (binary === 'pre-authentication' && env.LOCKOUT_BASE_SECONDS && env.LOCKOUT_MAX_SECONDS) {
-      if (Number(env.LOCKOUT_BASE_SECONDS) > Number(env.LOCKOUT_MAX_SECONDS)) {
-        throw new Error('CognitoTriggers: LOCKOUT_BASE_SECONDS must not exceed LOCKOUT_MAX_SECONDS');
+    for (const name of spec.required ?? []) {
+      if (env[name] === undefined) {
+        throw new Error(
+          `CognitoTriggers: ${binary} is enabled but ${name} is not set; the binary does not start without it. ` +
+            `Set settings['${binary}'].${name} (docs/triggers/${binary}.md)`,
+        );
+      }
+    }
+    // Pairs the binaries check against each other at cold start, with their defaults for an unset side.
+    if (binary === 'pre-authentication') {
+      const { value: base, shown: baseShown } = effective(env, 'LOCKOUT_BASE_SECONDS', LOCKOUT_DEFAULTS);
+      const { value: max, shown: maxShown } = effective(env, 'LOCKOUT_MAX_SECONDS', LOCKOUT_DEFAULTS);
+      if (base > max) {
+        throw new Error(
+          `CognitoTriggers: LOCKOUT_BASE_SECONDS (${baseShown}) must not exceed LOCKOUT_MAX_SECONDS (${maxShown}); ` +
+            'pre-authentication would refuse to start',
+        );
+      }
+    }
+    if (binary === 'pre-signup') {
+      const { value: remind, shown: remindShown } = effective(env, 'REMINDER_AFTER_SECONDS', PRE_SIGNUP_DEFAULTS);
+      const { value: pending, shown: pendingShown } = effective(env, 'PENDING_RESERVATION_SECONDS', PRE_SIGNUP_DEFAULTS);
+      if (remind >= pending) {
+        throw new Error(
+          `CognitoTriggers: REMINDER_AFTER_SECONDS (${remindShown}) must be shorter than PENDING_RESERVATION_SECONDS ` +
+            `(${pendingShown}): the reminder must go out before the unconfirmed sign-up expires; pre-signup would refuse to start`,
+        );
       }
     }
     if (binary === 'pre-token-generation') {
@@ -486,6 +557,27 @@ export class CognitoTriggers extends Construct {
     return sm;
   }
 
+  /** The customer-managed policy for `triggers-admin` (OPERATOR_ACCESS), attached to nothing. */
+  private createOperatorPolicy(): iam.ManagedPolicy {
+    const policy = new iam.ManagedPolicy(this, 'OperatorPolicy', {
+      description: 'triggers-admin show|unlock: read and delete lockout records, resolve user names in the pool',
+      statements: OPERATOR_ACCESS.map(
+        (access) =>
+          new iam.PolicyStatement({
+            sid: statementId(access.resource),
+            actions: [...access.actions],
+            resources: [this.resourceArn(access.resource, 'pre-authentication')],
+          }),
+      ),
+    });
+    new CfnOutput(this, 'OperatorPolicyArn', {
+      value: policy.managedPolicyArn,
+      description: 'Attach to the role that runs triggers-admin show|unlock (docs/deploy.md)',
+    });
+    new CfnOutput(this, 'TableName', { value: this.table!.tableName, description: 'TABLE_NAME for triggers-admin' });
+    return policy;
+  }
+
   private code(binary: TriggerName): lambda.Code {
     const dir = path.join(this.props.assetDirectory ?? DEFAULT_ASSET_DIRECTORY, binary);
     const zip = path.join(dir, 'bootstrap.zip');
@@ -536,8 +628,9 @@ export class CognitoTriggers extends Construct {
   /** Every address a trigger sends from must belong to emailSender.identity (SES authorizes by identity). */
   private checkSenderAddresses(binary: TriggerName, env: Record<string, string>) {
     const identity = this.props.emailSender?.identity;
-    for (const name of ['WELCOME_EMAIL_FROM', 'EMAIL_FROM']) {
-      const from = env[name];
+    const senders = Object.entries(TRIGGERS[binary].settings).filter(([, kind]) => kind === email || kind === senderAddress);
+    for (const [name] of senders) {
+      const from = env[name] === undefined ? undefined : senderAddressOf(env[name]);
       if (from === undefined || identity === undefined || Token.isUnresolved(from) || Token.isUnresolved(identity)) continue;
       const domain = from.slice(from.lastIndexOf('@') + 1).toLowerCase();
       const id = identity.toLowerCase();
@@ -577,7 +670,7 @@ export class CognitoTriggers extends Construct {
       if (access.when && !access.when(env, ctx)) continue;
       const statement = new iam.PolicyStatement({
         sid: statementId(access.resource),
-        actions: [...access.actions],
+        actions: actionsOf(access, env, ctx),
         resources: [this.resourceArn(access.resource, binary)],
       });
       if (access.resource === 'userPool' && 'userPool' in this.props.pool) onPool.push(statement);
@@ -655,6 +748,19 @@ export class CognitoTriggers extends Construct {
 
 function pascal(binary: string): string {
   return binary.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
+}
+
+/** An entry's actions plus those of its conditional parts that apply. */
+function actionsOf(access: Access, env: Readonly<Record<string, string>>, ctx: { reminderEnabled: boolean }): string[] {
+  return [...access.actions, ...(access.conditional ?? []).filter((c) => c.when(env, ctx)).flatMap((c) => c.actions)];
+}
+
+/** A numeric setting as the binary will see it: the value given, or its default. */
+function effective<K extends string>(env: Readonly<Record<string, string>>, name: K, defaults: Readonly<Record<K, number>>) {
+  // Integer settings are rendered from plain numbers (a token fails their range check), so never unresolved here.
+  const given = env[name];
+  if (given === undefined) return { value: defaults[name], shown: `${defaults[name]}, the default` };
+  return { value: Number(given), shown: given };
 }
 
 /** One statement per resource kind: the Sid names the resource (UserPool, Table, ...). */

@@ -6,7 +6,13 @@
  */
 import { Token } from 'aws-cdk-lib';
 
-export type SettingValue = string | number | boolean | readonly string[] | Readonly<Record<string, string>>;
+export type SettingValue =
+  | string
+  | number
+  | boolean
+  | readonly string[]
+  | Readonly<Record<string, string>>
+  | Readonly<Record<string, string | readonly string[]>>;
 
 export interface SettingKind {
   /** What the value must look like, for error messages and docs. */
@@ -81,6 +87,49 @@ export const text: SettingKind = {
   },
 };
 
+/** One line of at most `max` characters (an e-mail subject: a line break would be a header injection). */
+export function textUpTo(max: number): SettingKind {
+  const expects = `non-empty text on one line, at most ${max} characters`;
+  return {
+    expects,
+    render(name, value) {
+      const v = checkedText(name, value, expects);
+      if (!Token.isUnresolved(v) && ([...v].length > max || /\p{Cc}/u.test(v))) throw new SettingError(name, value, expects);
+      return v;
+    },
+  };
+}
+
+/** Exactly one of `choices` (lower-case, as the binaries document them). */
+export function oneOf(...choices: readonly string[]): SettingKind {
+  const expects = `one of ${choices.join(', ')}`;
+  return {
+    expects,
+    render(name, value) {
+      if (typeof value !== 'string' || !choices.includes(value)) throw new SettingError(name, value, expects);
+      return value;
+    },
+  };
+}
+
+/** An absolute https URL that can go into a link as it is (no spaces, quotes or angle brackets). */
+export const httpsUrl: SettingKind = {
+  expects: 'an absolute https URL such as https://example.com/signup',
+  render(name, value) {
+    const v = checkedText(name, value, this.expects);
+    if (Token.isUnresolved(v)) return v;
+    let host = '';
+    try {
+      const u = new URL(v);
+      if (u.protocol === 'https:') host = u.hostname;
+    } catch {
+      // not a URL
+    }
+    if (!v.startsWith('https://') || host === '' || /[\s"<>\p{Cc}]/u.test(v)) throw new SettingError(name, value, this.expects);
+    return v;
+  },
+};
+
 const EMAIL = /^[^\s@<>",]+@(?!-)[a-z0-9-]{1,63}(\.[a-z0-9-]{1,63})+$/i;
 export const email: SettingKind = {
   expects: 'one e-mail address (local@domain)',
@@ -90,6 +139,30 @@ export const email: SettingKind = {
     return v;
   },
 };
+
+/**
+ * A sender: `no-reply@example.com`, or with a display name, `Example <no-reply@example.com>`
+ * (printable ASCII; no `"`, `,`, `;`, `<`, `>`, `@` or backslash in the name, so it needs no quoting
+ * or encoding).
+ */
+export const senderAddress: SettingKind = {
+  expects: 'an e-mail address (local@domain), optionally with a display name: Example <local@domain>',
+  render(name, value) {
+    const v = checkedText(name, value, this.expects);
+    if (Token.isUnresolved(v)) return v;
+    const m = /^([^<>",;@\\]*[^<>",;@\\\s])\s*<([^<>]+)>$/.exec(v);
+    const address = m ? m[2] : v;
+    if (m && !/^[\x20-\x7e]+$/.test(m[1])) throw new SettingError(name, value, this.expects);
+    if (!EMAIL.test(address)) throw new SettingError(name, value, this.expects);
+    return v;
+  },
+};
+
+/** The address part of a sender (`Name <a@b>` -> `a@b`). */
+export function senderAddressOf(sender: string): string {
+  const m = /<([^<>]+)>$/.exec(sender.trim());
+  return m ? m[1] : sender.trim();
+}
 
 // Cognito group names: 1-128 chars of [\p{L}\p{M}\p{S}\p{N}\p{P}].
 export const groupName: SettingKind = {
@@ -129,6 +202,81 @@ export const profileClaimMap: SettingKind = {
       if (!/^[A-Za-z0-9_.\-]{1,255}$/.test(attr) || !CLAIM.test(claim)) throw new SettingError(name, `${attr}:${claim}`, this.expects);
     }
     return pairs.map(([a, c]) => `${a}:${c}`).join(',');
+  },
+};
+
+/**
+ * `key:value` pairs, comma-separated (`corpsaml:CorpSAML,oidc:MyOIDC`), split at the first `:`;
+ * neither side blank, no `,` inside. Also accepts a record.
+ */
+export const pairList: SettingKind = {
+  expects: 'key:value pairs, comma-separated, e.g. corpsaml:CorpSAML',
+  render(name, value) {
+    // [key, value, the entry as given (for the error)]
+    let pairs: [string, string, string][];
+    if (typeof value === 'object' && !Array.isArray(value)) {
+      pairs = Object.entries(value as Record<string, unknown>).map(([k, v]) => {
+        if (typeof v !== 'string') throw new SettingError(name, value, this.expects);
+        return [k.trim(), v.trim(), `${k}:${v}`];
+      });
+    } else {
+      pairs = asList(name, value, this.expects).map((p) => {
+        const i = p.indexOf(':');
+        return i < 0 ? [p, '', p] : [p.slice(0, i).trim(), p.slice(i + 1).trim(), p];
+      });
+    }
+    if (pairs.length === 0) throw new SettingError(name, value, this.expects);
+    for (const [k, v, given] of pairs) {
+      if (k === '' || v === '' || /[,:\s]/.test(k) || /[,\p{Cc}]/u.test(v)) throw new SettingError(name, given, this.expects);
+    }
+    return pairs.map(([k, v]) => `${k}:${v}`).join(',');
+  },
+};
+
+// An OAuth scope token (RFC 6749 3.3): printable ASCII without space, `"` and `\\`; `;` would end the entry.
+const SCOPE = /^[\x21\x23-\x3a\x3c-\x5b\x5d-\x7e]+$/;
+// A Cognito group name the binary can split out: no `:` (the separator), `;` (the entry separator) or whitespace.
+const SCOPE_GROUP = /^(?:(?![:;])[\p{L}\p{M}\p{S}\p{N}\p{P}]){1,128}$/u;
+
+/**
+ * Group-to-scopes entries for V2 access tokens: `group:scope scope;group:scope` (entries split by
+ * `;`, the group before the first `:`, scopes separated by spaces; scopes may contain `:` and `/`),
+ * or a record `{ group: 'scope scope' | ['scope', ...] }`. A group listed twice is refused.
+ */
+export const groupScopes: SettingKind = {
+  expects: 'group:scope scope;group:scope entries, e.g. admins:orders/write orders/read;editors:orders/read',
+  render(name, value) {
+    let entries: [string, string[]][];
+    if (typeof value === 'object' && !Array.isArray(value)) {
+      entries = Object.entries(value as Record<string, string | readonly string[]>).map(([g, s]) => {
+        if (typeof s === 'string') return [g, s.split(/\s+/).filter(Boolean)];
+        if (Array.isArray(s) && s.every((x) => typeof x === 'string')) return [g, [...s]];
+        throw new SettingError(name, value, this.expects);
+      });
+    } else {
+      const v = checkedText(name, value, this.expects);
+      if (Token.isUnresolved(v)) return v;
+      entries = v
+        .split(';')
+        .map((e) => e.trim())
+        .filter(Boolean)
+        .map((e) => {
+          const i = e.indexOf(':');
+          if (i < 0) throw new SettingError(name, e, this.expects);
+          return [e.slice(0, i).trim(), e.slice(i + 1).split(/\s+/).filter(Boolean)];
+        });
+    }
+    if (entries.length === 0) throw new SettingError(name, value, this.expects);
+    const seen = new Set<string>();
+    for (const [group, scopes] of entries) {
+      const shown = `${group}:${scopes.join(' ')}`;
+      if (!SCOPE_GROUP.test(group) || scopes.length === 0 || !scopes.every((s) => SCOPE.test(s))) {
+        throw new SettingError(name, shown, this.expects);
+      }
+      if (seen.has(group)) throw new SettingError(name, shown, `${this.expects}; group ${group} is listed twice`);
+      seen.add(group);
+    }
+    return entries.map(([g, s]) => `${g}:${s.join(' ')}`).join(';');
   },
 };
 

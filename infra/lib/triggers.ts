@@ -7,7 +7,23 @@
  * which settings the construct fills in itself. Adding a trigger is adding an entry; a new
  * permission is a visible diff here and in `test/permissions.test.ts`.
  */
-import { SettingKind, boolean, domainList, email, groupName, integer, nameList, profileClaimMap, text } from './settings';
+import {
+  SettingKind,
+  boolean,
+  domainList,
+  email,
+  groupName,
+  groupScopes,
+  httpsUrl,
+  integer,
+  nameList,
+  oneOf,
+  pairList,
+  profileClaimMap,
+  senderAddress,
+  text,
+  textUpTo,
+} from './settings';
 
 /** Binary names: a contract with the Rust workspace (`target/lambda/<binary>/`). */
 export const TRIGGER_NAMES = [
@@ -46,8 +62,21 @@ export type LambdaConfigSlot =
  */
 export type ResourceKind = 'userPool' | 'table' | 'reminderStateMachine' | 'emailIdentity' | 'senderKey';
 
+/** When the trigger may call something only while a setting is set: see `Access.when`. */
+export type AccessCondition = (settings: Readonly<Record<string, string>>, ctx: { reminderEnabled: boolean }) => boolean;
+
+/** Actions added to an `Access` statement only while a feature is on. */
+export interface ConditionalActions {
+  readonly actions: readonly string[];
+  readonly when: AccessCondition;
+  /** Text form of `when` for docs and errors. */
+  readonly whenText: string;
+  readonly why: string;
+}
+
 export interface Access {
   readonly resource: ResourceKind;
+  /** Always granted (unless `when` says otherwise). */
   readonly actions: readonly string[];
   /** Why the binary makes these calls: shown in docs/deploy.md's table. */
   readonly why: string;
@@ -60,9 +89,14 @@ export interface Access {
    * Grant only when this returns true for the trigger's effective settings (for features that
    * are off while their setting is unset). Absent: always granted.
    */
-  readonly when?: (settings: Readonly<Record<string, string>>, ctx: { reminderEnabled: boolean }) => boolean;
+  readonly when?: AccessCondition;
   /** Text form of `when` for docs and errors. */
   readonly whenText?: string;
+  /**
+   * More actions on the same resource, granted only while their own condition holds; they join
+   * this entry's statement (one statement per resource).
+   */
+  readonly conditional?: readonly ConditionalActions[];
 }
 
 export interface TriggerSpec {
@@ -75,6 +109,8 @@ export interface TriggerSpec {
   readonly access: readonly Access[];
   /** Settings a user may set, by environment variable name, with their synth-time check. */
   readonly settings: Readonly<Record<string, SettingKind>>;
+  /** Settings the binary refuses to start without: synth fails while the trigger is on and one is unset. */
+  readonly required?: readonly string[];
   /**
    * True while no issue has specified this binary yet: the access list is what the shared facts
    * imply and is to be confirmed when the binary is written.
@@ -106,11 +142,12 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
         actions: [
           'cognito-idp:ListUsers',
           'cognito-idp:AdminGetUser',
+          'cognito-idp:AdminDeleteUser',
           'cognito-idp:AdminCreateUser',
+          'cognito-idp:AdminSetUserPassword',
           'cognito-idp:AdminLinkProviderForUser',
-          'cognito-idp:AdminUpdateUserAttributes',
         ],
-        why: 'ListUsers finds e-mails/phones that existed before the trigger and guards auto-verify; AdminGetUser checks a reservation holder; AdminCreateUser + AdminLinkProviderForUser + AdminUpdateUserAttributes link a federated sign-up to a native user',
+        why: 'ListUsers finds e-mails/phones that existed before the trigger and guards auto-verify; AdminGetUser + AdminDeleteUser check and remove the expired, unconfirmed holder of a reservation; AdminCreateUser + AdminSetUserPassword + AdminLinkProviderForUser link a federated sign-up to a (new) native user',
       },
       {
         resource: 'table',
@@ -134,8 +171,14 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
       UNIQUE_EMAIL: boolean,
       UNIQUE_PHONE: boolean,
       MIN_USERNAME_LENGTH: integer(0, 128),
+      CHECK_EXISTING_USERS: boolean,
+      // The binary also refuses REMINDER_AFTER_SECONDS >= PENDING_RESERVATION_SECONDS (defaults
+      // included); the construct checks that at synth (PRE_SIGNUP_DEFAULTS).
+      PENDING_RESERVATION_SECONDS: integer(120, 31_536_000),
+      REMINDER_AFTER_SECONDS: integer(60, 31_536_000),
       LINK_FEDERATED_USERS: boolean,
-      FEDERATED_PROVIDER_NAMES: text,
+      FEDERATED_PROVIDER_NAMES: pairList,
+      ON_DEPENDENCY_FAILURE: oneOf('deny', 'allow'),
     },
   },
   'pre-authentication': {
@@ -146,16 +189,19 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
     access: [
       {
         resource: 'table',
-        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        actions: ['dynamodb:UpdateItem'],
         env: 'TABLE_NAME',
-        why: 'one atomic conditional update per attempt counts it and sets/reads the lock',
+        why: 'one atomic conditional update per attempt counts it; the old item it returns on a failed condition says why, and at most one more guarded update locks or starts a new window (no read)',
       },
     ],
     settings: {
       LOCKOUT_MAX_ATTEMPTS: integer(1, 1000),
       LOCKOUT_WINDOW_SECONDS: integer(1, 86_400),
+      // The binary also refuses LOCKOUT_MAX_SECONDS < LOCKOUT_BASE_SECONDS (defaults included);
+      // the construct checks that at synth (LOCKOUT_DEFAULTS).
       LOCKOUT_BASE_SECONDS: integer(1, 86_400),
       LOCKOUT_MAX_SECONDS: integer(1, 31 * 86_400),
+      LOCKOUT_ON_STORE_FAILURE: oneOf('allow', 'deny'),
     },
   },
   'post-authentication': {
@@ -166,9 +212,9 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
     access: [
       {
         resource: 'table',
-        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
         env: 'TABLE_NAME',
-        why: 'resets the lockout item, updates/creates the profile item, writes one history item per sign-in (conditional, so a retry does not double-count)',
+        why: 'deletes the lockout item unless a lock is active (reset), updates/creates the profile item, puts one history item per sign-in (all conditional, so a retry does not double-count)',
       },
     ],
     settings: {
@@ -183,9 +229,17 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
     access: [
       {
         resource: 'table',
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
         env: 'TABLE_NAME',
-        why: 'creates the profile item idempotently, marks the reservation permanent, claims the welcome e-mail idempotency record',
+        why: 'creates the profile item idempotently, makes the reservation permanent (or puts it when missing), claims the welcome e-mail idempotency record and marks it done; every decision is a conditional write, no read',
+        conditional: [
+          {
+            actions: ['dynamodb:DeleteItem'],
+            when: (s) => s.WELCOME_EMAIL_FROM !== undefined,
+            whenText: 'WELCOME_EMAIL_FROM is set',
+            why: 'gives the welcome e-mail idempotency claim back after a failed send, so that a retry sends',
+          },
+        ],
       },
       {
         resource: 'userPool',
@@ -216,9 +270,9 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
     access: [
       {
         resource: 'table',
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
         env: 'TABLE_NAME',
-        why: 'reads the profile item for claims; creates it when missing (federated/migrated users) and fills picture/name',
+        why: 'reads the profile item for claims; creates it when missing (federated/migrated users, an if_not_exists update) and fills picture/name',
       },
       {
         resource: 'userPool',
@@ -229,7 +283,7 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
     settings: {
       SUPPRESS_CLAIMS: nameList,
       CLAIMS_FROM_PROFILE: profileClaimMap,
-      ACCESS_TOKEN_SCOPES_FROM_GROUPS: text,
+      ACCESS_TOKEN_SCOPES_FROM_GROUPS: groupScopes,
     },
   },
   'custom-message': {
@@ -306,24 +360,49 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
       },
       {
         resource: 'table',
-        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        actions: TABLE_RW,
         env: 'TABLE_NAME',
-        why: 'releases the e-mail/phone reservation of an expired user',
+        why: 'once-only records for both e-mails and the deletion (claim: conditional put; done: update; given back: delete), reads its own "expiring" record on a retry, releases the pending e-mail/phone reservations of an expired user (conditional delete)',
       },
       {
         resource: 'emailIdentity',
         actions: ['ses:SendEmail'],
-        when: (s) => s.EMAIL_FROM !== undefined,
-        whenText: 'EMAIL_FROM is set',
-        why: 'sends the reminder and the expiry notice through SESv2',
+        why: 'sends the reminder and the expiry notice through SESv2 from REMINDER_EMAIL_FROM',
       },
     ],
     settings: {
-      // Provisional name: issue 3 does not name the reminder's sender setting.
-      EMAIL_FROM: email,
+      REMINDER_EMAIL_FROM: senderAddress,
+      REMINDER_EMAIL_SUBJECT: textUpTo(200),
+      EXPIRY_EMAIL_SUBJECT: textUpTo(200),
+      SIGNUP_URL: httpsUrl,
     },
+    required: ['REMINDER_EMAIL_FROM'],
   },
 };
+
+/**
+ * The operator command `triggers-admin show|unlock <user-pool-id> <username>`
+ * (crates/triggers-admin): reads and deletes a lockout record, resolving the name through the
+ * pool. Not a function: the construct puts these statements into a customer-managed policy an
+ * operator's role can attach (`operatorPolicy`), created when `pre-authentication` is on.
+ */
+export const OPERATOR_ACCESS: readonly Access[] = [
+  {
+    resource: 'table',
+    actions: ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
+    env: 'TABLE_NAME',
+    why: '`show` reads the lockout record, `unlock` deletes it',
+  },
+  {
+    resource: 'userPool',
+    actions: ['cognito-idp:AdminGetUser'],
+    why: 'resolves the name given (an e-mail alias, say) to the pool\'s user name, whose record it also handles',
+  },
+];
+
+/** The binaries' defaults for settings that are checked against each other at synth. */
+export const PRE_SIGNUP_DEFAULTS = { REMINDER_AFTER_SECONDS: 86_400, PENDING_RESERVATION_SECONDS: 604_800 } as const;
+export const LOCKOUT_DEFAULTS = { LOCKOUT_BASE_SECONDS: 300, LOCKOUT_MAX_SECONDS: 3_600 } as const;
 
 /** Claims Cognito does not let a pre token generation trigger change (shared facts). */
 export const IMMUTABLE_CLAIMS = [

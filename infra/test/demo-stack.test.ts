@@ -72,9 +72,10 @@ describe('demo stack', () => {
         Action: [
           'cognito-idp:ListUsers',
           'cognito-idp:AdminGetUser',
+          'cognito-idp:AdminDeleteUser',
           'cognito-idp:AdminCreateUser',
+          'cognito-idp:AdminSetUserPassword',
           'cognito-idp:AdminLinkProviderForUser',
-          'cognito-idp:AdminUpdateUserAttributes',
         ],
         Resource: 'UserPool.Arn',
       },
@@ -89,6 +90,7 @@ describe('demo stack', () => {
     for (const [id, r] of Object.entries<any>(resourcesOfType(json, 'AWS::IAM::Role'))) {
       assert.equal(r.Properties.ManagedPolicyArns, undefined, `${id} has managed policies`);
     }
+    // Not even the operator policy (triggers-admin): pre-authentication is not on in the demo.
     template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
     const roles = Object.values<any>(resourcesOfType(json, 'AWS::Lambda::Function')).map((f) => f.Properties.Role['Fn::GetAtt'][0]);
     assert.equal(new Set(roles).size, roles.length);

@@ -1,16 +1,17 @@
 /**
  * Attaching to a pool that already exists: no pool in the template, the pool ARN built from its
  * id with Stack.formatArn (no cycle, so the statements stay on the role), and one invoke
- * permission per function scoped to that pool and account.
+ * permission per function scoped to that pool and account. This stack loads the real reminder
+ * definition (the construct's default path), not the tests' stand-in.
  */
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TRIGGER_NAMES } from '../lib/triggers';
 import { existingPoolStack } from './fixtures';
-import { ASSETS, REMINDER_ASL, findCycle, logicalIdAt, resourcesOfType, symbolic, synth, testApp } from './helpers';
+import { ASSETS, findCycle, logicalIdAt, resourcesOfType, symbolic, synth, testApp } from './helpers';
 
 const app = testApp();
-const { stack } = existingPoolStack(app, { assets: ASSETS, asl: REMINDER_ASL });
+const { stack } = existingPoolStack(app, { assets: ASSETS });
 const out = synth(app, stack);
 const { json } = out;
 const POOL_ARN = 'arn:Ref(AWS::Partition):cognito-idp:Ref(AWS::Region):Ref(AWS::AccountId):userpool/eu-west-1_AbCdEf123';
@@ -43,13 +44,22 @@ describe('existing pool', () => {
         Action: [
           'cognito-idp:ListUsers',
           'cognito-idp:AdminGetUser',
+          'cognito-idp:AdminDeleteUser',
           'cognito-idp:AdminCreateUser',
+          'cognito-idp:AdminSetUserPassword',
           'cognito-idp:AdminLinkProviderForUser',
-          'cognito-idp:AdminUpdateUserAttributes',
         ],
         Resource: POOL_ARN,
       },
     );
+  });
+
+  it('scopes the operator policy (triggers-admin) to that pool and the table', () => {
+    const policy = json.Resources[logicalIdAt(json, 'AWS::IAM::ManagedPolicy', '/Triggers/OperatorPolicy/')].Properties;
+    assert.deepEqual(symbolic(json, policy.PolicyDocument.Statement), [
+      { Sid: 'Table', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:DeleteItem'], Resource: 'Triggers/Table.Arn' },
+      { Sid: 'UserPool', Effect: 'Allow', Action: 'cognito-idp:AdminGetUser', Resource: POOL_ARN },
+    ]);
   });
 
   it('lets Cognito use the sender key only from that pool', () => {

@@ -14,19 +14,34 @@ export const EVERY_SETTING: CognitoTriggersProps['settings'] = {
     UNIQUE_EMAIL: true,
     UNIQUE_PHONE: false,
     MIN_USERNAME_LENGTH: 3,
+    CHECK_EXISTING_USERS: false,
+    PENDING_RESERVATION_SECONDS: 259_200,
+    REMINDER_AFTER_SECONDS: 43_200,
     LINK_FEDERATED_USERS: true,
-    FEDERATED_PROVIDER_NAMES: 'google=Google',
+    FEDERATED_PROVIDER_NAMES: 'corpsaml:CorpSAML',
+    ON_DEPENDENCY_FAILURE: 'allow',
   },
-  'pre-authentication': { LOCKOUT_MAX_ATTEMPTS: 5, LOCKOUT_WINDOW_SECONDS: 300, LOCKOUT_BASE_SECONDS: 300, LOCKOUT_MAX_SECONDS: 3600 },
+  'pre-authentication': {
+    LOCKOUT_MAX_ATTEMPTS: 5,
+    LOCKOUT_WINDOW_SECONDS: 300,
+    LOCKOUT_BASE_SECONDS: 300,
+    LOCKOUT_MAX_SECONDS: 3600,
+    LOCKOUT_ON_STORE_FAILURE: 'deny',
+  },
   'post-authentication': { LOGIN_HISTORY_DAYS: 90 },
   'post-confirmation': { WELCOME_EMAIL_FROM: 'welcome@mail.example.com', DEFAULT_GROUP: 'members' },
   'pre-token-generation': {
     SUPPRESS_CLAIMS: ['phone_number'],
     CLAIMS_FROM_PROFILE: { tenantId: 'custom:tenant', roles: 'roles' },
-    ACCESS_TOKEN_SCOPES_FROM_GROUPS: 'admins=api/admin',
+    ACCESS_TOKEN_SCOPES_FROM_GROUPS: 'admins:orders/write orders/read;editors:orders/read',
   },
   'custom-email-sender': { EMAIL_FROM: 'no-reply@example.com' },
-  'signup-reminder': { EMAIL_FROM: 'no-reply@example.com' },
+  'signup-reminder': {
+    REMINDER_EMAIL_FROM: 'Example <no-reply@example.com>',
+    REMINDER_EMAIL_SUBJECT: 'Please confirm your Example account',
+    EXPIRY_EMAIL_SUBJECT: 'Your Example sign-up was removed',
+    SIGNUP_URL: 'https://example.com/signup',
+  },
 };
 
 /** Every trigger on, a pool in the same stack (Plus plan), V2 tokens. */
@@ -53,8 +68,11 @@ export function everyTriggerStack(app: App, opts: { assets: string; asl: string 
   return { stack, userPool, triggers };
 }
 
-/** Every trigger on, attached to a pool deployed elsewhere. */
-export function existingPoolStack(app: App, opts: { assets: string; asl: string }) {
+/**
+ * Every trigger on, attached to a pool deployed elsewhere. Without `asl`, the construct loads its
+ * default definition, the real triggers/signup-reminder/state-machine.asl.json.
+ */
+export function existingPoolStack(app: App, opts: { assets: string; asl?: string }) {
   const stack = new Stack(app, 'Existing');
   const triggers = new CognitoTriggers(stack, 'Triggers', {
     pool: { existingUserPoolId: 'eu-west-1_AbCdEf123', featurePlan: cognito.FeaturePlan.PLUS },

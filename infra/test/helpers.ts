@@ -1,6 +1,7 @@
 /**
  * Test helpers. Nothing here builds Rust or touches the network: code assets are a temp directory
- * holding a dummy `bootstrap` per binary, the reminder ASL is a temp file.
+ * holding a dummy `bootstrap` per binary; REMINDER_ASL is a temp stand-in (the existing-pool stack
+ * and reminder-definition.test.ts load the real triggers/signup-reminder/state-machine.asl.json).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';

@@ -4,6 +4,8 @@
  */
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Stack, aws_cognito as cognito } from 'aws-cdk-lib';
+import { CognitoTriggers, CognitoTriggersProps } from '../lib/cognito-triggers';
 import { TRIGGER_NAMES } from '../lib/triggers';
 import { everyTriggerStack } from './fixtures';
 import { ASSETS, REMINDER_ASL, findCycle, logicalIdAt, resourcesOfType, roleStatements, symbolic, synth, testApp } from './helpers';
@@ -38,30 +40,42 @@ const EXPECTED: Record<string, unknown[]> = {
       Action: [
         'cognito-idp:ListUsers',
         'cognito-idp:AdminGetUser',
+        'cognito-idp:AdminDeleteUser',
         'cognito-idp:AdminCreateUser',
+        'cognito-idp:AdminSetUserPassword',
         'cognito-idp:AdminLinkProviderForUser',
-        'cognito-idp:AdminUpdateUserAttributes',
       ],
       Resource: 'Pool.Arn',
     },
   ],
   PreAuthentication: [
     logs('PreAuthentication'),
-    { Sid: 'Table', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: 'Triggers/Table.Arn' },
+    { Sid: 'Table', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: 'Triggers/Table.Arn' },
   ],
   PostAuthentication: [
     logs('PostAuthentication'),
-    { Sid: 'Table', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], Resource: 'Triggers/Table.Arn' },
+    {
+      Sid: 'Table',
+      Effect: 'Allow',
+      Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      Resource: 'Triggers/Table.Arn',
+    },
   ],
   PostConfirmation: [
     logs('PostConfirmation'),
-    { Sid: 'Table', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], Resource: 'Triggers/Table.Arn' },
+    // DeleteItem because WELCOME_EMAIL_FROM is set (see 'grants that depend on settings' below).
+    {
+      Sid: 'Table',
+      Effect: 'Allow',
+      Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      Resource: 'Triggers/Table.Arn',
+    },
     { Sid: 'EmailIdentity', Effect: 'Allow', Action: 'ses:SendEmail', Resource: SES_IDENTITY },
     { Sid: 'UserPool', Effect: 'Allow', Action: 'cognito-idp:AdminAddUserToGroup', Resource: 'Pool.Arn' },
   ],
   PreTokenGeneration: [
     logs('PreTokenGeneration'),
-    { Sid: 'Table', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], Resource: 'Triggers/Table.Arn' },
+    { Sid: 'Table', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: 'Triggers/Table.Arn' },
     { Sid: 'UserPool', Effect: 'Allow', Action: 'cognito-idp:AdminUpdateUserAttributes', Resource: 'Pool.Arn' },
   ],
   CustomMessage: [logs('CustomMessage')],
@@ -77,7 +91,12 @@ const EXPECTED: Record<string, unknown[]> = {
   ],
   SignupReminder: [
     logs('SignupReminder'),
-    { Sid: 'Table', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], Resource: 'Triggers/Table.Arn' },
+    {
+      Sid: 'Table',
+      Effect: 'Allow',
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      Resource: 'Triggers/Table.Arn',
+    },
     { Sid: 'EmailIdentity', Effect: 'Allow', Action: 'ses:SendEmail', Resource: SES_IDENTITY },
     { Sid: 'UserPool', Effect: 'Allow', Action: ['cognito-idp:AdminGetUser', 'cognito-idp:AdminDeleteUser'], Resource: 'Pool.Arn' },
   ],
@@ -120,11 +139,28 @@ describe('every trigger on, pool in the same stack', () => {
     ]);
   });
 
-  it('has exactly one role per function plus the state machine role, and no managed policy', () => {
+  it('has exactly one role per function plus the state machine role, no AWS-managed policy, one customer-managed policy (the operator\'s)', () => {
     const roles = resourcesOfType(json, 'AWS::IAM::Role');
     assert.equal(Object.keys(roles).length, TRIGGER_NAMES.length + 1);
     for (const [id, r] of Object.entries<any>(roles)) assert.equal(r.Properties.ManagedPolicyArns, undefined, id);
-    assert.equal(Object.keys(resourcesOfType(json, 'AWS::IAM::ManagedPolicy')).length, 0);
+    assert.deepEqual(
+      Object.keys(resourcesOfType(json, 'AWS::IAM::ManagedPolicy')),
+      [logicalIdAt(json, 'AWS::IAM::ManagedPolicy', '/Triggers/OperatorPolicy/')],
+    );
+  });
+
+  it('gives the operator policy (triggers-admin show|unlock) exactly its statements, attached to nothing', () => {
+    const policy = json.Resources[logicalIdAt(json, 'AWS::IAM::ManagedPolicy', '/Triggers/OperatorPolicy/')].Properties;
+    assert.deepEqual(symbolic(json, policy.PolicyDocument.Statement), [
+      { Sid: 'Table', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:DeleteItem'], Resource: 'Triggers/Table.Arn' },
+      { Sid: 'UserPool', Effect: 'Allow', Action: 'cognito-idp:AdminGetUser', Resource: 'Pool.Arn' },
+    ]);
+    assert.equal(policy.Roles, undefined);
+    assert.equal(policy.Users, undefined);
+    assert.equal(policy.Groups, undefined);
+    const outputs = Object.values<any>(symbolic(json, json.Outputs));
+    assert.ok(outputs.some((o) => o.Value === 'Ref(Triggers/OperatorPolicy)' && /triggers-admin/.test(o.Description)));
+    assert.ok(outputs.some((o) => o.Value === 'Ref(Triggers/Table)' && /TABLE_NAME/.test(o.Description)));
   });
 
   it('wires every Cognito trigger into LambdaConfig, V2 pre token generation through its own config', () => {
@@ -174,8 +210,12 @@ describe('every trigger on, pool in the same stack', () => {
       UNIQUE_EMAIL: 'true',
       UNIQUE_PHONE: 'false',
       MIN_USERNAME_LENGTH: '3',
+      CHECK_EXISTING_USERS: 'false',
+      PENDING_RESERVATION_SECONDS: '259200',
+      REMINDER_AFTER_SECONDS: '43200',
       LINK_FEDERATED_USERS: 'true',
-      FEDERATED_PROVIDER_NAMES: 'google=Google',
+      FEDERATED_PROVIDER_NAMES: 'corpsaml:CorpSAML',
+      ON_DEPENDENCY_FAILURE: 'allow',
       RUST_LOG: 'info',
       TABLE_NAME: 'Ref(Triggers/Table)',
       REMINDER_STATE_MACHINE_ARN: 'Ref(Triggers/ReminderStateMachine)',
@@ -183,7 +223,24 @@ describe('every trigger on, pool in the same stack', () => {
     assert.deepEqual(env('PreTokenGeneration'), {
       SUPPRESS_CLAIMS: 'phone_number',
       CLAIMS_FROM_PROFILE: 'tenantId:custom:tenant,roles:roles',
-      ACCESS_TOKEN_SCOPES_FROM_GROUPS: 'admins=api/admin',
+      ACCESS_TOKEN_SCOPES_FROM_GROUPS: 'admins:orders/write orders/read;editors:orders/read',
+      RUST_LOG: 'info',
+      TABLE_NAME: 'Ref(Triggers/Table)',
+    });
+    assert.deepEqual(env('PreAuthentication'), {
+      LOCKOUT_MAX_ATTEMPTS: '5',
+      LOCKOUT_WINDOW_SECONDS: '300',
+      LOCKOUT_BASE_SECONDS: '300',
+      LOCKOUT_MAX_SECONDS: '3600',
+      LOCKOUT_ON_STORE_FAILURE: 'deny',
+      RUST_LOG: 'info',
+      TABLE_NAME: 'Ref(Triggers/Table)',
+    });
+    assert.deepEqual(env('SignupReminder'), {
+      REMINDER_EMAIL_FROM: 'Example <no-reply@example.com>',
+      REMINDER_EMAIL_SUBJECT: 'Please confirm your Example account',
+      EXPIRY_EMAIL_SUBJECT: 'Your Example sign-up was removed',
+      SIGNUP_URL: 'https://example.com/signup',
       RUST_LOG: 'info',
       TABLE_NAME: 'Ref(Triggers/Table)',
     });
@@ -234,6 +291,78 @@ describe('every trigger on, pool in the same stack', () => {
     assert.deepEqual(acks.sort(), [
       'Triggers/ReminderStateMachine/Role AwsSolutions-IAM5[Resource::*]',
       'Triggers/ReminderStateMachine/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+    ]);
+  });
+});
+
+/** Statements of each role of a small stack (pool in the stack), keyed like EXPECTED. */
+function statementsOf(props: Partial<CognitoTriggersProps> & Pick<CognitoTriggersProps, 'enabled'>) {
+  const app = testApp();
+  const stack = new Stack(app, 'Small');
+  const userPool = new cognito.UserPool(stack, 'Pool', {
+    featurePlan: cognito.FeaturePlan.PLUS,
+    mfa: cognito.Mfa.REQUIRED,
+    mfaSecondFactor: { otp: true, sms: false },
+    passwordPolicy: { minLength: 12, requireDigits: true, requireLowercase: true, requireUppercase: true, requireSymbols: true },
+  });
+  new CognitoTriggers(stack, 'Triggers', { pool: { userPool }, assetDirectory: ASSETS, reminderDefinitionFile: REMINDER_ASL, ...props });
+  const small = synth(app, stack);
+  assert.deepEqual(small.violations, []);
+  const byRole = Object.fromEntries(
+    props.enabled.map((b) => [pascal(b), roleStatements(small.json, logicalIdAt(small.json, 'AWS::IAM::Role', `/Triggers/${pascal(b)}Role/`))]),
+  );
+  return { byRole, json: small.json };
+}
+
+describe('grants that depend on settings', () => {
+  it('post-confirmation: no DeleteItem, SES or group statement while WELCOME_EMAIL_FROM and DEFAULT_GROUP are unset', () => {
+    const { byRole } = statementsOf({ enabled: ['post-confirmation'] });
+    assert.deepEqual(byRole.PostConfirmation, [
+      logs('PostConfirmation'),
+      { Sid: 'Table', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], Resource: 'Triggers/Table.Arn' },
+    ]);
+  });
+
+  it('post-confirmation: DeleteItem (the claim given back) and SES together with WELCOME_EMAIL_FROM', () => {
+    const { byRole } = statementsOf({
+      enabled: ['post-confirmation'],
+      settings: { 'post-confirmation': { WELCOME_EMAIL_FROM: 'welcome@example.com' } },
+      emailSender: { identity: 'example.com' },
+    });
+    assert.deepEqual(byRole.PostConfirmation, [
+      logs('PostConfirmation'),
+      {
+        Sid: 'Table',
+        Effect: 'Allow',
+        Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        Resource: 'Triggers/Table.Arn',
+      },
+      { Sid: 'EmailIdentity', Effect: 'Allow', Action: 'ses:SendEmail', Resource: SES_IDENTITY },
+    ]);
+  });
+
+  it('signup-reminder: SES always (REMINDER_EMAIL_FROM is required); pre-signup gets StartExecution only with the reminder on', () => {
+    const on = statementsOf({
+      enabled: ['signup-reminder'],
+      settings: { 'signup-reminder': { REMINDER_EMAIL_FROM: 'no-reply@example.com' } },
+      emailSender: { identity: 'example.com' },
+    });
+    assert.deepEqual(on.byRole.SignupReminder, EXPECTED.SignupReminder);
+    const off = statementsOf({ enabled: ['pre-signup'] });
+    assert.deepEqual(off.byRole.PreSignup, EXPECTED.PreSignup.filter((st: any) => st.Sid !== 'ReminderStateMachine'));
+  });
+
+  it('operator policy: only with pre-authentication on, and not with operatorPolicy: false', () => {
+    const noLockout = statementsOf({ enabled: ['post-authentication'] });
+    assert.equal(Object.keys(resourcesOfType(noLockout.json, 'AWS::IAM::ManagedPolicy')).length, 0);
+    const off = statementsOf({ enabled: ['pre-authentication'], operatorPolicy: false });
+    assert.equal(Object.keys(resourcesOfType(off.json, 'AWS::IAM::ManagedPolicy')).length, 0);
+    const on = statementsOf({ enabled: ['pre-authentication'] });
+    const policies = Object.values<any>(resourcesOfType(on.json, 'AWS::IAM::ManagedPolicy'));
+    assert.equal(policies.length, 1);
+    assert.deepEqual(symbolic(on.json, policies[0].Properties.PolicyDocument.Statement), [
+      { Sid: 'Table', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:DeleteItem'], Resource: 'Triggers/Table.Arn' },
+      { Sid: 'UserPool', Effect: 'Allow', Action: 'cognito-idp:AdminGetUser', Resource: 'Pool.Arn' },
     ]);
   });
 });

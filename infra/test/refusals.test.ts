@@ -52,9 +52,28 @@ describe('pre token generation V2 and the feature plan', () => {
   });
   it('refuses V2-only settings with V1', () => {
     assert.throws(
-      () => build({ enabled: ['pre-token-generation'], settings: { 'pre-token-generation': { ACCESS_TOKEN_SCOPES_FROM_GROUPS: 'a=b' } } }),
+      () => build({ enabled: ['pre-token-generation'], settings: { 'pre-token-generation': { ACCESS_TOKEN_SCOPES_FROM_GROUPS: 'a:b' } } }),
       /needs preTokenGenerationVersion V2_0/,
     );
+  });
+  it('checks ACCESS_TOKEN_SCOPES_FROM_GROUPS in the binary\'s format (group:scope scope;group:scope)', () => {
+    const v2 = (scopes: unknown) =>
+      build({
+        enabled: ['pre-token-generation'],
+        preTokenGenerationVersion: 'V2_0',
+        settings: { 'pre-token-generation': { ACCESS_TOKEN_SCOPES_FROM_GROUPS: scopes as string } },
+      });
+    const env = (t: CognitoTriggers) => Stack.of(t).resolve((t.triggers['pre-token-generation']!.function.node.defaultChild as lambda.CfnFunction).environment).variables;
+    assert.equal(env(v2(' admins:orders/write  orders/read ; editors:orders/read')).ACCESS_TOKEN_SCOPES_FROM_GROUPS, 'admins:orders/write orders/read;editors:orders/read');
+    assert.equal(env(v2({ admins: ['orders/write', 'urn:x:read'], editors: 'orders/read' })).ACCESS_TOKEN_SCOPES_FROM_GROUPS, 'admins:orders/write urn:x:read;editors:orders/read');
+    // The format the construct used to pass through as text: the binary refuses it at init.
+    assert.throws(() => v2('admins=api/admin'), /invalid setting ACCESS_TOKEN_SCOPES_FROM_GROUPS="admins=api\/admin": expected group:scope scope;group:scope/);
+    assert.throws(() => v2('admins:'), /ACCESS_TOKEN_SCOPES_FROM_GROUPS="admins:"/);
+    assert.throws(() => v2(':orders/read'), /ACCESS_TOKEN_SCOPES_FROM_GROUPS=":orders\/read"/);
+    assert.throws(() => v2('admins:a"b'), /ACCESS_TOKEN_SCOPES_FROM_GROUPS="admins:a\\"b"/);
+    assert.throws(() => v2({ 'two words': 'x' }), /ACCESS_TOKEN_SCOPES_FROM_GROUPS="two words:x"/);
+    assert.throws(() => v2({ admins: ['a;b'] }), /ACCESS_TOKEN_SCOPES_FROM_GROUPS="admins:a;b"/);
+    assert.throws(() => v2('admins:a;admins:b'), /group admins is listed twice/);
   });
   it('refuses claims Cognito does not let a trigger change', () => {
     assert.throws(
@@ -112,11 +131,38 @@ describe('settings', () => {
     assert.throws(() => build({ extraSettings: { 'pre-signup': { AWS_REGION: 'x' } } }), /not an allowed environment variable name/);
     assert.throws(() => build({ extraSettings: { 'pre-signup': { UNIQUE_EMAIL: 'true' } } }), /is a typed setting of pre-signup/);
   });
-  it('refuses lockout settings whose base exceeds the cap', () => {
+  it('refuses lockout settings whose base exceeds the cap, defaults included', () => {
+    const preAuth = (settings: NonNullable<CognitoTriggersProps['settings']>['pre-authentication']) =>
+      build({ enabled: ['pre-authentication'], settings: { 'pre-authentication': settings } });
+    assert.throws(() => preAuth({ LOCKOUT_BASE_SECONDS: 600, LOCKOUT_MAX_SECONDS: 60 }), /LOCKOUT_BASE_SECONDS \(600\) must not exceed LOCKOUT_MAX_SECONDS \(60\)/);
+    assert.throws(() => preAuth({ LOCKOUT_MAX_SECONDS: 60 }), /LOCKOUT_BASE_SECONDS \(300, the default\) must not exceed LOCKOUT_MAX_SECONDS \(60\)/);
+    assert.throws(() => preAuth({ LOCKOUT_BASE_SECONDS: 7200 }), /LOCKOUT_BASE_SECONDS \(7200\) must not exceed LOCKOUT_MAX_SECONDS \(3600, the default\)/);
+    preAuth({ LOCKOUT_BASE_SECONDS: 60, LOCKOUT_MAX_SECONDS: 60 });
+  });
+  it('checks LOCKOUT_ON_STORE_FAILURE', () => {
+    const preAuth = (v: string) => build({ enabled: ['pre-authentication'], settings: { 'pre-authentication': { LOCKOUT_ON_STORE_FAILURE: v as 'deny' } } });
+    assert.throws(() => preAuth('maybe'), /invalid setting LOCKOUT_ON_STORE_FAILURE="maybe": expected one of allow, deny/);
+    preAuth('deny');
+  });
+  it('checks the pre-signup reservation, reminder and failure settings', () => {
+    const preSignup = (settings: NonNullable<CognitoTriggersProps['settings']>['pre-signup']) => build({ settings: { 'pre-signup': settings } });
+    assert.throws(() => preSignup({ PENDING_RESERVATION_SECONDS: 119 }), /PENDING_RESERVATION_SECONDS=119: expected an integer from 120 to 31536000/);
+    assert.throws(() => preSignup({ REMINDER_AFTER_SECONDS: 59 }), /REMINDER_AFTER_SECONDS=59: expected an integer from 60 to 31536000/);
+    assert.throws(() => preSignup({ CHECK_EXISTING_USERS: 'yes' as unknown as boolean }), /CHECK_EXISTING_USERS="yes": expected true or false/);
+    assert.throws(() => preSignup({ ON_DEPENDENCY_FAILURE: 'open' as 'deny' }), /ON_DEPENDENCY_FAILURE="open": expected one of deny, allow/);
+    // Given in the old, wrong form: the binary reads prefix:ProviderName pairs.
+    assert.throws(() => preSignup({ FEDERATED_PROVIDER_NAMES: 'google=Google' }), /FEDERATED_PROVIDER_NAMES="google=Google": expected key:value pairs/);
+  });
+  it('refuses a reminder that would not come before the reservation expires, defaults included', () => {
+    const preSignup = (settings: NonNullable<CognitoTriggersProps['settings']>['pre-signup']) => build({ settings: { 'pre-signup': settings } });
     assert.throws(
-      () => build({ enabled: ['pre-authentication'], settings: { 'pre-authentication': { LOCKOUT_BASE_SECONDS: 600, LOCKOUT_MAX_SECONDS: 60 } } }),
-      /LOCKOUT_BASE_SECONDS must not exceed LOCKOUT_MAX_SECONDS/,
+      () => preSignup({ PENDING_RESERVATION_SECONDS: 3600, REMINDER_AFTER_SECONDS: 3600 }),
+      /REMINDER_AFTER_SECONDS \(3600\) must be shorter than PENDING_RESERVATION_SECONDS \(3600\): the reminder must go out before the unconfirmed sign-up expires/,
     );
+    assert.throws(() => preSignup({ PENDING_RESERVATION_SECONDS: 3600 }), /REMINDER_AFTER_SECONDS \(86400, the default\) must be shorter than PENDING_RESERVATION_SECONDS \(3600\)/);
+    assert.throws(() => preSignup({ REMINDER_AFTER_SECONDS: 700_000 }), /REMINDER_AFTER_SECONDS \(700000\) must be shorter than PENDING_RESERVATION_SECONDS \(604800, the default\)/);
+    preSignup({ PENDING_RESERVATION_SECONDS: 3600, REMINDER_AFTER_SECONDS: 3599 });
+    preSignup({ PENDING_RESERVATION_SECONDS: 86_401 });
   });
   it('needs an SES identity for e-mail, and an address that belongs to it', () => {
     const settings = { 'post-confirmation': { WELCOME_EMAIL_FROM: 'hello@example.com' } };
@@ -126,6 +172,40 @@ describe('settings', () => {
       /WELCOME_EMAIL_FROM=hello@example.com is not covered by the SES identity example.org/,
     );
     build({ enabled: ['post-confirmation'], settings, emailSender: { identity: 'example.com' } });
+  });
+  it('needs REMINDER_EMAIL_FROM when signup-reminder is on, within the SES identity', () => {
+    const reminder = (props: Partial<CognitoTriggersProps>) => build({ enabled: ['pre-signup', 'signup-reminder'], ...props });
+    assert.throws(
+      () => reminder({ emailSender: { identity: 'example.com' } }),
+      /signup-reminder is enabled but REMINDER_EMAIL_FROM is not set; the binary does not start without it\. Set settings\['signup-reminder'\]\.REMINDER_EMAIL_FROM/,
+    );
+    // The name the construct used before the binary was written.
+    assert.throws(
+      () => reminder({ settings: { 'signup-reminder': { EMAIL_FROM: 'no-reply@example.com' } as never }, emailSender: { identity: 'example.com' } }),
+      /signup-reminder has no setting EMAIL_FROM; its settings: REMINDER_EMAIL_FROM, REMINDER_EMAIL_SUBJECT, EXPIRY_EMAIL_SUBJECT, SIGNUP_URL/,
+    );
+    const from = { 'signup-reminder': { REMINDER_EMAIL_FROM: 'Example <no-reply@example.com>' } };
+    assert.throws(() => reminder({ settings: from }), /signup-reminder sends e-mail: set emailSender.identity/);
+    assert.throws(
+      () => reminder({ settings: from, emailSender: { identity: 'example.org' } }),
+      /signup-reminder REMINDER_EMAIL_FROM=no-reply@example.com is not covered by the SES identity example.org/,
+    );
+    reminder({ settings: from, emailSender: { identity: 'example.com' } });
+    reminder({ settings: { 'signup-reminder': { REMINDER_EMAIL_FROM: 'no-reply@mail.example.com' } }, emailSender: { identity: 'example.com' } });
+  });
+  it('checks the reminder\'s subjects and link', () => {
+    const reminder = (extra: Record<string, string>) =>
+      build({
+        enabled: ['signup-reminder'],
+        settings: { 'signup-reminder': { REMINDER_EMAIL_FROM: 'no-reply@example.com', ...extra } },
+        emailSender: { identity: 'example.com' },
+      });
+    assert.throws(() => reminder({ SIGNUP_URL: 'http://example.com/signup' }), /SIGNUP_URL="http:\/\/example.com\/signup": expected an absolute https URL/);
+    assert.throws(() => reminder({ SIGNUP_URL: 'https://example.com/"><script>' }), /SIGNUP_URL=.*expected an absolute https URL/);
+    assert.throws(() => reminder({ REMINDER_EMAIL_SUBJECT: 'x'.repeat(201) }), /REMINDER_EMAIL_SUBJECT=.*at most 200 characters/);
+    assert.throws(() => reminder({ EXPIRY_EMAIL_SUBJECT: 'Hi\r\nBcc: x@y.z' }), /EXPIRY_EMAIL_SUBJECT=.*one line/);
+    assert.throws(() => reminder({ REMINDER_EMAIL_FROM: 'no-reply' }), /REMINDER_EMAIL_FROM="no-reply": expected an e-mail address/);
+    reminder({ SIGNUP_URL: 'https://example.com/signup?x=1&y=2', REMINDER_EMAIL_SUBJECT: 'x'.repeat(200), EXPIRY_EMAIL_SUBJECT: 'Gone' });
   });
 });
 
@@ -154,15 +234,19 @@ describe('code assets and the reminder definition', () => {
     build({ assetDirectory: dir });
   });
   it('needs the ASL file, with the function placeholder, when signup-reminder is on', () => {
+    const reminder = (file: string) =>
+      build({
+        enabled: ['signup-reminder'],
+        settings: { 'signup-reminder': { REMINDER_EMAIL_FROM: 'no-reply@example.com' } },
+        emailSender: { identity: 'example.com' },
+        reminderDefinitionFile: file,
+      });
+    assert.throws(() => reminder('/nonexistent/state-machine.asl.json'), /signup-reminder is enabled but its state machine definition .* does not exist/);
     assert.throws(
-      () => build({ enabled: ['signup-reminder'], reminderDefinitionFile: '/nonexistent/state-machine.asl.json' }),
-      /signup-reminder is enabled but its state machine definition .* does not exist/,
-    );
-    assert.throws(
-      () => build({ enabled: ['signup-reminder'], reminderDefinitionFile: tempFile('a.json', '{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}') }),
+      () => reminder(tempFile('a.json', '{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}')),
       /must invoke the reminder function as \$\{SignupReminderFunctionArn\}/,
     );
-    assert.throws(() => build({ enabled: ['signup-reminder'], reminderDefinitionFile: tempFile('b.json', '{') }), /is not valid JSON/);
+    assert.throws(() => reminder(tempFile('b.json', '{')), /is not valid JSON/);
   });
 });
 
@@ -201,5 +285,10 @@ describe('pool and trigger selection', () => {
     assert.equal(attached.region, 'eu-west-1');
     assert.equal(attached.userPool, undefined);
     assert.throws(() => buildApp({ context: { featurePlan: 'FREE', lambdaAssets: ASSETS } }), /featurePlan must be/);
+    // The reminder needs its sender from the command line too (and the real definition, by default).
+    const withReminder = { triggers: 'pre-signup,signup-reminder', lambdaAssets: ASSETS, emailIdentity: 'example.com' };
+    assert.throws(() => buildApp({ context: withReminder }), /REMINDER_EMAIL_FROM is not set/);
+    const reminded = buildApp({ context: { ...withReminder, reminderEmailFrom: 'no-reply@example.com' } }).stack;
+    assert.ok(reminded.triggers.reminderStateMachine);
   });
 });

@@ -1,7 +1,23 @@
 /** The settings renderers: typed values in, the exact environment text the binaries parse out. */
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { boolean, domainList, email, groupName, integer, nameList, profileClaimMap, text } from '../lib/settings';
+import {
+  boolean,
+  domainList,
+  email,
+  groupName,
+  groupScopes,
+  httpsUrl,
+  integer,
+  nameList,
+  oneOf,
+  pairList,
+  profileClaimMap,
+  senderAddress,
+  senderAddressOf,
+  text,
+  textUpTo,
+} from '../lib/settings';
 
 describe('settings', () => {
   it('domain lists: arrays or comma text, trimmed, lower-cased, *. for subdomains', () => {
@@ -34,5 +50,39 @@ describe('settings', () => {
     assert.equal(profileClaimMap.render('C', 'tenantId:custom:tenant,roles:roles'), 'tenantId:custom:tenant,roles:roles');
     assert.equal(profileClaimMap.render('C', { tenantId: 'custom:tenant' }), 'tenantId:custom:tenant');
     assert.throws(() => profileClaimMap.render('C', 'tenantId'), /profile-attribute:claim pairs/);
+  });
+  it('choices, bounded one-line text and https links', () => {
+    assert.equal(oneOf('deny', 'allow').render('F', 'allow'), 'allow');
+    assert.throws(() => oneOf('deny', 'allow').render('F', 'Allow'), /F="Allow": expected one of deny, allow/);
+    assert.equal(textUpTo(5).render('S', 'abcde'), 'abcde');
+    assert.throws(() => textUpTo(5).render('S', 'abcdef'), /at most 5 characters/);
+    assert.throws(() => textUpTo(5).render('S', 'a\tb'), /one line/);
+    assert.equal(httpsUrl.render('U', 'https://example.com/signup?a=1&b=2'), 'https://example.com/signup?a=1&b=2');
+    for (const bad of ['http://example.com', 'example.com/signup', 'https://', 'https://exa mple.com', 'https://example.com/"x', 'https://example.com/<x>']) {
+      assert.throws(() => httpsUrl.render('U', bad), /expected an absolute https URL/, bad);
+    }
+  });
+  it('senders, with or without a display name', () => {
+    assert.equal(senderAddress.render('E', 'no-reply@example.com'), 'no-reply@example.com');
+    assert.equal(senderAddress.render('E', 'Example Team <no-reply@example.com>'), 'Example Team <no-reply@example.com>');
+    assert.equal(senderAddressOf('Example Team <no-reply@example.com>'), 'no-reply@example.com');
+    assert.equal(senderAddressOf('no-reply@example.com'), 'no-reply@example.com');
+    for (const bad of ['no-reply', '<no-reply@example.com>', 'A, B <x@example.com>', '"A" <x@example.com>', 'Zoë <x@example.com>', 'A <x@example.com', 'a@b.com, c@d.com']) {
+      assert.throws(() => senderAddress.render('E', bad), /expected an e-mail address/, bad);
+    }
+  });
+  it('key:value pairs', () => {
+    assert.equal(pairList.render('P', 'corpsaml:CorpSAML, oidc : MyOIDC'), 'corpsaml:CorpSAML,oidc:MyOIDC');
+    assert.equal(pairList.render('P', { corpsaml: 'CorpSAML' }), 'corpsaml:CorpSAML');
+    for (const bad of ['google=Google', ':Google', 'google:', 'two words:X']) assert.throws(() => pairList.render('P', bad), /expected key:value pairs/, bad);
+  });
+  it('group-to-scopes entries', () => {
+    assert.equal(groupScopes.render('G', 'admins:orders/write orders/read;editors:orders/read'), 'admins:orders/write orders/read;editors:orders/read');
+    assert.equal(groupScopes.render('G', 'admins: urn:api:read ;'), 'admins:urn:api:read');
+    assert.equal(groupScopes.render('G', { admins: ['a', 'b'], editors: 'c d' }), 'admins:a b;editors:c d');
+    for (const bad of ['admins=api/admin', 'admins:', ':x', 'a b:x', 'admins:x\\y', ';', ' ']) {
+      assert.throws(() => groupScopes.render('G', bad), /invalid setting G=/, bad);
+    }
+    assert.throws(() => groupScopes.render('G', 'a:x;a:y'), /group a is listed twice/);
   });
 });

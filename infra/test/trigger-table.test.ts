@@ -1,7 +1,7 @@
 /** The trigger table itself: complete, consistent, and matching the binaries' contract. */
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SHARED_SETTINGS, TRIGGERS, TRIGGER_NAMES, managedSettingNames } from '../lib/triggers';
+import { OPERATOR_ACCESS, SHARED_SETTINGS, TRIGGERS, TRIGGER_NAMES, managedSettingNames } from '../lib/triggers';
 
 describe('trigger table', () => {
   it('has one entry per binary, keyed by its name', () => {
@@ -24,8 +24,26 @@ describe('trigger table', () => {
         assert.ok(!a.actions.some((x) => x.includes('*')), `${spec.binary}: no wildcard actions`);
         assert.ok(a.why.length > 20, `${spec.binary}: why`);
         assert.equal(a.when === undefined, a.whenText === undefined, `${spec.binary}: when and whenText go together`);
+        for (const c of a.conditional ?? []) {
+          assert.ok(c.actions.length > 0 && c.actions.every((x) => /^[a-z0-9-]+:[A-Za-z]+$/.test(x)), `${spec.binary}: ${c.actions}`);
+          assert.ok(!c.actions.some((x) => a.actions.includes(x)), `${spec.binary}: ${c.actions} granted twice`);
+          assert.ok(c.why.length > 20 && c.whenText.length > 0, `${spec.binary}: conditional why/whenText`);
+        }
       }
     }
+  });
+  it('names settings the binary requires among its settings', () => {
+    for (const spec of Object.values(TRIGGERS)) for (const r of spec.required ?? []) assert.ok(r in spec.settings, `${spec.binary}: ${r}`);
+    assert.deepEqual(TRIGGERS['signup-reminder'].required, ['REMINDER_EMAIL_FROM']);
+  });
+  it('lists what triggers-admin calls, and only that', () => {
+    assert.deepEqual(
+      OPERATOR_ACCESS.map((a) => [a.resource, a.actions]),
+      [
+        ['table', ['dynamodb:GetItem', 'dynamodb:DeleteItem']],
+        ['userPool', ['cognito-idp:AdminGetUser']],
+      ],
+    );
   });
   it('keeps user settings apart from the ones the construct sets', () => {
     const managed = managedSettingNames();
@@ -41,13 +59,34 @@ describe('trigger table', () => {
     assert.deepEqual(Object.keys(TRIGGERS['pre-signup'].settings).sort(), [
       'ALLOWED_EMAIL_DOMAINS',
       'AUTO_CONFIRM_EMAIL_DOMAINS',
+      'CHECK_EXISTING_USERS',
       'DENIED_EMAIL_DOMAINS',
       'FEDERATED_PROVIDER_NAMES',
       'LINK_FEDERATED_USERS',
       'MIN_USERNAME_LENGTH',
+      'ON_DEPENDENCY_FAILURE',
+      'PENDING_RESERVATION_SECONDS',
+      'REMINDER_AFTER_SECONDS',
       'UNIQUE_EMAIL',
       'UNIQUE_PHONE',
     ]);
     assert.deepEqual(TRIGGERS['pre-signup'].access.map((a) => a.env).filter(Boolean), ['TABLE_NAME', 'REMINDER_STATE_MACHINE_ARN']);
+  });
+  it('gives the other written binaries the settings their docs list (docs/triggers/*.md)', () => {
+    const settings = (t: keyof typeof TRIGGERS) => Object.keys(TRIGGERS[t].settings).sort();
+    assert.deepEqual(settings('pre-authentication'), [
+      'LOCKOUT_BASE_SECONDS',
+      'LOCKOUT_MAX_ATTEMPTS',
+      'LOCKOUT_MAX_SECONDS',
+      'LOCKOUT_ON_STORE_FAILURE',
+      'LOCKOUT_WINDOW_SECONDS',
+    ]);
+    assert.deepEqual(settings('post-authentication'), ['LOGIN_HISTORY_DAYS']);
+    assert.deepEqual(settings('post-confirmation'), ['DEFAULT_GROUP', 'WELCOME_EMAIL_FROM', 'WELCOME_EMAIL_TEMPLATE']);
+    assert.deepEqual(settings('pre-token-generation'), ['ACCESS_TOKEN_SCOPES_FROM_GROUPS', 'CLAIMS_FROM_PROFILE', 'SUPPRESS_CLAIMS']);
+    assert.deepEqual(settings('signup-reminder'), ['EXPIRY_EMAIL_SUBJECT', 'REMINDER_EMAIL_FROM', 'REMINDER_EMAIL_SUBJECT', 'SIGNUP_URL']);
+    for (const t of ['pre-authentication', 'post-authentication', 'post-confirmation', 'pre-token-generation', 'signup-reminder'] as const) {
+      assert.deepEqual(TRIGGERS[t].access.map((a) => a.env).filter(Boolean), ['TABLE_NAME'], t);
+    }
   });
 });

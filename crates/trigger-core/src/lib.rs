@@ -12,6 +12,7 @@ pub mod idempotency;
 pub mod logging;
 pub mod metrics;
 pub mod ports;
+pub mod profile;
 pub mod reservations;
 pub mod runtime;
 pub mod testing;

@@ -71,7 +71,17 @@ impl Boot {
     pub fn budget(&self) -> Duration {
         self.budget
     }
+
+    /// How long a trigger that fails open may wait for its dependencies: the budget less a
+    /// margin for the answer itself, so that a slow store ends in the trigger's own failure
+    /// policy, never in the runtime's deadline error.
+    pub fn dependency_deadline(&self) -> Duration {
+        self.budget.saturating_sub(ANSWER_MARGIN).max(Duration::from_millis(50))
+    }
 }
+
+/// Kept free of the budget for the answer (see [`Boot::dependency_deadline`]).
+const ANSWER_MARGIN: Duration = Duration::from_millis(300);
 
 /// The whole of a trigger's `main`: logging, configuration, `init`, then the invocation loop.
 pub async fn main<T, F, Fut>(init: F) -> ExitCode

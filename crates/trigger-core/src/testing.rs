@@ -66,6 +66,16 @@ pub fn moto_get(path: &str) -> Result<String, LocalStackError> {
     Ok(body.to_owned())
 }
 
+/// The messages moto's SES holds for `address` (moto keeps SESv2 mail under `ses` → `Message`).
+pub fn ses_messages_to(address: &str) -> Result<Vec<serde_json::Value>, LocalStackError> {
+    let data: serde_json::Value =
+        serde_json::from_str(&moto_get("/moto-api/data.json")?).map_err(|e| LocalStackError::Status(e.to_string()))?;
+    Ok(data["ses"]["Message"]
+        .as_array()
+        .map(|all| all.iter().filter(|m| m.to_string().contains(address)).cloned().collect())
+        .unwrap_or_default())
+}
+
 /// One request as a [`ReplayEndpoint`] received it.
 #[derive(Clone, Debug)]
 pub struct Recorded {
@@ -105,6 +115,18 @@ impl ReplayEndpoint {
 
     pub fn recorded(&self) -> Vec<Recorded> {
         self.recorded.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+
+    /// A user directory whose every call goes to this endpoint.
+    pub fn directory(&self) -> crate::aws::CognitoDirectory {
+        use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Credentials, Region};
+        let config = aws_sdk_cognitoidentityprovider::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("test", "test", None, None, "replay"))
+            .endpoint_url(&self.url)
+            .build();
+        crate::aws::CognitoDirectory::new(aws_sdk_cognitoidentityprovider::Client::from_conf(config))
     }
 }
 

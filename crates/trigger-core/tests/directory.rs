@@ -6,7 +6,6 @@
 mod support;
 
 use aws_sdk_cognitoidentityprovider::Client;
-use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_cognitoidentityprovider::types::AttributeType;
 use serde_json::json;
 use support::ReplayEndpoint;
@@ -16,13 +15,7 @@ use trigger_core::ports::{
 };
 
 fn replay_directory(endpoint: &ReplayEndpoint) -> CognitoDirectory {
-    let config = aws_sdk_cognitoidentityprovider::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "replay"))
-        .endpoint_url(&endpoint.url)
-        .build();
-    CognitoDirectory::new(Client::from_conf(config))
+    endpoint.directory()
 }
 
 fn google(id: &str) -> ProviderUser {

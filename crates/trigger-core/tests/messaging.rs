@@ -20,11 +20,7 @@ async fn mailer_sends_one_message_that_reads_back_from_the_local_ses() {
     };
     let sent = aws.mailer().send(&email).await.unwrap();
     assert!(!sent.message_id.is_empty());
-    let data: Value = serde_json::from_str(&support::moto_get("/moto-api/data.json")).unwrap();
-    let messages: Vec<&Value> = data["ses"]["Message"]
-        .as_array()
-        .map(|all| all.iter().filter(|m| m.to_string().contains(&to)).collect())
-        .unwrap_or_default();
+    let messages = trigger_core::testing::ses_messages_to(&to).unwrap();
     assert_eq!(messages.len(), 1, "exactly one message to {to}");
 }
 

@@ -7,7 +7,7 @@ pub const PREFIX: &str = "LOGIN#";
 const DAY: i64 = 86_400;
 
 pub fn key(sub: &str, at_millis: i64) -> Key {
-    Key::new(format!("USER#{sub}"), format!("{PREFIX}{at_millis:015}"))
+    Key::new(trigger_core::profile::partition(sub), format!("{PREFIX}{at_millis:015}"))
 }
 
 pub fn item(sub: &str, at_millis: i64, client_id: Option<&str>, new_device: bool, keep_days: i64) -> Item {

@@ -22,10 +22,6 @@ pub use settings::Settings;
 
 use profile::{Recorded, SignIn};
 
-/// Kept free of the invocation budget so that a slow store ends in a logged failure and a
-/// successful answer, never in the runtime's deadline error (which would fail the sign-in).
-const ANSWER_MARGIN: Duration = Duration::from_millis(300);
-
 pub struct PostAuthentication {
     settings: Settings,
     store: Arc<dyn Store>,
@@ -41,7 +37,7 @@ impl PostAuthentication {
     pub async fn init(boot: Boot) -> Result<Self, InitError> {
         let settings = Settings::from_env(&boot.env)?;
         let store = Arc::new(boot.aws().await?.store(settings.table_name.clone()));
-        let deadline = boot.budget().saturating_sub(ANSWER_MARGIN).max(Duration::from_millis(50));
+        let deadline = boot.dependency_deadline();
         Ok(Self::new(settings, store, Arc::new(SystemClock), deadline))
     }
 

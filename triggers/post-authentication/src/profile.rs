@@ -9,9 +9,9 @@
 //! The price: two real sign-ins of the same user from the same app client, with the same device
 //! flag and client metadata, within that time count once.
 
-use trigger_core::ports::{AttrValue, CompareOp, Condition, Key, PortError, Store, Update, UpdateOutcome};
+use trigger_core::ports::{AttrValue, CompareOp, Condition, PortError, Store, Update, UpdateOutcome};
 
-pub const SORT_KEY: &str = "PROFILE";
+pub use trigger_core::profile::{SORT_KEY, key};
 pub const LAST_LOGIN_AT: &str = "lastLoginAt";
 pub const LOGIN_COUNT: &str = "loginCount";
 pub const LAST_CLIENT_ID: &str = "lastClientId";
@@ -20,10 +20,6 @@ pub const LAST_LOGIN_FINGERPRINT: &str = "lastLoginFingerprint";
 
 /// Longer than Cognito's retries of one invocation (3 attempts of at most 5 s each).
 pub const DEDUPE_SECONDS: i64 = 30;
-
-pub fn key(sub: &str) -> Key {
-    Key::new(format!("USER#{sub}"), SORT_KEY)
-}
 
 /// One successful sign-in, as the event describes it.
 #[derive(Clone, Debug, PartialEq, Eq)]

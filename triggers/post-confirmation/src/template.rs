@@ -2,8 +2,6 @@
 //! placeholders (`{{` and `}}` for literal braces), parsed and checked once at init so that a
 //! typo fails the cold start instead of every welcome e-mail.
 
-use std::fmt::Write;
-
 /// The value a placeholder stands for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Field {
@@ -123,23 +121,7 @@ impl Template {
     }
 }
 
-/// Escapes the five characters that are special in HTML text and attribute values.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => {
-                let _ = out.write_char(c);
-            }
-        }
-    }
-    out
-}
+pub use trigger_core::ports::escape_html;
 
 #[cfg(test)]
 mod tests {

@@ -25,10 +25,6 @@ pub use settings::{OnStoreFailure, Settings};
 
 use attempt::Verdict;
 
-/// Kept free of the invocation budget for the answer itself: when the store is slow, the failure
-/// policy decides before the runtime's deadline turns the invocation into an error.
-const ANSWER_MARGIN: Duration = Duration::from_millis(300);
-
 pub struct PreAuthentication {
     settings: Settings,
     store: Arc<dyn Store>,
@@ -46,7 +42,7 @@ impl PreAuthentication {
     pub async fn init(boot: Boot) -> Result<Self, InitError> {
         let settings = Settings::from_env(&boot.env)?;
         let store = Arc::new(boot.aws().await?.store(settings.table_name.clone()));
-        let deadline = boot.budget().saturating_sub(ANSWER_MARGIN).max(Duration::from_millis(50));
+        let deadline = boot.dependency_deadline();
         Ok(Self::new(settings, store, Arc::new(SystemClock), deadline))
     }
 

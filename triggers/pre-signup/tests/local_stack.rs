@@ -194,17 +194,6 @@ impl UserDirectory for LinkReplayed {
     }
 }
 
-fn replay_directory(endpoint: &ReplayEndpoint) -> CognitoDirectory {
-    use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Credentials, Region};
-    let config = aws_sdk_cognitoidentityprovider::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "replay"))
-        .endpoint_url(&endpoint.url)
-        .build();
-    CognitoDirectory::new(CognitoClient::from_conf(config))
-}
-
 fn federated(pool: &str, email: &str) -> Value {
     json!({
         "version": "1", "triggerSource": "PreSignUp_ExternalProvider", "region": "us-east-1", "userPoolId": pool,
@@ -233,7 +222,7 @@ async fn federated_sign_ups_link_to_an_existing_or_a_new_native_user() {
         [(existing.clone(), "native-user".to_owned()), (format!("{}@example.com", unique("newfed")), String::new())]
     {
         let endpoint = ReplayEndpoint::start(vec![(200, json!({}))]).unwrap();
-        let directory = Arc::new(LinkReplayed { moto: aws.directory(), replay: replay_directory(&endpoint) });
+        let directory = Arc::new(LinkReplayed { moto: aws.directory(), replay: endpoint.directory() });
         let trigger = PreSignUp::new(settings(&[("LINK_FEDERATED_USERS", "true")]), ports(&aws, directory));
         decide(&trigger, federated(&pool, &email)).await.unwrap();
         let [link] = endpoint.recorded().try_into().unwrap();

@@ -7,41 +7,12 @@
 
 use std::collections::HashMap;
 
-use trigger_core::ports::{AttrValue, Item, Key, Update};
-
-pub const SORT_KEY: &str = "PROFILE";
-
-pub fn key(sub: &str) -> Key {
-    Key::new(format!("USER#{sub}"), SORT_KEY)
-}
-
-/// Profile attribute ← Cognito user attribute, copied when the user has it.
-const FROM_ATTRIBUTES: [(&str, &str); 4] =
-    [("email", "email"), ("phone", "phone_number"), ("name", "name"), ("picture", "picture")];
+use trigger_core::ports::{AttrValue, Item, Update};
+use trigger_core::profile::attribute;
+pub use trigger_core::profile::{SORT_KEY, create_if_missing, key};
 
 /// What a federated provider may supply later, filled into an existing row that lacks it.
 const FILLED_LATER: [&str; 2] = ["picture", "name"];
-
-fn attribute<'a>(attributes: &'a HashMap<String, String>, name: &str) -> Option<&'a String> {
-    attributes.get(name).filter(|v| !v.trim().is_empty())
-}
-
-/// Creates the row from the user's attributes (or fills what a concurrent writer left missing).
-pub fn create_if_missing(sub: &str, username: &str, attributes: &HashMap<String, String>, now: i64) -> Update {
-    let status = attribute(attributes, "cognito:user_status").map(String::as_str).unwrap_or("CONFIRMED");
-    let mut update = Update::default()
-        .set_if_missing("sub", AttrValue::s(sub))
-        .set_if_missing("username", AttrValue::s(username))
-        .set_if_missing("status", AttrValue::s(status))
-        .set_if_missing("createdAt", AttrValue::n(now))
-        .set_if_missing("updatedAt", AttrValue::n(now));
-    for (profile, name) in FROM_ATTRIBUTES {
-        if let Some(value) = attribute(attributes, name) {
-            update = update.set_if_missing(profile, AttrValue::s(value));
-        }
-    }
-    update
-}
 
 /// The update that fills `picture` / `name` into `row` from the user's attributes, if any is
 /// missing there and present here.

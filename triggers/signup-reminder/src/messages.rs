@@ -5,21 +5,7 @@ use trigger_core::ports::Email;
 
 use crate::settings::Settings;
 
-/// Escapes the five characters that matter in HTML text and attribute values.
-pub fn escape_html(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            other => out.push(other),
-        }
-    }
-    out
-}
+pub use trigger_core::ports::escape_html;
 
 /// "Please confirm": sent once, while the user is still unconfirmed.
 pub fn reminder(settings: &Settings, to: &str) -> Email {

@@ -14,7 +14,7 @@ pub use directory::{
     CreateOutcome, DeleteOutcome, DirectoryUser, LinkOutcome, ProviderUser, SearchableAttribute, UserDirectory,
     UserStatus, list_users_filter,
 };
-pub use mailer::{Email, Mailer, SentEmail};
+pub use mailer::{Email, Mailer, SentEmail, escape_html};
 pub use scheduler::{Scheduler, StartOutcome, execution_name_is_valid};
 pub use store::{
     AttrValue, CompareOp, Condition, EXPIRES_AT, Item, Key, PK, SK, Store, Update, UpdateOutcome, WriteOutcome,
