@@ -30,7 +30,7 @@ LOCAL_STACK_ENV := TOOLS_DIR="$(TOOLS_DIR)" LOCAL_STATE_DIR="$(LOCAL_STATE_DIR)"
 
 .PHONY: tools lambda-tools local-up local-down local-status local-smoke
 
-tools: $(VENV_STAMP) $(NODE_STAMP) ## Install moto, cargo-lambda, boto3 (tools/venv) and cognito-local (tools/node), pinned in local/
+tools: $(VENV_STAMP) $(NODE_STAMP) ## Install moto, cargo-lambda, boto3 (tools/venv) and cognito-local, asl-validator (tools/node), pinned in local/
 
 lambda-tools: $(LAMBDA_STAMP) ## Install only cargo-lambda (tools/venv/bin/cargo-lambda)
 
