@@ -112,6 +112,10 @@ fn authentication_fixtures_round_trip_and_carry_user_not_found() {
 
     let (_, output) = round_trip::<PostAuthenticationEvent>("post-authentication.json");
     assert_eq!(output["request"]["newDeviceUsed"], true);
+    let mut thin = fixture("post-authentication.json");
+    thin["request"].as_object_mut().unwrap().remove("newDeviceUsed");
+    let event: PostAuthenticationEvent = parse(&thin);
+    assert!(!event.request.new_device_used, "without remembered devices Cognito leaves newDeviceUsed out");
     every_source::<PostAuthenticationEvent>("post-authentication.json", PostAuthenticationSource::KNOWN);
 }
 

@@ -6,7 +6,6 @@ use serde_json::{Map, Value};
 use super::{PostAuthenticationSource, PreAuthenticationSource, TriggerEvent, null_as_default};
 
 pub use aws_lambda_events::event::cognito::{
-    CognitoEventUserPoolsPostAuthenticationRequest as PostAuthenticationRequest,
     CognitoEventUserPoolsPostAuthenticationResponse as PostAuthenticationResponse,
     CognitoEventUserPoolsPreAuthenticationResponse as PreAuthenticationResponse,
 };
@@ -30,6 +29,21 @@ pub struct PreAuthenticationRequest {
     pub validation_data: HashMap<String, String>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub user_not_found: bool,
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// Our own request type: the crate's requires `newDeviceUsed`, which Cognito sends only with
+/// remembered devices, and a parse error would fail a sign-in that has already succeeded.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PostAuthenticationRequest {
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub new_device_used: bool,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub user_attributes: HashMap<String, String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub client_metadata: HashMap<String, String>,
     #[serde(flatten)]
     pub other: Map<String, Value>,
 }
