@@ -9,6 +9,7 @@ pub mod events;
 /// In-memory fakes of the ports, for unit tests of the triggers (never wired into a binary).
 pub mod fakes;
 pub mod idempotency;
+pub mod lockout;
 pub mod logging;
 pub mod metrics;
 pub mod ports;

@@ -7,7 +7,7 @@
 //! usually knows the address, so the name given is also looked up in the pool (`AdminGetUser`,
 //! which resolves aliases) and both records are handled. A lookup that fails is reported, not fatal.
 
-use pre_authentication::record::{self, LockoutState};
+use trigger_core::lockout::{self as record, LockoutState};
 use trigger_core::ports::{Clock, PortError, Store, UserDirectory};
 
 pub const USAGE: &str = "usage: triggers-admin unlock <user-pool-id> <username>\n       \

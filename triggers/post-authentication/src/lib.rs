@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use pre_authentication::record::{self as lockout, ResetOutcome};
+use trigger_core::lockout::{self, ResetOutcome};
 use trigger_core::metrics;
 use trigger_core::ports::{Clock, Store, SystemClock};
 use trigger_core::runtime::{Boot, InitError};

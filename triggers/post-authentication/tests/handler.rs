@@ -8,10 +8,10 @@ use std::time::Duration;
 use post_authentication::{PostAuthentication, Settings, history, profile};
 use pre_authentication::attempt;
 use pre_authentication::policy::Policy;
-use pre_authentication::record;
 use serde_json::{Value, json};
 use trigger_core::Env;
 use trigger_core::fakes::{FixedClock, InMemoryStore};
+use trigger_core::lockout as record;
 use trigger_core::ports::{EXPIRES_AT, PortErrorKind, Store};
 use trigger_core::runtime::run_within;
 

@@ -10,10 +10,10 @@ use std::time::Duration;
 use post_authentication::{PostAuthentication, Settings, history, profile};
 use pre_authentication::attempt::{self, Verdict};
 use pre_authentication::policy::Policy;
-use pre_authentication::record;
 use serde_json::Value;
 use trigger_core::Env;
 use trigger_core::fakes::FixedClock;
+use trigger_core::lockout as record;
 use trigger_core::ports::{EXPIRES_AT, Store};
 use trigger_core::runtime::run_within;
 

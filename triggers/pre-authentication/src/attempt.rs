@@ -12,7 +12,7 @@
 use trigger_core::ports::{AttrValue, CompareOp, Condition, EXPIRES_AT, Key, PortError, Store, Update, UpdateOutcome};
 
 use crate::policy::{self, Decision, Policy};
-use crate::record::{ATTEMPTS, LOCKED_UNTIL, LOCKOUTS, LockoutState, UPDATED_AT, VERSION, WINDOW_START};
+use trigger_core::lockout::{ATTEMPTS, LOCKED_UNTIL, LOCKOUTS, LockoutState, UPDATED_AT, VERSION, WINDOW_START};
 
 /// What became of an attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,7 +122,7 @@ mod tests {
     use trigger_core::fakes::InMemoryStore;
 
     use super::*;
-    use crate::record;
+    use trigger_core::lockout as record;
 
     const NOW: i64 = 1_700_000_000;
 

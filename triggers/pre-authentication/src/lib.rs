@@ -2,13 +2,12 @@
 //! name. See `docs/triggers/pre-authentication.md`.
 //!
 //! [`policy`] decides (a pure function), [`attempt`] applies the decision to the store
-//! atomically, [`record`] is the lockout item shared with post-authentication and
-//! `triggers-admin`; this file connects them to the event and applies the failure policy.
+//! atomically, `trigger_core::lockout` is the lockout item shared with post-authentication,
+//! post-confirmation and `triggers-admin`; this file connects them to the event and applies the failure policy.
 
 pub mod attempt;
 pub mod message;
 pub mod policy;
-pub mod record;
 pub mod settings;
 
 use std::sync::Arc;
@@ -16,10 +15,10 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use trigger_core::events::PreAuthenticationEvent;
-use trigger_core::metrics;
 use trigger_core::ports::{Clock, Store, SystemClock};
 use trigger_core::runtime::{Boot, InitError};
 use trigger_core::{Trigger, TriggerError, UserMessage};
+use trigger_core::{lockout, metrics};
 
 pub use settings::{OnStoreFailure, Settings};
 
@@ -68,7 +67,7 @@ impl Trigger for PreAuthentication {
         }
         // Keyed by the user name whether or not the account exists (`userNotFound`): an unknown
         // name locks exactly like a real one, so the answers reveal nothing.
-        let key = record::key(&event.user_pool_id, &event.user_name);
+        let key = lockout::key(&event.user_pool_id, &event.user_name);
         let now = self.clock.epoch_seconds();
         let registered = tokio::time::timeout(
             self.store_deadline,

@@ -1,7 +1,7 @@
 //! The lockout policy as a pure function of (state, now, settings). `attempt` applies its
 //! decisions to the store atomically; the conditions there mirror the comparisons here exactly.
 
-use crate::record::LockoutState;
+use trigger_core::lockout::LockoutState;
 
 /// The lockout settings (`LOCKOUT_*`, see docs/triggers/pre-authentication.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use pre_authentication::attempt::{self, Verdict};
 use pre_authentication::policy::Policy;
-use pre_authentication::record::{self, LockoutState};
 use pre_authentication::{PreAuthentication, Settings};
 use serde_json::Value;
 use trigger_core::Env;
 use trigger_core::fakes::FixedClock;
+use trigger_core::lockout::{self as record, LockoutState};
 use trigger_core::ports::{Clock, EXPIRES_AT, Store};
 use trigger_core::runtime::run_within;
 

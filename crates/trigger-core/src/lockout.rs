@@ -8,7 +8,7 @@
 //! (incremented by every write, the guard of the second, conditional write), `updatedAt`, and
 //! `expiresAt` (TTL: once it passes the record no longer matters and reads as absent).
 
-use trigger_core::ports::{AttrValue, CompareOp, Condition, EXPIRES_AT, Item, Key, PortError, Store, WriteOutcome};
+use crate::ports::{AttrValue, CompareOp, Condition, EXPIRES_AT, Item, Key, PortError, Store, WriteOutcome};
 
 pub const SORT_KEY: &str = "STATE";
 pub const ATTEMPTS: &str = "attempts";
