@@ -14,6 +14,7 @@ pub mod logging;
 pub mod metrics;
 pub mod ports;
 pub mod profile;
+pub mod random;
 pub mod reservations;
 pub mod runtime;
 pub mod testing;

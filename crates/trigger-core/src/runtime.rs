@@ -148,11 +148,27 @@ pub async fn invoke<T: Trigger>(trigger: &T, budget: Duration, event: LambdaEven
     }
 }
 
+tokio::task_local! {
+    /// When the running invocation's budget ends (set by [`run_within`]).
+    static DEADLINE: tokio::time::Instant;
+}
+
+/// When the current invocation must have answered. Code that has to clean up before the budget
+/// runs out (give back a claim) reads it here instead of having it passed down every call.
+/// Outside an invocation (a test calling a helper directly): the default budget from now.
+pub fn invocation_deadline() -> tokio::time::Instant {
+    DEADLINE
+        .try_with(|deadline| *deadline)
+        .unwrap_or_else(|_| tokio::time::Instant::now() + Duration::from_millis(DEFAULT_BUDGET_MS))
+}
+
 /// Parses the payload, runs the handler within `budget` and serialises its answer.
 pub async fn run_within<T: Trigger>(trigger: &T, budget: Duration, payload: Value) -> Result<Value, TriggerError> {
     let event: T::Event =
         serde_json::from_value(payload).map_err(|err| TriggerError::BadEvent(redact_quoted(&err.to_string())))?;
-    let answered = tokio::time::timeout(budget, trigger.handle(event))
+    let deadline = tokio::time::Instant::now() + budget;
+    let answered = DEADLINE
+        .scope(deadline, tokio::time::timeout_at(deadline, trigger.handle(event)))
         .await
         .map_err(|_| TriggerError::DeadlineExceeded { budget_ms: budget.as_millis() as u64 })??;
     serde_json::to_value(answered).map_err(|err| {

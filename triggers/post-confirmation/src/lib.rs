@@ -1,8 +1,9 @@
 //! Post confirmation trigger. See `docs/triggers/post-confirmation.md`.
 //!
-//! For `PostConfirmation_ConfirmSignUp` only: the profile item, the reservations made permanent,
-//! the welcome e-mail (once), the default group. Every step is idempotent, so a retried
-//! invocation repeats them safely; `ConfirmForgotPassword` and unknown sources pass untouched.
+//! `PostConfirmation_ConfirmSignUp`: the profile item, the reservations made permanent, the
+//! default group, then the welcome e-mail (once). `PostConfirmation_ConfirmForgotPassword`: the
+//! user's sign-in lockout is cleared (a way back from a lockout someone else caused). Every step
+//! is idempotent, so a retried invocation repeats them safely; unknown sources pass untouched.
 
 pub mod profile;
 pub mod settings;
@@ -13,11 +14,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use trigger_core::events::{PostConfirmationEvent, PostConfirmationSource};
-use trigger_core::metrics;
 use trigger_core::ports::{Clock, Mailer, Store, SystemClock, UserDirectory};
 use trigger_core::reservations::{self, Confirmation};
 use trigger_core::runtime::{Boot, InitError};
 use trigger_core::{Trigger, TriggerError};
+use trigger_core::{lockout, metrics};
 
 pub use settings::Settings;
 
@@ -82,11 +83,20 @@ impl Trigger for PostConfirmation {
     type Event = PostConfirmationEvent;
 
     async fn handle(&self, event: PostConfirmationEvent) -> Result<PostConfirmationEvent, TriggerError> {
-        if event.trigger_source != PostConfirmationSource::ConfirmSignUp {
-            // A password reset is not a sign-up; a source we do not know is not ours to act on.
-            tracing::info!(source = %event.trigger_source, "not a sign-up confirmation: nothing to do");
-            return Ok(event);
+        match event.trigger_source {
+            PostConfirmationSource::ConfirmSignUp => self.confirm_sign_up(&event).await?,
+            PostConfirmationSource::ConfirmForgotPassword => self.password_reset(&event).await,
+            _ => tracing::info!(source = %event.trigger_source, "a source this trigger does not act on"),
         }
+        Ok(event)
+    }
+}
+
+impl PostConfirmation {
+    /// A sign-up confirmation: the permission-bearing steps (profile, reservations, default group)
+    /// first, the courtesy e-mail last, so that an e-mail failure can never cost the user them.
+    /// A failed e-mail fails the invocation (Cognito retries; the record says `FAILED` meanwhile).
+    async fn confirm_sign_up(&self, event: &PostConfirmationEvent) -> Result<(), TriggerError> {
         let attributes = &event.request.user_attributes;
         let sub = attributes
             .get("sub")
@@ -111,20 +121,6 @@ impl Trigger for PostConfirmation {
             }
         }
 
-        let email = attributes.get("email").filter(|e| !e.trim().is_empty());
-        if let (Some(welcome), Some(to)) = (&self.settings.welcome, email) {
-            let recipient = Recipient {
-                user_pool_id: pool,
-                sub,
-                to,
-                values: Values { name: display_name(&event), email: to.clone(), username: event.user_name.clone() },
-            };
-            let outcome = welcome::send_once(store, self.ports.mailer.as_ref(), welcome, &recipient, now)
-                .await
-                .map_err(|e| Self::failed("WelcomeEmailFailed", e))?;
-            tracing::info!(?outcome, "welcome e-mail");
-        }
-
         if let Some(group) = &self.settings.default_group {
             self.ports
                 .directory
@@ -132,6 +128,34 @@ impl Trigger for PostConfirmation {
                 .await
                 .map_err(|e| Self::failed("DefaultGroupFailed", e))?;
         }
-        Ok(event)
+
+        let email = attributes.get("email").filter(|e| !e.trim().is_empty());
+        if let (Some(welcome), Some(to)) = (&self.settings.welcome, email) {
+            let recipient = Recipient {
+                user_pool_id: pool,
+                sub,
+                to,
+                values: Values { name: display_name(event), email: to.clone(), username: event.user_name.clone() },
+            };
+            let outcome = welcome::send_once(store, self.ports.mailer.as_ref(), welcome, &recipient, now)
+                .await
+                .map_err(|e| Self::failed("WelcomeEmailFailed", e))?;
+            tracing::info!(?outcome, "welcome e-mail");
+        }
+        Ok(())
+    }
+
+    /// A completed password reset proves the person owns the account: their sign-in lockout is
+    /// cleared, so that someone guessing their password cannot keep them out. Best effort: the
+    /// reset itself has happened, and a lock left in place still expires on its own.
+    async fn password_reset(&self, event: &PostConfirmationEvent) {
+        let key = lockout::key(&event.user_pool_id, &event.user_name);
+        match lockout::clear(self.ports.store.as_ref(), &key).await {
+            Ok(()) => tracing::info!("password reset: sign-in lockout cleared"),
+            Err(err) => {
+                metrics::count(Self::NAME, "LockoutClearFailed");
+                tracing::warn!(error = %err, "password reset: the sign-in lockout could not be cleared");
+            }
+        }
     }
 }

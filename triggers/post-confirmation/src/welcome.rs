@@ -1,15 +1,18 @@
 //! The welcome e-mail, sent at most once per user however often Cognito invokes the trigger:
-//! an idempotency record is claimed before the send, marked done after it, and given back when
-//! the send failed so that a retry can send.
+//! `trigger_core::idempotency::run_once` claims a record before the send, marks it done after,
+//! and gives it back (kept as `FAILED`, visible to an operator) when the send failed or ran out
+//! of time, so that Cognito's retry finds it free and sends.
 
-use trigger_core::idempotency::{self, Claim};
+use trigger_core::idempotency::{self, Lease, Once};
 use trigger_core::ports::{Email, Mailer, PortError, Store};
+use trigger_core::runtime::invocation_deadline;
 
 use crate::settings::Welcome;
 use crate::template::Values;
 
-/// The record is kept this long: far beyond any retry of one confirmation.
-pub const KEEP_SECONDS: i64 = 30 * 24 * 3600;
+/// The lease outlives any one invocation (Cognito gives a trigger 5 s); the record is kept far
+/// beyond any retry of one confirmation.
+pub const LEASE: Lease = Lease { lease_seconds: 10, keep_seconds: 30 * 24 * 3600 };
 pub const SUBJECT: &str = "Welcome";
 const PURPOSE: &str = "welcome";
 
@@ -17,8 +20,10 @@ const PURPOSE: &str = "welcome";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
     Sent,
-    /// Another invocation sent it, or is sending it now.
-    AlreadyHandled,
+    /// An earlier invocation sent it.
+    AlreadySent,
+    /// Another invocation is sending it now (it completes, or gives the claim back for a retry).
+    InProgress,
 }
 
 /// Who the welcome e-mail is for.
@@ -31,6 +36,11 @@ pub struct Recipient<'a> {
     pub values: Values,
 }
 
+/// The once-only record of `recipient`'s welcome e-mail.
+pub fn key(recipient: &Recipient<'_>) -> trigger_core::ports::Key {
+    idempotency::key(PURPOSE, &format!("{}#{}", recipient.user_pool_id, recipient.sub))
+}
+
 /// Sends the welcome e-mail to `recipient`, once.
 pub async fn send_once(
     store: &dyn Store,
@@ -39,11 +49,6 @@ pub async fn send_once(
     recipient: &Recipient<'_>,
     now: i64,
 ) -> Result<Outcome, PortError> {
-    let key = idempotency::key(PURPOSE, &format!("{}#{}", recipient.user_pool_id, recipient.sub));
-    match idempotency::claim(store, &key, now, KEEP_SECONDS).await? {
-        Claim::Claimed => {}
-        Claim::AlreadyDone | Claim::InProgress => return Ok(Outcome::AlreadyHandled),
-    }
     let email = Email {
         from: welcome.from.clone(),
         to: recipient.to.to_owned(),
@@ -51,16 +56,10 @@ pub async fn send_once(
         text: welcome.template.text(&recipient.values),
         html: Some(welcome.template.html(&recipient.values)),
     };
-    if let Err(err) = mailer.send(&email).await {
-        // Give the claim back so that Cognito's retry (or the next invocation) can send.
-        if let Err(abandon) = idempotency::abandon(store, &key).await {
-            tracing::warn!(error = %abandon, "could not release the welcome e-mail claim; it frees itself after the lease");
-        }
-        return Err(err);
-    }
-    if let Err(err) = idempotency::complete(store, &key, now).await {
-        // The e-mail went out: failing now would only make a retry send it again after the lease.
-        tracing::warn!(error = %err, "welcome e-mail sent but its record could not be marked done");
-    }
-    Ok(Outcome::Sent)
+    let send = async { mailer.send(&email).await.map(|_| ()) };
+    Ok(match idempotency::run_once(store, &key(recipient), LEASE, now, invocation_deadline(), send).await? {
+        Once::Done => Outcome::Sent,
+        Once::AlreadyDone => Outcome::AlreadySent,
+        Once::InProgress => Outcome::InProgress,
+    })
 }

@@ -8,7 +8,8 @@ use std::time::Duration;
 use post_confirmation::{Ports, PostConfirmation, Settings};
 use serde_json::{Value, json};
 use trigger_core::fakes::{FakeDirectory, FixedClock, InMemoryStore, RecordingMailer};
-use trigger_core::ports::{Key, PortErrorKind, Store};
+use trigger_core::lockout;
+use trigger_core::ports::{AttrValue, Item, Key, PortErrorKind, Store};
 use trigger_core::runtime::run_within;
 use trigger_core::{Env, TriggerError};
 
@@ -91,12 +92,31 @@ async fn a_sign_up_confirmation_creates_the_profile_reserves_groups_and_welcomes
 }
 
 #[tokio::test]
-async fn a_password_reset_confirmation_and_unknown_sources_change_nothing() {
+async fn a_password_reset_clears_the_sign_in_lockout_and_nothing_else() {
     let world = World::new();
     let trigger = world.trigger(FULL);
+    let lock = lockout::key("us-east-1_EXAMPLE1", "jane.doe");
+    let locked = Item::new(&lock)
+        .with(lockout::ATTEMPTS, AttrValue::n(5))
+        .with(lockout::LOCKED_UNTIL, AttrValue::n(1_700_000_900))
+        .with(lockout::LOCKOUTS, AttrValue::n(3));
+    world.store.put(&locked, None).await.unwrap();
     let input = fixture("post-confirmation-forgot-password.json");
     let output = answer(&trigger, input.clone()).await.unwrap();
     assert_eq!(output["triggerSource"], "PostConfirmation_ConfirmForgotPassword");
+    assert_eq!(world.store.get(&lock).await.unwrap(), None, "the lock someone else caused is gone");
+    assert!(world.store.items().is_empty(), "no profile, reservation or e-mail record");
+    assert!(world.mailer.sent().is_empty(), "no e-mail");
+    assert!(world.directory.groups_of("jane.doe").is_empty());
+    // A store failure never fails the reset: the lock expires by itself.
+    world.store.set_outage(Some(PortErrorKind::Unavailable));
+    answer(&trigger, input).await.unwrap();
+}
+
+#[tokio::test]
+async fn unknown_sources_change_nothing() {
+    let world = World::new();
+    let trigger = world.trigger(FULL);
     let mut unknown = fixture("post-confirmation.json");
     unknown["triggerSource"] = json!("PostConfirmation_SomethingNew");
     let output = answer(&trigger, unknown).await.unwrap();
@@ -117,16 +137,24 @@ async fn without_settings_only_the_profile_and_reservation_are_written() {
 }
 
 #[tokio::test]
-async fn a_failed_send_gives_the_claim_back_so_that_a_retry_sends() {
+async fn a_failed_send_keeps_profile_and_group_and_gives_the_claim_back_for_the_retry() {
     let world = World::new();
     let trigger = world.trigger(FULL);
     world.mailer.set_outage(Some(PortErrorKind::Unavailable));
     let err = answer(&trigger, fixture("post-confirmation.json")).await.unwrap_err();
-    assert_eq!(err.kind(), "DependencyFailure");
+    assert_eq!(err.kind(), "DependencyFailure", "Cognito retries");
     assert_eq!(err.user_message(), TriggerError::GENERIC_USER_MESSAGE, "internals never shown");
+    assert!(world.profile().await.is_some(), "the profile is written before the e-mail");
+    assert_eq!(world.directory.groups_of("jane.doe"), ["members"], "the group never waits on the e-mail");
+    let claim = Key::new(format!("IDEMPOTENCY#welcome#us-east-1_EXAMPLE1#{SUB}"), "CLAIM");
+    let record = world.store.get(&claim).await.unwrap().unwrap();
+    assert_eq!(record.str("status"), Some("FAILED"), "an operator can see the e-mail did not go out");
+    assert_eq!((record.i64("failures"), record.str("lastError")), (Some(1), Some("unavailable")));
     world.mailer.set_outage(None);
     answer(&trigger, fixture("post-confirmation.json")).await.unwrap();
-    assert_eq!(world.mailer.sent().len(), 1);
+    assert_eq!(world.mailer.sent().len(), 1, "the retry sends");
+    answer(&trigger, fixture("post-confirmation.json")).await.unwrap();
+    assert_eq!(world.mailer.sent().len(), 1, "and only once");
 }
 
 #[tokio::test]

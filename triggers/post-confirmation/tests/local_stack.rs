@@ -8,9 +8,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use post_confirmation::{Ports, PostConfirmation, Settings};
+use pre_authentication::attempt::{self, Verdict};
+use pre_authentication::policy::Policy;
 use serde_json::{Value, json};
 use trigger_core::Env;
-use trigger_core::ports::{Store, SystemClock};
+use trigger_core::lockout::{self, LockoutState};
+use trigger_core::ports::{Clock, Store, SystemClock};
 use trigger_core::runtime::run_within;
 
 async fn trigger() -> (Arc<PostConfirmation>, Arc<dyn Store>) {
@@ -80,4 +83,26 @@ async fn a_password_reset_confirmation_writes_no_row_and_sends_no_email() {
     invoke(&trigger, event("post-confirmation.json", &sub, &email)).await;
     assert_eq!(store.query(&format!("USER#{sub}"), "", 10, false).await.unwrap().len(), 1);
     assert_eq!(support::messages_to(&email), 1);
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: run with `make test`"]
+async fn a_password_reset_clears_a_lockout_set_by_wrong_passwords() {
+    let (trigger, store) = trigger().await;
+    let sub = support::unique("sub");
+    let email = format!("{}@example.com", support::unique("locked"));
+    let reset = event("post-confirmation-forgot-password.json", &sub, &email);
+    let pool = reset["userPoolId"].as_str().unwrap().to_owned();
+    // Five wrong passwords as pre authentication counts them: the user is locked.
+    let policy = Policy::default();
+    let lock = lockout::key(&pool, &sub);
+    for _ in 0..=policy.max_attempts {
+        attempt::register(store.as_ref(), &lock, SystemClock.epoch_seconds(), &policy).await.unwrap();
+    }
+    let state = LockoutState::live(store.get(&lock).await.unwrap().as_ref(), SystemClock.epoch_seconds());
+    assert!(state.unwrap().is_locked(SystemClock.epoch_seconds()), "locked before the reset");
+    invoke(&trigger, reset).await;
+    assert_eq!(store.get(&lock).await.unwrap(), None, "the reset cleared the lockout record");
+    let next = attempt::register(store.as_ref(), &lock, SystemClock.epoch_seconds(), &policy).await.unwrap();
+    assert_eq!(next, Verdict::Allowed, "the owner can sign in again");
 }

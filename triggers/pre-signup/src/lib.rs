@@ -140,6 +140,7 @@ impl PreSignUp {
             username: &event.user_name,
             sub: attributes.get("sub").map(String::as_str),
             email: email.map(Email::address),
+            signed_up_at: self.ports.clock.epoch_seconds(),
             remind_after_seconds: self.settings.remind_after_seconds,
             expire_after_seconds: self.settings.pending_seconds - self.settings.remind_after_seconds,
         };

@@ -1,8 +1,6 @@
 //! Random passwords for the native users that federated sign-ups are linked to. Nobody is told
 //! the password: the person signs in through their provider, or resets it.
 
-use std::io::Read;
-
 use trigger_core::logging::Secret;
 
 const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789-_.!";
@@ -10,8 +8,7 @@ const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456
 /// 32 random characters from the kernel's generator, led by one of each class a password
 /// policy may require.
 pub fn random_password() -> std::io::Result<Secret<String>> {
-    let mut bytes = [0u8; 32];
-    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    let bytes = trigger_core::random::bytes::<32>()?;
     let mut password = String::from("Aa7!");
     password.extend(bytes.iter().map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()])));
     Ok(Secret::new(password))

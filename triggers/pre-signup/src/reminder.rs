@@ -19,6 +19,9 @@ pub struct Input<'a> {
     pub username: &'a str,
     pub sub: Option<&'a str>,
     pub email: Option<&'a str>,
+    /// When this sign-up ran (epoch seconds): the reminder identifies its user by it when there is
+    /// no `sub` yet (Cognito creates the user after pre sign-up answers).
+    pub signed_up_at: i64,
     pub remind_after_seconds: i64,
     pub expire_after_seconds: i64,
 }
@@ -28,6 +31,7 @@ impl Input<'_> {
         let mut input = json!({
             "userPoolId": self.user_pool_id,
             "userName": self.username,
+            "signedUpAt": self.signed_up_at,
             "remindAfterSeconds": self.remind_after_seconds,
             "expireAfterSeconds": self.expire_after_seconds,
         });
@@ -63,12 +67,16 @@ mod tests {
             username: "u",
             sub: None,
             email: Some("e@example.com"),
+            signed_up_at: 1_700_000_000,
             remind_after_seconds: 10,
             expire_after_seconds: 20,
         };
         assert_eq!(
             input.to_json(),
-            json!({ "userPoolId": "p", "userName": "u", "email": "e@example.com", "remindAfterSeconds": 10, "expireAfterSeconds": 20 })
+            json!({
+                "userPoolId": "p", "userName": "u", "email": "e@example.com", "signedUpAt": 1_700_000_000,
+                "remindAfterSeconds": 10, "expireAfterSeconds": 20
+            })
         );
     }
 }

@@ -204,7 +204,10 @@ async fn a_reminder_starts_once_per_sign_up_however_often_it_is_retried() {
     assert_eq!(started.len(), 1);
     assert_eq!(
         started[0].input,
-        json!({ "userPoolId": "us-east-1_EXAMPLE1", "userName": "rita", "email": "rita@example.com", "remindAfterSeconds": 3600, "expireAfterSeconds": 82800 })
+        json!({
+            "userPoolId": "us-east-1_EXAMPLE1", "userName": "rita", "email": "rita@example.com",
+            "signedUpAt": 1_800_000_000, "remindAfterSeconds": 3600, "expireAfterSeconds": 82800
+        })
     );
     answer(&rig, fixture("pre-signup-admin-create-user-nulls.json")).await.unwrap();
     assert_eq!(rig.scheduler.started().len(), 1, "no reminder for admin-created users");

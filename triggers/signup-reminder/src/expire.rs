@@ -1,6 +1,7 @@
 //! `expire`: a user still UNCONFIRMED is deleted, its reservations released, and a notice sent
-//! once. A confirmed user is left alone; a user who is gone gets its pending reservations
-//! released.
+//! once — only when it is the user this sign-up created (`ReminderTask::identify`: same `sub`,
+//! else created no later than the sign-up). A confirmed user, or another user of the same name,
+//! is left alone; a user who is gone gets its pending reservations released.
 //!
 //! Every step is safe to repeat, and a retry after a partial failure finishes the job: before
 //! deleting, an "expiring" record is claimed for the sign-up, so a retry that finds the user gone
@@ -11,12 +12,11 @@ use std::collections::BTreeSet;
 
 use trigger_core::TriggerError;
 use trigger_core::idempotency;
-use trigger_core::metrics;
 use trigger_core::ports::{DirectoryUser, UserStatus};
 use trigger_core::reservations::{self, Kind};
 
-use crate::once::{KEEP_SECONDS, send_once};
-use crate::task::{Outcome, ReminderTask};
+use crate::once::{LEASE, send_once};
+use crate::task::{Identity, Outcome, ReminderTask};
 use crate::{Ports, messages, recipient};
 
 /// The record that says "this sign-up is being (or was) expired by us".
@@ -31,10 +31,15 @@ pub async fn expire(ports: &Ports, task: &ReminderTask) -> Result<Outcome, Trigg
     let user = ports.directory.get_user(pool, &task.user_name).await?;
     let ours = match &user {
         Some(user) if user.status != UserStatus::Unconfirmed => return Ok(Outcome::SkippedConfirmed),
+        Some(user) if task.identify(user) != Identity::Same => {
+            // Deleting by name alone could remove a newer sign-up that reused the name.
+            tracing::warn!(trigger = crate::NAME, identity = ?task.identify(user), "not this sign-up's user: not deleted");
+            return Ok(Outcome::SkippedOtherUser);
+        }
         Some(_) => {
-            // Claimed, in progress or done: whichever, the record now exists; the steps below are
-            // each idempotent, so a second attempt simply repeats them.
-            idempotency::claim(&*ports.store, &marker, now, KEEP_SECONDS).await?;
+            // Written now or by an earlier attempt: the record exists; the steps below are each
+            // idempotent, so a second attempt simply repeats them.
+            idempotency::mark(&*ports.store, &marker, now, LEASE.keep_seconds).await?;
             // Cognito has no conditional delete: a confirmation landing between the read above
             // and this call is lost. The window is one round trip.
             ports.directory.delete_user(pool, &task.user_name).await?;
@@ -50,10 +55,6 @@ pub async fn expire(ports: &Ports, task: &ReminderTask) -> Result<Outcome, Trigg
         let notice = messages::expiry_notice(&ports.settings, &to);
         let key = idempotency::key(NOTICE_PURPOSE, &task.signup_id());
         send_once(&*ports.store, &*ports.mailer, &key, &notice, now).await?;
-    }
-    if let Err(err) = idempotency::complete(&*ports.store, &marker, now).await {
-        metrics::count(crate::NAME, "IdempotencyCompleteFailed");
-        tracing::warn!(error = %err, "expired, but could not mark the record done");
     }
     Ok(Outcome::Expired)
 }

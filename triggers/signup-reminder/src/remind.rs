@@ -1,11 +1,12 @@
-//! `remind`: a user still UNCONFIRMED gets the reminder e-mail, once per sign-up.
+//! `remind`: a user still UNCONFIRMED gets the reminder e-mail, once per sign-up — if it is the
+//! user this sign-up created (`ReminderTask::identify`).
 
 use trigger_core::TriggerError;
 use trigger_core::idempotency;
 use trigger_core::ports::UserStatus;
 
 use crate::once::send_once;
-use crate::task::{Outcome, ReminderTask};
+use crate::task::{Identity, Outcome, ReminderTask};
 use crate::{Ports, messages, recipient};
 
 pub const PURPOSE: &str = "signup-remind";
@@ -16,6 +17,9 @@ pub async fn remind(ports: &Ports, task: &ReminderTask) -> Result<Outcome, Trigg
     };
     if user.status != UserStatus::Unconfirmed {
         return Ok(Outcome::SkippedConfirmed);
+    }
+    if task.identify(&user) != Identity::Same {
+        return Ok(Outcome::SkippedOtherUser);
     }
     let Some(to) = recipient(user.attribute("email"), task) else { return Ok(Outcome::SkippedNoEmail) };
     let email = messages::reminder(&ports.settings, &to);

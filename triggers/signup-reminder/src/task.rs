@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use trigger_core::TriggerError;
 use trigger_core::logging::mask_identifier;
+use trigger_core::ports::DirectoryUser;
 
 /// Which step of the state machine is running.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,7 +36,22 @@ pub enum Outcome {
     SkippedConfirmed,
     /// The user no longer exists: nothing to remind; `expire` still released its reservations.
     SkippedGone,
+    /// A user of that name exists, but not the one this sign-up created (another `sub`, or created
+    /// after the sign-up), or the input cannot tell: nothing was done to it.
+    SkippedOtherUser,
 }
+
+/// Whether the directory's user is the one this sign-up created.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Identity {
+    Same,
+    Other,
+    /// Neither a `sub` nor the sign-up time is in the input: no way to tell.
+    Unknown,
+}
+
+/// A sign-up's user is created right after pre sign-up answers; allow for clock skew and retries.
+pub const CREATION_GRACE_SECONDS: i64 = 300;
 
 /// The Step Functions execution this task belongs to (filled by the state machine's first state).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,6 +73,10 @@ pub struct ReminderTask {
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
+    /// When pre sign-up ran (epoch seconds): identifies the user when the input has no `sub`
+    /// (Cognito creates the user, and its `sub`, only after pre sign-up answers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_up_at: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub execution: Option<ExecutionRef>,
     /// Set by the handler; absent in the input.
@@ -84,6 +104,22 @@ impl ReminderTask {
         match &self.execution {
             Some(execution) => format!("{}#{}#{}", self.user_pool_id, self.user_name, execution.name),
             None => format!("{}#{}", self.user_pool_id, self.user_name),
+        }
+    }
+
+    /// Whether `user` is the user this sign-up created: the same `sub` when the input has one, else
+    /// a user created no later than the sign-up (a user of the same name created later is a new
+    /// sign-up that reused the name, and is not ours to remind or delete).
+    pub fn identify(&self, user: &DirectoryUser) -> Identity {
+        if let Some(sub) = self.sub.as_deref().filter(|s| !s.trim().is_empty()) {
+            return if user.sub() == Some(sub) { Identity::Same } else { Identity::Other };
+        }
+        match (self.signed_up_at, user.created_at) {
+            (Some(signed_up_at), Some(created_at)) if created_at <= signed_up_at + CREATION_GRACE_SECONDS => {
+                Identity::Same
+            }
+            (Some(_), Some(_)) => Identity::Other,
+            _ => Identity::Unknown,
         }
     }
 
@@ -126,6 +162,33 @@ mod tests {
         assert_eq!(out["outcome"], "already-sent");
         assert_eq!(out["email"], "e@example.com");
         assert!(out.get("sub").is_none());
+    }
+
+    fn user(sub: &str, created_at: Option<i64>) -> DirectoryUser {
+        DirectoryUser {
+            username: "u".into(),
+            status: trigger_core::ports::UserStatus::Unconfirmed,
+            enabled: true,
+            created_at,
+            attributes: [("sub".to_owned(), sub.to_owned())].into(),
+        }
+    }
+
+    #[test]
+    fn the_user_is_identified_by_sub_else_by_when_it_was_created() {
+        let task = |extra: Value| -> ReminderTask {
+            let mut input = json!({"action": "expire", "userPoolId": "p", "userName": "u"});
+            input.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            serde_json::from_value(input).unwrap()
+        };
+        let by_sub = task(json!({"sub": "s-1", "signedUpAt": 1_000}));
+        assert_eq!(by_sub.identify(&user("s-1", Some(5_000))), Identity::Same, "the sub decides");
+        assert_eq!(by_sub.identify(&user("s-2", Some(1_000))), Identity::Other);
+        let by_time = task(json!({"signedUpAt": 1_000}));
+        assert_eq!(by_time.identify(&user("x", Some(1_000 + CREATION_GRACE_SECONDS))), Identity::Same);
+        assert_eq!(by_time.identify(&user("x", Some(1_001 + CREATION_GRACE_SECONDS))), Identity::Other);
+        assert_eq!(by_time.identify(&user("x", None)), Identity::Unknown);
+        assert_eq!(task(json!({})).identify(&user("x", Some(1))), Identity::Unknown);
     }
 
     #[test]

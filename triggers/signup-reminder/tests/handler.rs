@@ -16,6 +16,8 @@ use trigger_core::{Env, TriggerError};
 
 const NOW: u64 = 1_800_000_000;
 const POOL: &str = "us-east-1_EXAMPLE";
+/// `signedUpAt` in the reminder fixtures.
+const SIGNED_UP_AT: i64 = 1_799_400_000;
 
 fn fixture(name: &str) -> Value {
     let path = format!("{}/../../tests/fixtures/events/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -36,7 +38,8 @@ fn world(status: Option<UserStatus>) -> World {
             username: "jane.doe".into(),
             status,
             enabled: true,
-            created_at: None,
+            // Created right after the sign-up in the fixtures (`signedUpAt`).
+            created_at: Some(SIGNED_UP_AT + 2),
             attributes: BTreeMap::from([
                 ("sub".into(), "sub-jane".into()),
                 ("email".into(), "jane.doe@example.com".into()),
@@ -130,6 +133,41 @@ async fn expire_deletes_the_unconfirmed_user_releases_and_notifies_once() {
     assert_eq!(sent.len(), 1, "one notice");
     assert!(sent[0].text.contains("was removed"));
     assert!(sent[0].text.contains("You can sign up again"));
+}
+
+#[tokio::test]
+async fn expire_never_deletes_a_newer_user_that_reused_the_name() {
+    let world = world(None);
+    // Deleted by an operator after the sign-up; a new sign-up took the name a day later.
+    world.directory.insert(DirectoryUser {
+        username: "jane.doe".into(),
+        status: UserStatus::Unconfirmed,
+        enabled: true,
+        created_at: Some(SIGNED_UP_AT + 86_400),
+        attributes: BTreeMap::from([("sub".into(), "sub-newcomer".into())]),
+    });
+    for fixture_name in ["signup-reminder-expire.json", "signup-reminder-remind.json"] {
+        let out = answer(&world, fixture(fixture_name)).await.unwrap();
+        assert_eq!(out["outcome"], "skipped-other-user", "{fixture_name}");
+    }
+    // With a `sub` in the input, the sub decides.
+    let mut by_sub = fixture("signup-reminder-expire.json");
+    by_sub["sub"] = json!("sub-jane");
+    assert_eq!(answer(&world, by_sub.clone()).await.unwrap()["outcome"], "skipped-other-user");
+    assert_eq!(world.directory.users().len(), 1, "the newcomer is kept");
+    assert!(world.mailer.sent().is_empty());
+    by_sub["sub"] = json!("sub-newcomer");
+    assert_eq!(answer(&world, by_sub).await.unwrap()["outcome"], "expired", "its own sub: it is this sign-up's");
+    assert!(world.directory.users().is_empty());
+}
+
+#[tokio::test]
+async fn an_input_that_cannot_identify_the_user_deletes_nothing() {
+    let world = world(Some(UserStatus::Unconfirmed));
+    let mut input = fixture("signup-reminder-expire.json");
+    input.as_object_mut().unwrap().remove("signedUpAt");
+    assert_eq!(answer(&world, input).await.unwrap()["outcome"], "skipped-other-user");
+    assert_eq!(world.directory.users().len(), 1);
 }
 
 #[tokio::test]

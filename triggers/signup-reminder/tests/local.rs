@@ -87,7 +87,7 @@ impl Local {
     async fn run(&self, action: &str, username: &str, email: &str) -> Result<Value, TriggerError> {
         let task = json!({
             "action": action, "userPoolId": self.pool, "userName": username, "email": email,
-            "remindAfterSeconds": 1, "expireAfterSeconds": 1, "execution": { "name": format!("signup-{username}") },
+            "signedUpAt": SystemClock.epoch_seconds(), "remindAfterSeconds": 1, "expireAfterSeconds": 1, "execution": { "name": format!("signup-{username}") },
         });
         run_within(&self.trigger, Duration::from_secs(10), task).await
     }

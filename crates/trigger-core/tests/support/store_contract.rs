@@ -12,6 +12,7 @@ pub async fn run(store: Arc<dyn Store>, namespace: &str) {
     conditional_delete(store.as_ref(), namespace).await;
     query_by_prefix_in_order(store.as_ref(), namespace).await;
     values_round_trip(store.as_ref(), namespace).await;
+    claims_belong_to_their_owner(store.as_ref(), namespace).await;
 }
 
 async fn conditional_put_reports_the_loser_with_the_winning_item(store: &dyn Store, ns: &str) {
@@ -139,4 +140,33 @@ async fn values_round_trip(store: &dyn Store, ns: &str) {
         .with("ss", AttrValue::Ss(["x".to_owned(), "y".to_owned()].into()));
     store.put(&item, None).await.unwrap();
     assert_eq!(store.get(&key).await.unwrap().unwrap(), item);
+}
+
+/// The once-only claims (`trigger_core::idempotency`) hold on this store: a stale holder cannot
+/// complete or give back the claim of the holder that took over after its lease.
+async fn claims_belong_to_their_owner(store: &dyn Store, ns: &str) {
+    use trigger_core::idempotency::{self, Claim, Lease};
+    use trigger_core::ports::PortErrorKind;
+    let key = idempotency::key("welcome", &format!("{ns}#sub-1"));
+    let lease = Lease { lease_seconds: 10, keep_seconds: 3_600 };
+    let now = 1_900_000_000;
+    let Claim::Claimed(stale) = idempotency::claim(store, &key, now, lease).await.unwrap() else {
+        panic!("the first claim wins")
+    };
+    assert_eq!(idempotency::claim(store, &key, now + 1, lease).await.unwrap(), Claim::InProgress);
+    let Claim::Claimed(successor) = idempotency::claim(store, &key, now + 10, lease).await.unwrap() else {
+        panic!("a claim past its lease is free")
+    };
+    assert!(!idempotency::give_back(store, &key, &stale, PortErrorKind::Timeout).await.unwrap());
+    assert!(!idempotency::complete(store, &key, &stale, now + 11).await.unwrap());
+    let record = store.get(&key).await.unwrap().unwrap();
+    assert_eq!(record.str(idempotency::OWNER), Some(successor.as_str()), "the successor still holds it");
+    assert_eq!(record.str(idempotency::STATUS), Some(idempotency::IN_PROGRESS));
+    assert!(idempotency::give_back(store, &key, &successor, PortErrorKind::Unavailable).await.unwrap());
+    let Claim::Claimed(retry) = idempotency::claim(store, &key, now + 12, lease).await.unwrap() else {
+        panic!("a claim given back is free at once")
+    };
+    assert!(idempotency::complete(store, &key, &retry, now + 13).await.unwrap());
+    assert_eq!(idempotency::claim(store, &key, now + 100, lease).await.unwrap(), Claim::AlreadyDone);
+    assert_eq!(store.get(&key).await.unwrap().unwrap().i64(idempotency::FAILURES), Some(1));
 }
