@@ -24,7 +24,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
 # The text the pre-signup binary answers for a denied e-mail domain (triggers/pre-signup).
-DEFAULT_DENIAL_TEXT = "Sign-up with this e-mail domain is not allowed."
+DEFAULT_DENIAL_TEXT = "Sign-up with this e-mail domain is not allowed"
 DENIED_DOMAIN = "blocked.example"
 ALLOWED_DOMAIN = "example.com"
 

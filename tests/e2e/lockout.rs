@@ -6,8 +6,8 @@
 use e2e::lockout::{attempt_sign_in, profile, triggers_admin};
 use e2e::{LocalPool, password, unique};
 
-// Cognito appends "." to the trigger's own sentence, hence the two periods.
-const LOCKED: &str = "PreAuthentication failed with error Too many sign-in attempts. Try again in 5 minutes..";
+// Cognito appends "." to the trigger's own sentence, which therefore ends without one.
+const LOCKED: &str = "PreAuthentication failed with error Too many sign-in attempts. Try again in 5 minutes.";
 
 #[tokio::test]
 #[ignore = "needs the local stack: run with `make test`"]

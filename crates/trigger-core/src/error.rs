@@ -43,6 +43,13 @@ impl fmt::Debug for UserMessage {
     }
 }
 
+/// Whether `text` is fit for Cognito to show: one non-empty line that does not end with a period
+/// or a space — Cognito shows "<Trigger> failed with error <text>." and adds the period itself.
+/// Every trigger's tests hold each of its user-facing texts to this.
+pub fn is_fit_for_cognito(text: &str) -> bool {
+    !text.trim().is_empty() && !text.contains('\n') && !text.ends_with('.') && !text.ends_with(char::is_whitespace)
+}
+
 /// Why a trigger did not return the event.
 #[derive(Debug, thiserror::Error)]
 pub enum TriggerError {
@@ -55,6 +62,10 @@ pub enum TriggerError {
     /// A dependency failed after its retries.
     #[error(transparent)]
     Port(#[from] PortError),
+    /// Something that cannot happen in a healthy system did (the kernel gave no random bytes, a
+    /// user vanished between two calls): a bug or an inconsistency to look at, not an outage.
+    #[error("internal: {0}")]
+    Internal(String),
     /// The trigger's time budget ran out before it could answer.
     #[error("time budget of {budget_ms} ms exceeded")]
     DeadlineExceeded { budget_ms: u64 },
@@ -63,7 +74,7 @@ pub enum TriggerError {
 impl TriggerError {
     /// What the end user sees for any failure that is not a deliberate denial.
     pub const GENERIC_USER_MESSAGE: &'static str =
-        "We could not complete your request right now. Please try again in a moment.";
+        "We could not complete your request right now. Please try again in a moment";
 
     pub fn denied(text: &'static str) -> Self {
         Self::Denied(UserMessage::fixed(text))
@@ -83,6 +94,7 @@ impl TriggerError {
             Self::Denied(_) => "Denied",
             Self::BadEvent(_) => "BadEvent",
             Self::Port(_) => "DependencyFailure",
+            Self::Internal(_) => "Internal",
             Self::DeadlineExceeded { .. } => "DeadlineExceeded",
         }
     }
@@ -94,6 +106,15 @@ mod tests {
     use crate::ports::PortErrorKind;
 
     #[test]
+    fn texts_for_cognito_end_without_a_period() {
+        assert!(is_fit_for_cognito(TriggerError::GENERIC_USER_MESSAGE));
+        assert!(is_fit_for_cognito("Try again in 5 minutes"));
+        for bad in ["Try again.", "", "  ", "two\nlines", "trailing "] {
+            assert!(!is_fit_for_cognito(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn internal_detail_never_becomes_the_user_message() {
         let port = PortError::new("dynamodb", "PutItem", PortErrorKind::Unavailable, "table cognito-x not found");
         let err = TriggerError::from(port);
@@ -101,8 +122,8 @@ mod tests {
         assert!(err.to_string().contains("table cognito-x not found"));
         assert_eq!(err.kind(), "DependencyFailure");
 
-        let denied = TriggerError::denied("Sign-up is not allowed for this e-mail domain.");
-        assert_eq!(denied.user_message(), "Sign-up is not allowed for this e-mail domain.");
+        let denied = TriggerError::denied("Sign-up is not allowed for this e-mail domain");
+        assert_eq!(denied.user_message(), "Sign-up is not allowed for this e-mail domain");
         assert_eq!(denied.kind(), "Denied");
     }
 }

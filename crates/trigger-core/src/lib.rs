@@ -20,5 +20,5 @@ pub mod runtime;
 pub mod testing;
 
 pub use config::{ConfigError, Env};
-pub use error::{TriggerError, UserMessage};
+pub use error::{TriggerError, UserMessage, is_fit_for_cognito};
 pub use runtime::{Boot, InitError, Trigger};

@@ -19,6 +19,20 @@ pub fn key(sub: &str) -> Key {
     Key::new(partition(sub), SORT_KEY)
 }
 
+/// The address an identity provider verified when pre sign-up linked the provider to this user
+/// (normalised), and that provider's name. Pre token generation restores `email_verified` only
+/// for this address: a linked user who changes their e-mail gets no free verification.
+pub const PROVIDER_VERIFIED_EMAIL: &str = "providerVerifiedEmail";
+pub const PROVIDER_VERIFIED_BY: &str = "providerVerifiedBy";
+
+/// Adds to `update` the record of `email` as verified by `provider`.
+pub fn record_provider_verified_email(update: Update, provider: &str, email: &str, now: i64) -> Update {
+    update
+        .set(PROVIDER_VERIFIED_EMAIL, AttrValue::s(email.trim().to_lowercase()))
+        .set(PROVIDER_VERIFIED_BY, AttrValue::s(provider))
+        .set("providerVerifiedAt", AttrValue::n(now))
+}
+
 /// Profile attribute ← Cognito user attribute, copied when the user has it.
 pub const FROM_ATTRIBUTES: [(&str, &str); 4] =
     [("email", "email"), ("phone", "phone_number"), ("name", "name"), ("picture", "picture")];

@@ -1,9 +1,10 @@
 //! E-mail and phone reservations: the table rows that make "one account per address" race-free.
 //!
 //! Pre sign-up reserves a value with a conditional write before it answers (see
-//! `docs/triggers/pre-signup.md` for the whole rule); post confirmation makes the reservation
-//! permanent; the sign-up reminder's `expire` step releases it. The three share this module so
-//! that the key, the attributes and the conditions are written down once.
+//! `docs/triggers/pre-signup.md` for the whole rule), and takes over one whose holder is gone or
+//! no longer has the value proved; post confirmation makes the reservation permanent; the
+//! sign-up reminder's `expire` step releases it; `triggers-admin` releases and backfills. All of
+//! them build the rows and conditions here, so that they are written down once.
 //!
 //! Item: `pk = EMAIL#<pool>#<normalised address>` or `PHONE#<pool>#<number>`, `sk = RESERVATION`,
 //! `owner` (the Cognito user name holding it), `status` (`PENDING` until confirmed, then
@@ -72,9 +73,45 @@ pub fn pending_item(key: &Key, owner: &str, now: i64, expires_at: i64) -> Item {
         .with(EXPIRES_AT, AttrValue::n(expires_at))
 }
 
+/// A permanent reservation held by `owner` (a confirmed user's).
+pub fn confirmed_item(key: &Key, owner: &str, now: i64) -> Item {
+    Item::new(key)
+        .with(OWNER, AttrValue::s(owner))
+        .with(STATUS, AttrValue::s(CONFIRMED))
+        .with(CREATED_AT, AttrValue::n(now))
+        .with(UPDATED_AT, AttrValue::n(now))
+}
+
 /// Held by `owner`.
 pub fn owned_by(owner: &str) -> Condition {
     Condition::equals(OWNER, AttrValue::s(owner))
+}
+
+/// The row is still `current`, the one a decision was made on: same holder, status and times.
+/// A take-over conditional on it loses to anyone who changed the row meanwhile.
+pub fn unchanged(current: &Item) -> Condition {
+    let mut same = Vec::new();
+    for name in [OWNER, STATUS] {
+        same.push(match current.get(name) {
+            Some(value) => Condition::equals(name, value.clone()),
+            None => Condition::AttributeNotExists(name.to_owned()),
+        });
+    }
+    for name in [CREATED_AT, UPDATED_AT] {
+        same.push(match current.get(name) {
+            Some(value) => Condition::compare(name, CompareOp::Eq, value.clone()),
+            None => Condition::AttributeNotExists(name.to_owned()),
+        });
+    }
+    Condition::And(vec![Condition::ItemExists, Condition::And(same)])
+}
+
+/// The user attribute that says `kind`'s value was proved (`email_verified`, `phone_number_verified`).
+pub fn verified_attribute(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Email => "email_verified",
+        Kind::Phone => "phone_number_verified",
+    }
 }
 
 /// What [`confirm`] did for one value.
@@ -110,12 +147,7 @@ pub async fn confirm(
         }
         UpdateOutcome::ConditionFailed { .. } => {}
     }
-    let item = Item::new(&key)
-        .with(OWNER, AttrValue::s(owner))
-        .with(STATUS, AttrValue::s(CONFIRMED))
-        .with(CREATED_AT, AttrValue::n(now))
-        .with(UPDATED_AT, AttrValue::n(now));
-    match store.put(&item, Some(&Condition::absent_or_expired(now))).await? {
+    match store.put(&confirmed_item(&key, owner, now), Some(&Condition::absent_or_expired(now))).await? {
         WriteOutcome::Written => Ok(Confirmation::Created),
         WriteOutcome::ConditionFailed { current } => Ok(match current {
             Some(current) if current.str(OWNER) == Some(owner) => Confirmation::Permanent,
@@ -206,6 +238,28 @@ mod tests {
         assert!(!release(&store, POOL, Kind::Email, "y@example.com", "someone-else").await.unwrap());
         assert!(release(&store, POOL, Kind::Email, "Y@example.com", "yann").await.unwrap());
         assert_eq!(store.get(&key).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_write_conditional_on_the_row_read_loses_to_any_change() {
+        let store = InMemoryStore::default();
+        let key = key(POOL, Kind::Email, "c@example.com");
+        store.put(&confirmed_item(&key, "first", 10), None).await.unwrap();
+        let read = store.get(&key).await.unwrap().unwrap();
+        // Someone confirms again meanwhile (updatedAt moves): the decision made on `read` is stale.
+        confirm(&store, POOL, Kind::Email, "c@example.com", "first", 20).await.unwrap();
+        let taker = pending_item(&key, "second", 30, 40);
+        assert!(matches!(
+            store.put(&taker, Some(&unchanged(&read))).await.unwrap(),
+            WriteOutcome::ConditionFailed { .. }
+        ));
+        let fresh = store.get(&key).await.unwrap().unwrap();
+        assert_eq!(store.put(&taker, Some(&unchanged(&fresh))).await.unwrap(), WriteOutcome::Written);
+        store.delete(&key, None).await.unwrap();
+        assert!(
+            matches!(store.put(&taker, Some(&unchanged(&fresh))).await.unwrap(), WriteOutcome::ConditionFailed { .. }),
+            "gone: not the row read either"
+        );
     }
 
     #[tokio::test]

@@ -51,7 +51,7 @@ async fn a_user_that_does_not_exist_locks_exactly_like_one_that_does() {
         outcome.extend(answers(&trigger, &event, 1).await.into_iter().map(|r| r.map(|_| ())));
         seen.push(outcome);
     }
-    let locked = Err("Too many sign-in attempts. Try again in 5 minutes.".to_owned());
+    let locked = Err("Too many sign-in attempts. Try again in 5 minutes".to_owned());
     let expected = vec![
         Ok(()),
         Ok(()),
@@ -60,7 +60,7 @@ async fn a_user_that_does_not_exist_locks_exactly_like_one_that_does() {
         Ok(()),
         locked.clone(),
         locked,
-        Err("Too many sign-in attempts. Try again in 1 second.".to_owned()),
+        Err("Too many sign-in attempts. Try again in 1 second".to_owned()),
         Ok(()),
     ];
     assert_eq!(seen[0], expected);
@@ -90,7 +90,7 @@ async fn an_unreachable_store_follows_the_failure_policy() {
     let deny = trigger(&[("LOCKOUT_ON_STORE_FAILURE", "deny")], store, clock);
     let err = run_within(&deny, Duration::from_secs(1), event).await.unwrap_err();
     assert!(matches!(err, TriggerError::Denied(_)));
-    assert_eq!(err.user_message(), "We cannot check your sign-in right now. Please try again in a few minutes.");
+    assert_eq!(err.user_message(), "We cannot check your sign-in right now. Please try again in a few minutes");
 }
 
 #[tokio::test]

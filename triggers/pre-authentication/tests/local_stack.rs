@@ -60,14 +60,14 @@ async fn a_lock_expires_with_the_clock_and_the_next_one_doubles() {
     for _ in 0..5 {
         attempt().await.unwrap();
     }
-    assert_eq!(attempt().await.unwrap_err().user_message(), "Too many sign-in attempts. Try again in 5 minutes.");
+    assert_eq!(attempt().await.unwrap_err().user_message(), "Too many sign-in attempts. Try again in 5 minutes");
     clock.advance(Duration::from_secs(240));
     assert_eq!(attempt().await.unwrap_err().user_message(), "Too many sign-in attempts. Try again in 1 minute.");
     clock.advance(Duration::from_secs(60));
     for _ in 0..5 {
         attempt().await.unwrap();
     }
-    assert_eq!(attempt().await.unwrap_err().user_message(), "Too many sign-in attempts. Try again in 10 minutes.");
+    assert_eq!(attempt().await.unwrap_err().user_message(), "Too many sign-in attempts. Try again in 10 minutes");
     let key = record::key(event["userPoolId"].as_str().unwrap(), "jane.doe");
     let item = store.get(&key).await.unwrap().unwrap();
     assert_eq!(

@@ -1,106 +1,182 @@
 //! Federated sign-ups (`PreSignUp_ExternalProvider`): link the provider identity to the native
-//! user with the same e-mail, creating that user when there is none.
+//! user with the same e-mail, creating that user when there is none — only where linking cannot
+//! hand an account to someone who never proved the address:
+//! - the provider is one whose `email_verified` claim is trusted (`LINK_TRUSTED_PROVIDERS`) and
+//!   it says the address is verified;
+//! - the native user is CONFIRMED, enabled, and its own `email_verified` is true. A native user
+//!   who never proved the address (registered by whoever typed it, auto-confirmed by domain,
+//!   confirmed by SMS) is never linked into: the federated user is created on its own.
+//!
+//! [`plan`] decides from the facts; the trigger applies the plan.
 
-use trigger_core::ports::{
-    CreateOutcome, DirectoryUser, LinkOutcome, PortError, ProviderUser, SearchableAttribute, UserDirectory, UserStatus,
-};
-use trigger_core::{TriggerError, UserMessage};
+use trigger_core::ports::{DirectoryUser, ProviderUser, UserStatus};
 
 /// Cognito links at most this many identities to one user.
 pub const MAX_LINKED_IDENTITIES: usize = 5;
 
-pub const TOO_MANY_PROVIDERS: &str = "This account already has the maximum number of linked sign-in providers.";
+pub const TOO_MANY_PROVIDERS: &str = "This account already has the maximum number of linked sign-in providers";
 
 /// `google_1089…` → (`google`, `1089…`): Cognito names federated users `<provider>_<id>`.
 pub fn split_username(username: &str) -> Option<(&str, &str)> {
     username.split_once('_').filter(|(provider, id)| !provider.is_empty() && !id.is_empty())
 }
 
-/// The identities linked to a native user (its `identities` attribute, a JSON array).
-pub fn linked_identities(user: &DirectoryUser) -> Vec<(String, String)> {
-    let Some(text) = user.attribute("identities") else { return Vec::new() };
-    let Ok(serde_json::Value::Array(list)) = serde_json::from_str::<serde_json::Value>(text) else {
-        return Vec::new();
-    };
-    list.iter()
-        .filter_map(|identity| {
-            Some((identity.get("providerName")?.as_str()?.to_owned(), identity.get("userId")?.as_str()?.to_owned()))
-        })
-        .collect()
+/// Why a federated sign-up was not linked (each is a metric and a log line).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotLinked {
+    /// The provider is not in `LINK_TRUSTED_PROVIDERS`.
+    UntrustedProvider,
+    /// The provider did not assert a verified e-mail address.
+    ProviderUnverifiedEmail,
+    /// A native user has the address but never proved it (or is not confirmed, or is disabled).
+    NativeUserUnverified,
 }
 
-/// The native user to link to: a confirmed one first, never another federated user.
-fn native_user(users: Vec<DirectoryUser>) -> Option<DirectoryUser> {
-    let mut natives: Vec<DirectoryUser> =
-        users.into_iter().filter(|u| u.status != UserStatus::ExternalProvider && u.enabled).collect();
-    natives.sort_by_key(|u| u.status != UserStatus::Confirmed);
-    natives.into_iter().next()
-}
-
-/// What linking did.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Linked {
-    /// Linked to an existing native user.
-    Existing { username: String, outcome: LinkOutcome },
-    /// A native user was created for this e-mail, then linked. The new user's name is returned
-    /// so that its e-mail reservation can be made permanent.
-    Created { username: String },
-}
-
-pub struct Request<'a> {
-    pub user_pool_id: &'a str,
-    pub source: ProviderUser,
-    /// Normalised; only ever a provider-verified address.
-    pub email: &'a str,
-    pub name: Option<&'a str>,
-}
-
-pub async fn link(directory: &dyn UserDirectory, request: &Request<'_>) -> Result<Linked, LinkError> {
-    let found = directory.find_by_attribute(request.user_pool_id, SearchableAttribute::Email, request.email).await?;
-    let (destination, created) = match native_user(found) {
-        Some(user) => (user, false),
-        None => {
-            let password = crate::password::random_password().map_err(|e| LinkError::Password(e.to_string()))?;
-            let mut attributes =
-                vec![("email".to_owned(), request.email.to_owned()), ("email_verified".to_owned(), "true".to_owned())];
-            if let Some(name) = request.name {
-                attributes.push(("name".to_owned(), name.to_owned()));
-            }
-            match directory.create_user(request.user_pool_id, request.email, &attributes, &password).await? {
-                CreateOutcome::Created(user) => (user, true),
-                // Created by an earlier attempt of this same sign-up: use it.
-                CreateOutcome::AlreadyExists => match directory.get_user(request.user_pool_id, request.email).await? {
-                    Some(user) => (user, false),
-                    None => return Err(LinkError::Vanished),
-                },
-            }
+impl NotLinked {
+    pub fn metric(self) -> &'static str {
+        match self {
+            Self::UntrustedProvider => "LinkSkippedUntrustedProvider",
+            Self::ProviderUnverifiedEmail => "LinkSkippedProviderUnverified",
+            Self::NativeUserUnverified => "LinkSkippedNativeUnverified",
         }
-    };
-    let identities = linked_identities(&destination);
-    let already = identities
-        .iter()
-        .any(|(provider, id)| *provider == request.source.provider_name && *id == request.source.provider_user_id);
-    if !already && identities.len() >= MAX_LINKED_IDENTITIES {
-        return Err(LinkError::Denied(TriggerError::Denied(UserMessage::fixed(TOO_MANY_PROVIDERS))));
     }
-    let outcome = directory.link_provider(request.user_pool_id, &destination.username, &request.source).await?;
-    Ok(if created {
-        Linked::Created { username: destination.username }
-    } else {
-        Linked::Existing { username: destination.username, outcome }
-    })
 }
 
-/// Why linking did not happen.
-#[derive(Debug, thiserror::Error)]
-pub enum LinkError {
-    #[error(transparent)]
-    Port(#[from] PortError),
-    /// A rule refused it (the person sees this).
-    #[error("{0}")]
-    Denied(TriggerError),
-    #[error("no random password: {0}")]
-    Password(String),
-    #[error("the native user existed, then could not be read")]
-    Vanished,
+/// What to do with a federated sign-up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Plan {
+    /// Link the identity to this native user.
+    IntoExisting(DirectoryUser),
+    /// Nobody has the address: create a native user for it (verified: the provider is trusted
+    /// and verified it), then link.
+    CreateNative,
+    /// Let Cognito create the federated user on its own.
+    Skip(NotLinked),
+    /// The native user has the most identities Cognito allows.
+    TooManyIdentities,
+}
+
+/// The facts linking is decided on.
+pub struct Facts<'a> {
+    pub source: &'a ProviderUser,
+    pub provider_trusted: bool,
+    pub provider_verified_email: bool,
+    /// The users the pool has with the address, any status.
+    pub users_with_email: Vec<DirectoryUser>,
+}
+
+/// A native user that proved the address: the only kind an identity may be linked into.
+fn proved_the_address(user: &DirectoryUser) -> bool {
+    user.status == UserStatus::Confirmed && user.enabled && user.is_true("email_verified")
+}
+
+pub fn plan(facts: Facts<'_>) -> Plan {
+    if !facts.provider_trusted {
+        return Plan::Skip(NotLinked::UntrustedProvider);
+    }
+    if !facts.provider_verified_email {
+        return Plan::Skip(NotLinked::ProviderUnverifiedEmail);
+    }
+    let natives: Vec<DirectoryUser> =
+        facts.users_with_email.into_iter().filter(|u| u.status != UserStatus::ExternalProvider).collect();
+    if natives.is_empty() {
+        return Plan::CreateNative;
+    }
+    let Some(native) = natives.into_iter().find(proved_the_address) else {
+        return Plan::Skip(NotLinked::NativeUserUnverified);
+    };
+    let identities = native.linked_identities();
+    let already = identities.contains(facts.source);
+    if !already && identities.len() >= MAX_LINKED_IDENTITIES {
+        return Plan::TooManyIdentities;
+    }
+    Plan::IntoExisting(native)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn user(status: UserStatus, verified: &str, identities: usize) -> DirectoryUser {
+        let list: Vec<String> =
+            (0..identities).map(|i| format!(r#"{{"providerName":"P{i}","userId":"{i}"}}"#)).collect();
+        DirectoryUser {
+            username: "native".into(),
+            status,
+            enabled: true,
+            created_at: None,
+            attributes: BTreeMap::from([
+                ("email".to_owned(), "a@example.com".to_owned()),
+                ("email_verified".to_owned(), verified.to_owned()),
+                ("identities".to_owned(), format!("[{}]", list.join(","))),
+            ]),
+        }
+    }
+
+    fn google() -> ProviderUser {
+        ProviderUser { provider_name: "Google".into(), provider_user_id: "1089".into() }
+    }
+
+    fn facts(source: &ProviderUser, users: Vec<DirectoryUser>) -> Facts<'_> {
+        Facts { source, provider_trusted: true, provider_verified_email: true, users_with_email: users }
+    }
+
+    #[test]
+    fn only_a_trusted_provider_that_verified_the_address_is_linked() {
+        let source = google();
+        let untrusted = Facts { provider_trusted: false, ..facts(&source, vec![]) };
+        assert_eq!(plan(untrusted), Plan::Skip(NotLinked::UntrustedProvider));
+        let unverified = Facts { provider_verified_email: false, ..facts(&source, vec![]) };
+        assert_eq!(plan(unverified), Plan::Skip(NotLinked::ProviderUnverifiedEmail));
+        assert_eq!(plan(facts(&source, vec![])), Plan::CreateNative);
+    }
+
+    #[test]
+    fn never_into_a_native_user_that_did_not_prove_the_address() {
+        let source = google();
+        for native in [
+            user(UserStatus::Confirmed, "false", 0),
+            user(UserStatus::Unconfirmed, "true", 0),
+            user(UserStatus::Unconfirmed, "false", 0),
+            user(UserStatus::ForceChangePassword, "true", 0),
+            DirectoryUser { enabled: false, ..user(UserStatus::Confirmed, "true", 0) },
+        ] {
+            assert_eq!(
+                plan(facts(&source, vec![native.clone()])),
+                Plan::Skip(NotLinked::NativeUserUnverified),
+                "{native:?}"
+            );
+        }
+        let proved = user(UserStatus::Confirmed, "true", 0);
+        let both = vec![user(UserStatus::Unconfirmed, "false", 0), proved.clone()];
+        assert_eq!(plan(facts(&source, both)), Plan::IntoExisting(proved));
+    }
+
+    #[test]
+    fn another_federated_user_with_the_address_is_not_a_native_user() {
+        let source = google();
+        let federated = user(UserStatus::ExternalProvider, "true", 0);
+        assert_eq!(plan(facts(&source, vec![federated])), Plan::CreateNative);
+    }
+
+    #[test]
+    fn five_identities_are_the_most_but_a_retry_of_a_linked_one_passes() {
+        let source = google();
+        assert_eq!(plan(facts(&source, vec![user(UserStatus::Confirmed, "true", 5)])), Plan::TooManyIdentities);
+        let mut linked = user(UserStatus::Confirmed, "true", 4);
+        linked.attributes.insert(
+            "identities".into(),
+            r#"[{"providerName":"P0","userId":"0"},{"providerName":"P1","userId":"1"},{"providerName":"P2","userId":"2"},{"providerName":"P3","userId":"3"},{"providerName":"Google","userId":"1089"}]"#.into(),
+        );
+        assert_eq!(plan(facts(&source, vec![linked.clone()])), Plan::IntoExisting(linked));
+    }
+
+    #[test]
+    fn user_names_split_at_the_first_underscore() {
+        assert_eq!(split_username("google_1089_x"), Some(("google", "1089_x")));
+        assert_eq!(split_username("nounderscore"), None);
+        assert_eq!(split_username("_1"), None);
+    }
 }

@@ -1,8 +1,10 @@
 //! Pre sign-up trigger. See `docs/triggers/pre-signup.md`.
 //!
-//! The decisions live in [`rules`], [`uniqueness`], [`federated`] and [`reminder`]; this file
-//! connects them to the event, in order, and applies the failure policy to what they need from
-//! the outside world.
+//! The path reads top to bottom: the domain and user-name [`rules`]; the facts the outside world
+//! holds (the [`uniqueness`] reservations, who else holds a value); one plain [`decide`] over
+//! them; then the decision applied (the alias guard before verifying, the [`reminder`]).
+//! Federated sign-ups take their own path through [`federated`]. The failure policy
+//! (`ON_DEPENDENCY_FAILURE`) applies wherever a dependency is needed.
 
 pub mod email;
 pub mod federated;
@@ -12,34 +14,36 @@ pub mod rules;
 pub mod settings;
 pub mod uniqueness;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use trigger_core::events::{PreSignUpEvent, PreSignUpSource};
 use trigger_core::ports::{
-    Clock, PortError, PortErrorKind, ProviderUser, Scheduler, SearchableAttribute, StartOutcome, Store, SystemClock,
-    UserDirectory,
+    Clock, CreateOutcome, DirectoryUser, PortError, ProviderUser, Scheduler, SearchableAttribute, StartOutcome, Store,
+    SystemClock, UserDirectory,
 };
 use trigger_core::reservations::{self, Kind};
 use trigger_core::runtime::{Boot, InitError};
-use trigger_core::{Trigger, TriggerError, metrics};
+use trigger_core::{Trigger, TriggerError, UserMessage, metrics, profile};
 
 use crate::email::Email;
-use crate::federated::{LinkError, Linked};
-pub use crate::settings::{OnDependencyFailure, Settings};
+use crate::federated::{NotLinked, Plan};
+pub use crate::settings::{DuplicateMessage, OnDependencyFailure, Settings};
 use crate::uniqueness::Reservation;
 
-const NAME: &str = "pre-signup";
+pub const NAME: &str = "pre-signup";
 
 pub const EMAIL_TAKEN: &str =
-    "An account with this e-mail address already exists. Please sign in or reset your password.";
-pub const PHONE_TAKEN: &str =
-    "An account with this phone number already exists. Please sign in or reset your password.";
+    "An account with this e-mail address already exists. Please sign in or reset your password";
+pub const PHONE_TAKEN: &str = "An account with this phone number already exists. Please sign in or reset your password";
+/// `DUPLICATE_MESSAGE=generic`: names neither the value nor an account.
+pub const GENERIC_TAKEN: &str = "We could not create an account with these details. If you already have an account, please sign in or reset your password";
 
 /// What the trigger talks to.
 #[derive(Clone)]
 pub struct Ports {
-    /// Absent when no rule needs the table (`UNIQUE_EMAIL=false`, `UNIQUE_PHONE=false`, no `TABLE_NAME`).
+    /// Absent when no rule needs the table (no uniqueness rule and no linking, no `TABLE_NAME`).
     pub store: Option<Arc<dyn Store>>,
     pub directory: Arc<dyn UserDirectory>,
     pub scheduler: Arc<dyn Scheduler>,
@@ -50,6 +54,57 @@ pub struct Ports {
 pub struct PreSignUp {
     settings: Settings,
     ports: Ports,
+}
+
+/// Whether users other than this sign-up's are known to hold a value: what the alias guard
+/// needs before it lets Cognito verify the value (verifying moves an alias to the new user).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OtherHolders {
+    /// The reservation step looked in the pool (`CHECK_EXISTING_USERS`) and found nobody else.
+    NoneFound,
+    /// Not looked at, or someone else (unconfirmed) has it: the guard must look.
+    Unknown,
+}
+
+/// What the outside world says about this sign-up's values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Facts {
+    pub email: Option<Email>,
+    pub phone: Option<String>,
+    pub email_holders: OtherHolders,
+    pub phone_holders: OtherHolders,
+}
+
+/// What to answer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Decision {
+    pub auto_confirm: bool,
+    /// Verify the e-mail / phone, if the alias guard then finds nobody else holding it.
+    pub verify_email: bool,
+    pub verify_phone: bool,
+    pub start_reminder: bool,
+}
+
+/// The decision over the facts: auto-confirm by domain (never for AdminCreateUser, where Cognito
+/// ignores the flags), verify what is there, remind a self-service sign-up left to confirm.
+pub fn decide(source: &PreSignUpSource, facts: &Facts, settings: &Settings) -> Decision {
+    let auto_confirm = *source != PreSignUpSource::AdminCreateUser
+        && facts.email.as_ref().is_some_and(|e| rules::auto_confirms(e, settings));
+    Decision {
+        auto_confirm,
+        verify_email: auto_confirm && facts.email.is_some(),
+        verify_phone: auto_confirm && facts.phone.is_some(),
+        start_reminder: *source == PreSignUpSource::SignUp && !auto_confirm,
+    }
+}
+
+/// The refusal for a taken value, as `DUPLICATE_MESSAGE` says.
+pub fn taken(kind: Kind, settings: &Settings) -> TriggerError {
+    TriggerError::denied(match (settings.duplicate_message, kind) {
+        (DuplicateMessage::Generic, _) => GENERIC_TAKEN,
+        (DuplicateMessage::Explicit, Kind::Email) => EMAIL_TAKEN,
+        (DuplicateMessage::Explicit, Kind::Phone) => PHONE_TAKEN,
+    })
 }
 
 impl PreSignUp {
@@ -84,16 +139,19 @@ impl PreSignUp {
         }
     }
 
-    /// Reserves a value; `Some(others_known_clear)` when reserved, where the flag says whether
-    /// no other user holds it (known only when existing users were checked).
+    /// Reserves a value (when its uniqueness rule is on) and says what is known of other holders.
     async fn reserve(
         &self,
         event: &PreSignUpEvent,
         kind: Kind,
         value: &str,
         now: i64,
-    ) -> Result<Option<bool>, TriggerError> {
-        let Some(store) = self.ports.store.as_deref() else { return Ok(None) };
+    ) -> Result<OtherHolders, TriggerError> {
+        let on = match kind {
+            Kind::Email => self.settings.unique_email,
+            Kind::Phone => self.settings.unique_phone,
+        };
+        let Some(store) = self.ports.store.as_deref().filter(|_| on) else { return Ok(OtherHolders::Unknown) };
         let request = uniqueness::Request {
             user_pool_id: &event.user_pool_id,
             username: &event.user_name,
@@ -104,19 +162,34 @@ impl PreSignUp {
             check_existing_users: self.settings.check_existing_users,
         };
         match uniqueness::reserve(store, self.ports.directory.as_ref(), &request).await {
-            Ok(Reservation::Reserved { others }) => Ok(Some(self.settings.check_existing_users && others.is_empty())),
-            Ok(Reservation::Taken) => Err(TriggerError::denied(match kind {
-                Kind::Email => EMAIL_TAKEN,
-                Kind::Phone => PHONE_TAKEN,
-            })),
-            Err(err) => self.on_failure("uniqueness", err).map(|()| None),
+            Ok(Reservation::Reserved { others }) if self.settings.check_existing_users && others.is_empty() => {
+                Ok(OtherHolders::NoneFound)
+            }
+            Ok(Reservation::Reserved { .. }) => Ok(OtherHolders::Unknown),
+            Ok(Reservation::Taken) => Err(taken(kind, &self.settings)),
+            Err(err) => self.on_failure("uniqueness", err).map(|()| OtherHolders::Unknown),
         }
+    }
+
+    async fn facts(&self, event: &PreSignUpEvent, now: i64) -> Result<Facts, TriggerError> {
+        let attributes = &event.request.user_attributes;
+        let email = attributes.get("email").and_then(|e| Email::parse(e));
+        let phone = attributes.get("phone_number").map(|p| Kind::Phone.normalise(p)).filter(|p| !p.is_empty());
+        let email_holders = match &email {
+            Some(email) => self.reserve(event, Kind::Email, email.address(), now).await?,
+            None => OtherHolders::Unknown,
+        };
+        let phone_holders = match &phone {
+            Some(phone) => self.reserve(event, Kind::Phone, phone, now).await?,
+            None => OtherHolders::Unknown,
+        };
+        Ok(Facts { email, phone, email_holders, phone_holders })
     }
 
     /// The alias guard: true only when no other user holds `value` (Cognito would move it to the
     /// new user otherwise). Unsure (a failed lookup) counts as "someone might".
-    async fn nobody_else_holds(&self, event: &PreSignUpEvent, kind: Kind, value: &str, known: Option<bool>) -> bool {
-        if known == Some(true) {
+    async fn nobody_else_holds(&self, event: &PreSignUpEvent, kind: Kind, value: &str, known: OtherHolders) -> bool {
+        if known == OtherHolders::NoneFound {
             return true;
         }
         let attribute = match kind {
@@ -132,7 +205,28 @@ impl PreSignUp {
         }
     }
 
-    async fn start_reminder(&self, event: &PreSignUpEvent, email: Option<&Email>) {
+    async fn apply(&self, event: &mut PreSignUpEvent, facts: &Facts, decision: Decision, now: i64) {
+        if decision.auto_confirm {
+            let verify_email = match (&facts.email, decision.verify_email) {
+                (Some(email), true) => {
+                    self.nobody_else_holds(event, Kind::Email, email.address(), facts.email_holders).await
+                }
+                _ => false,
+            };
+            let verify_phone = match (&facts.phone, decision.verify_phone) {
+                (Some(phone), true) => self.nobody_else_holds(event, Kind::Phone, phone, facts.phone_holders).await,
+                _ => false,
+            };
+            event.response.auto_confirm_user = true;
+            event.response.auto_verify_email = verify_email;
+            event.response.auto_verify_phone = verify_phone;
+        }
+        if decision.start_reminder {
+            self.start_reminder(event, facts.email.as_ref(), now).await;
+        }
+    }
+
+    async fn start_reminder(&self, event: &PreSignUpEvent, email: Option<&Email>, now: i64) {
         let Some(reminder) = &self.settings.reminder else { return };
         let attributes = &event.request.user_attributes;
         let input = reminder::Input {
@@ -140,7 +234,7 @@ impl PreSignUp {
             username: &event.user_name,
             sub: attributes.get("sub").map(String::as_str),
             email: email.map(Email::address),
-            signed_up_at: self.ports.clock.epoch_seconds(),
+            signed_up_at: now,
             remind_after_seconds: self.settings.remind_after_seconds,
             expire_after_seconds: self.settings.pending_seconds - self.settings.remind_after_seconds,
         };
@@ -158,67 +252,146 @@ impl PreSignUp {
         }
     }
 
-    async fn link_federated(&self, event: &PreSignUpEvent) -> Result<(), TriggerError> {
+    /// `PreSignUp_ExternalProvider`: link the identity where [`federated::plan`] says it is safe.
+    async fn federated(&self, event: &PreSignUpEvent) -> Result<(), TriggerError> {
         if !self.settings.link_federated_users {
             return Ok(());
         }
         let (prefix, provider_user_id) = federated::split_username(&event.user_name)
             .ok_or_else(|| TriggerError::BadEvent("a federated user name without a provider prefix".into()))?;
         let attributes = &event.request.user_attributes;
-        // Linking on an address the provider did not verify would hand the account to whoever
-        // typed it there.
-        let verified = attributes.get("email_verified").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-        let Some(email) = attributes.get("email").and_then(|e| Email::parse(e)).filter(|_| verified) else {
-            tracing::info!(trigger = NAME, "federated sign-up not linked: no provider-verified e-mail");
+        let source = ProviderUser {
+            provider_name: self.settings.provider_name(prefix),
+            provider_user_id: provider_user_id.to_owned(),
+        };
+        let Some(email) = attributes.get("email").and_then(|e| Email::parse(e)) else {
+            skipped(&source, NotLinked::ProviderUnverifiedEmail);
             return Ok(());
         };
-        let request = federated::Request {
-            user_pool_id: &event.user_pool_id,
-            source: ProviderUser {
-                provider_name: self.settings.provider_name(prefix),
-                provider_user_id: provider_user_id.to_owned(),
-            },
-            email: email.address(),
-            name: attributes.get("name").map(String::as_str),
+        let provider_trusted = self.settings.trusts_provider(&source.provider_name);
+        let provider_verified_email = attributes.get("email_verified").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        let users_with_email = if provider_trusted && provider_verified_email {
+            let found = self.ports.directory.find_by_attribute(
+                &event.user_pool_id,
+                SearchableAttribute::Email,
+                email.address(),
+            );
+            match found.await {
+                Ok(users) => users,
+                Err(err) => return self.on_failure("federated linking", err),
+            }
+        } else {
+            Vec::new()
         };
-        match federated::link(self.ports.directory.as_ref(), &request).await {
-            Ok(Linked::Created { username }) => {
-                tracing::info!(trigger = NAME, provider = request.source.provider_name, "linked to a new native user");
-                self.confirm_created(event, &email, &username).await;
+        let facts = federated::Facts { source: &source, provider_trusted, provider_verified_email, users_with_email };
+        let native = match federated::plan(facts) {
+            Plan::Skip(reason) => {
+                skipped(&source, reason);
+                return Ok(());
+            }
+            Plan::TooManyIdentities => {
+                return Err(TriggerError::Denied(UserMessage::fixed(federated::TOO_MANY_PROVIDERS)));
+            }
+            Plan::IntoExisting(user) => user,
+            Plan::CreateNative => match self.create_native(event, &email, attributes.get("name")).await {
+                Ok(user) => user,
+                Err(Failure::Port(err)) => return self.on_failure("federated linking", err),
+                Err(Failure::Trigger(err)) => return Err(err),
+            },
+        };
+        // Recorded before the link, so that a linked user always has the record the token
+        // trigger's `email_verified` repair needs (a record without a link repairs nothing).
+        if let Err(err) = self.record_verified_email(event, &native, &source, &email).await {
+            return self.on_failure("federated linking", err);
+        }
+        match self.ports.directory.link_provider(&event.user_pool_id, &native.username, &source).await {
+            Ok(outcome) => {
+                tracing::info!(trigger = NAME, provider = source.provider_name, ?outcome, "linked to the native user");
+                metrics::count(NAME, "FederatedUserLinked");
                 Ok(())
             }
-            Ok(Linked::Existing { outcome, .. }) => {
-                tracing::info!(
-                    trigger = NAME,
-                    provider = request.source.provider_name,
-                    ?outcome,
-                    "linked to the native user"
-                );
-                Ok(())
-            }
-            Err(LinkError::Denied(err)) => Err(err),
-            Err(LinkError::Port(err)) => self.on_failure("federated linking", err),
-            Err(other) => Err(TriggerError::Port(PortError::new(
-                NAME,
-                "LinkFederatedUser",
-                PortErrorKind::Unavailable,
-                other.to_string(),
-            ))),
+            Err(err) => self.on_failure("federated linking", err),
         }
     }
 
-    /// A native user created for linking never passes post confirmation: its reservation is
-    /// made permanent here.
-    async fn confirm_created(&self, event: &PreSignUpEvent, email: &Email, username: &str) {
-        let Some(store) = self.ports.store.as_deref().filter(|_| self.settings.unique_email) else { return };
-        let now = self.ports.clock.epoch_seconds();
-        if let Err(err) =
-            reservations::confirm(store, &event.user_pool_id, Kind::Email, email.address(), username, now).await
-        {
-            tracing::error!(trigger = NAME, error = %err, "reservation of the linked user not confirmed");
-            metrics::count(NAME, "ReservationConfirmFailed");
+    /// A native user for a trusted provider's verified address, CONFIRMED and verified. It never
+    /// passes post confirmation, so its reservation is made permanent here.
+    async fn create_native(
+        &self,
+        event: &PreSignUpEvent,
+        email: &Email,
+        name: Option<&String>,
+    ) -> Result<DirectoryUser, Failure> {
+        let password = password::random_password()
+            .map_err(|err| Failure::Trigger(TriggerError::Internal(format!("no random password: {err}"))))?;
+        let mut attributes =
+            vec![("email".to_owned(), email.address().to_owned()), ("email_verified".to_owned(), "true".to_owned())];
+        if let Some(name) = name {
+            attributes.push(("name".to_owned(), name.clone()));
         }
+        let pool = event.user_pool_id.as_str();
+        let user = match self.ports.directory.create_user(pool, email.address(), &attributes, &password).await? {
+            CreateOutcome::Created(user) => user,
+            // Created by an earlier attempt of this same sign-up: use it.
+            CreateOutcome::AlreadyExists => {
+                self.ports.directory.get_user(pool, email.address()).await?.ok_or_else(|| {
+                    Failure::Trigger(TriggerError::Internal(
+                        "the linked native user existed, then could not be read".into(),
+                    ))
+                })?
+            }
+        };
+        if let Some(store) = self.ports.store.as_deref().filter(|_| self.settings.unique_email) {
+            let now = self.ports.clock.epoch_seconds();
+            if let Err(err) =
+                reservations::confirm(store, pool, Kind::Email, email.address(), &user.username, now).await
+            {
+                tracing::error!(trigger = NAME, error = %err, "reservation of the linked user not confirmed");
+                metrics::count(NAME, "ReservationConfirmFailed");
+            }
+        }
+        Ok(user)
     }
+
+    /// Writes on the native user's profile row which address `source` verified.
+    async fn record_verified_email(
+        &self,
+        event: &PreSignUpEvent,
+        native: &DirectoryUser,
+        source: &ProviderUser,
+        email: &Email,
+    ) -> Result<(), PortError> {
+        let (Some(store), Some(sub)) = (self.ports.store.as_deref(), native.sub()) else {
+            tracing::warn!(trigger = NAME, "linked user without sub or table: provider-verified address not recorded");
+            return Ok(());
+        };
+        let now = self.ports.clock.epoch_seconds();
+        let attributes: HashMap<String, String> =
+            native.attributes.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let update = profile::create_if_missing(sub, &native.username, &attributes, now);
+        let update = profile::record_provider_verified_email(update, &source.provider_name, email.address(), now);
+        store.update(&profile::key(sub), &update, None).await?;
+        tracing::debug!(trigger = NAME, pool = event.user_pool_id, "provider-verified address recorded");
+        Ok(())
+    }
+}
+
+/// Why creating the native user failed: a dependency (the failure policy applies) or not.
+enum Failure {
+    Port(PortError),
+    Trigger(TriggerError),
+}
+
+impl From<PortError> for Failure {
+    fn from(err: PortError) -> Self {
+        Self::Port(err)
+    }
+}
+
+/// Not linked: the federated user is created on its own. Logged and counted.
+fn skipped(source: &ProviderUser, reason: NotLinked) {
+    tracing::info!(trigger = NAME, provider = source.provider_name, ?reason, "federated sign-up not linked");
+    metrics::count(NAME, reason.metric());
 }
 
 #[async_trait]
@@ -230,43 +403,76 @@ impl Trigger for PreSignUp {
         let attributes = &event.request.user_attributes;
         rules::check_email_domain(attributes.get("email").map(String::as_str), &self.settings)?;
         if event.trigger_source == PreSignUpSource::ExternalProvider {
-            self.link_federated(&event).await?;
+            self.federated(&event).await?;
             return Ok(event);
         }
         rules::check_username(&event.user_name, &self.settings)?;
-        let email = attributes.get("email").and_then(|e| Email::parse(e));
-        let phone = attributes.get("phone_number").map(|p| Kind::Phone.normalise(p)).filter(|p| !p.is_empty());
         let now = self.ports.clock.epoch_seconds();
-
-        let mut email_clear = None;
-        if let (true, Some(email)) = (self.settings.unique_email, &email) {
-            email_clear = self.reserve(&event, Kind::Email, email.address(), now).await?;
-        }
-        let mut phone_clear = None;
-        if let (true, Some(phone)) = (self.settings.unique_phone, &phone) {
-            phone_clear = self.reserve(&event, Kind::Phone, phone, now).await?;
-        }
-
-        // Cognito ignores these flags for AdminCreateUser: they are not set there.
-        let auto_confirm = event.trigger_source != PreSignUpSource::AdminCreateUser
-            && email.as_ref().is_some_and(|e| rules::auto_confirms(e, &self.settings));
-        if auto_confirm {
-            let verify_email = match &email {
-                Some(email) => self.nobody_else_holds(&event, Kind::Email, email.address(), email_clear).await,
-                None => false,
-            };
-            let verify_phone = match &phone {
-                Some(phone) => self.nobody_else_holds(&event, Kind::Phone, phone, phone_clear).await,
-                None => false,
-            };
-            event.response.auto_confirm_user = true;
-            event.response.auto_verify_email = verify_email;
-            event.response.auto_verify_phone = verify_phone;
-        }
-
-        if event.trigger_source == PreSignUpSource::SignUp && !auto_confirm {
-            self.start_reminder(&event, email.as_ref()).await;
-        }
+        let facts = self.facts(&event, now).await?;
+        let decision = decide(&event.trigger_source, &facts, &self.settings);
+        self.apply(&mut event, &facts, decision, now).await;
         Ok(event)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use trigger_core::Env;
+
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> Settings {
+        let mut all = vec![("TABLE_NAME", "t")];
+        all.extend_from_slice(pairs);
+        Settings::from_env(&Env::from_pairs(all)).unwrap()
+    }
+
+    fn facts(email: &str) -> Facts {
+        Facts {
+            email: Email::parse(email),
+            phone: None,
+            email_holders: OtherHolders::Unknown,
+            phone_holders: OtherHolders::Unknown,
+        }
+    }
+
+    #[test]
+    fn auto_confirm_by_domain_except_for_admin_created_users_and_reminders_otherwise() {
+        let s = settings(&[("AUTO_CONFIRM_EMAIL_DOMAINS", "corp.example")]);
+        let corp = decide(&PreSignUpSource::SignUp, &facts("a@corp.example"), &s);
+        assert_eq!(
+            corp,
+            Decision { auto_confirm: true, verify_email: true, verify_phone: false, start_reminder: false }
+        );
+        let other = decide(&PreSignUpSource::SignUp, &facts("a@other.example"), &s);
+        assert_eq!(other, Decision { start_reminder: true, ..Decision::default() });
+        let admin = decide(&PreSignUpSource::AdminCreateUser, &facts("a@corp.example"), &s);
+        assert_eq!(admin, Decision::default(), "Cognito ignores the flags there; no reminder either");
+    }
+
+    #[test]
+    fn every_text_a_person_sees_is_fit_for_cognito() {
+        let composed = rules::check_username("ab", &settings(&[("MIN_USERNAME_LENGTH", "3")])).unwrap_err();
+        for text in [
+            EMAIL_TAKEN,
+            PHONE_TAKEN,
+            GENERIC_TAKEN,
+            rules::DOMAIN_NOT_ALLOWED,
+            rules::EMAIL_INVALID,
+            federated::TOO_MANY_PROVIDERS,
+            composed.user_message(),
+        ] {
+            assert!(trigger_core::is_fit_for_cognito(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn the_duplicate_message_follows_the_setting() {
+        let explicit = settings(&[]);
+        assert_eq!(taken(Kind::Email, &explicit).user_message(), EMAIL_TAKEN);
+        assert_eq!(taken(Kind::Phone, &explicit).user_message(), PHONE_TAKEN);
+        let generic = settings(&[("DUPLICATE_MESSAGE", "generic")]);
+        assert_eq!(taken(Kind::Email, &generic).user_message(), GENERIC_TAKEN);
+        assert_eq!(taken(Kind::Phone, &generic).user_message(), GENERIC_TAKEN);
     }
 }

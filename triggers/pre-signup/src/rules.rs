@@ -5,8 +5,8 @@ use trigger_core::{TriggerError, UserMessage};
 use crate::email::Email;
 use crate::settings::Settings;
 
-pub const DOMAIN_NOT_ALLOWED: &str = "Sign-up with this e-mail domain is not allowed.";
-pub const EMAIL_INVALID: &str = "Please sign up with a valid e-mail address.";
+pub const DOMAIN_NOT_ALLOWED: &str = "Sign-up with this e-mail domain is not allowed";
+pub const EMAIL_INVALID: &str = "Please sign up with a valid e-mail address";
 
 /// Deny lists win over allow lists. With any domain rule on, a missing or malformed address is
 /// refused (never let through unchecked).
@@ -35,7 +35,7 @@ pub fn check_username(username: &str, settings: &Settings) -> Result<(), Trigger
     let minimum = settings.min_username_length;
     if minimum > 0 && username.trim().chars().count() < minimum {
         return Err(TriggerError::Denied(UserMessage::composed(format!(
-            "User names must be at least {minimum} characters long."
+            "User names must be at least {minimum} characters long"
         ))));
     }
     Ok(())
@@ -88,10 +88,7 @@ mod tests {
     fn username_minimum_counts_characters() {
         let s = settings(&[("MIN_USERNAME_LENGTH", "4")]);
         assert_eq!(denial(check_username("abcd", &s)), None);
-        assert_eq!(
-            denial(check_username("äöü", &s)).as_deref(),
-            Some("User names must be at least 4 characters long.")
-        );
+        assert_eq!(denial(check_username("äöü", &s)).as_deref(), Some("User names must be at least 4 characters long"));
         assert_eq!(denial(check_username("ab", &settings(&[]))), None);
     }
 }

@@ -53,6 +53,17 @@ pub enum OnDependencyFailure {
     Allow,
 }
 
+/// What a sign-up refused for a taken e-mail address or phone number is told.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DuplicateMessage {
+    /// Names what is taken ("An account with this e-mail address already exists"): clearest for
+    /// the person, and tells anyone who tries an address whether it has an account.
+    #[default]
+    Explicit,
+    /// One text for every refusal of a taken value, naming neither the value nor the account.
+    Generic,
+}
+
 /// The sign-up reminder state machine and its timing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reminder {
@@ -78,14 +89,20 @@ pub struct Settings {
     pub check_existing_users: bool,
     /// `LINK_FEDERATED_USERS` (default false).
     pub link_federated_users: bool,
+    /// `LINK_TRUSTED_PROVIDERS`: Cognito provider names whose `email_verified` claim is trusted
+    /// (no default; required with linking). Only their sign-ups are linked.
+    pub link_trusted_providers: Vec<String>,
+    /// `DUPLICATE_MESSAGE` (`explicit` by default, or `generic`).
+    pub duplicate_message: DuplicateMessage,
     /// `FEDERATED_PROVIDER_NAMES`: user-name prefix (lower-case) → Cognito provider name.
     pub provider_names: BTreeMap<String, String>,
     /// `REMINDER_STATE_MACHINE_ARN` (unset: no reminder).
     pub reminder: Option<Reminder>,
-    /// `REMINDER_AFTER_SECONDS` (default 1 day): wait before the reminder e-mail.
+    /// `REMINDER_AFTER_SECONDS` (default 12 hours): wait before the reminder e-mail.
     pub remind_after_seconds: i64,
-    /// `PENDING_RESERVATION_SECONDS` (default 7 days): how long an unconfirmed sign-up holds its
-    /// address; also when the reminder's `expire` step removes it.
+    /// `PENDING_RESERVATION_SECONDS` (default 24 hours, the life of Cognito's confirmation code):
+    /// how long an unconfirmed sign-up holds its address; also when the reminder's `expire` step
+    /// removes it.
     pub pending_seconds: i64,
     /// `ON_DEPENDENCY_FAILURE` (`deny` by default, or `allow`).
     pub on_dependency_failure: OnDependencyFailure,
@@ -105,10 +122,29 @@ impl Settings {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let unique_email = env.flag("UNIQUE_EMAIL", true)?;
         let unique_phone = env.flag("UNIQUE_PHONE", false)?;
+        let link_federated_users = env.flag("LINK_FEDERATED_USERS", false)?;
+        let link_trusted_providers = env.list("LINK_TRUSTED_PROVIDERS");
+        if link_federated_users && link_trusted_providers.is_empty() {
+            return Err(ConfigError::invalid(
+                "LINK_TRUSTED_PROVIDERS",
+                "",
+                "required when LINK_FEDERATED_USERS=true: the provider names (e.g. Google) whose email_verified \
+                 claim may be trusted for linking",
+            ));
+        }
         let table_name = env.text("TABLE_NAME").map(str::to_owned);
-        if (unique_email || unique_phone) && table_name.is_none() {
+        // Linking records the provider-verified address on the linked user's profile row.
+        if (unique_email || unique_phone || link_federated_users) && table_name.is_none() {
             return Err(ConfigError::Missing { variable: "TABLE_NAME".into() });
         }
+        let duplicate_message = match env.text("DUPLICATE_MESSAGE").map(str::to_ascii_lowercase).as_deref() {
+            None | Some("explicit") => DuplicateMessage::Explicit,
+            Some("generic") => DuplicateMessage::Generic,
+            Some(_) => {
+                let value = env.text("DUPLICATE_MESSAGE").unwrap_or_default();
+                return Err(ConfigError::invalid("DUPLICATE_MESSAGE", value, "expected explicit or generic"));
+            }
+        };
         let mut provider_names: BTreeMap<String, String> =
             SOCIAL_PROVIDERS.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         for (prefix, name) in env.pairs("FEDERATED_PROVIDER_NAMES")? {
@@ -131,8 +167,8 @@ impl Settings {
             }
             None => None,
         };
-        let remind_after_seconds = env.number("REMINDER_AFTER_SECONDS", 86_400, 60..=31_536_000)?;
-        let pending_seconds = env.number("PENDING_RESERVATION_SECONDS", 604_800, 120..=31_536_000)?;
+        let remind_after_seconds = env.number("REMINDER_AFTER_SECONDS", 43_200, 60..=31_536_000)?;
+        let pending_seconds = env.number("PENDING_RESERVATION_SECONDS", 86_400, 120..=31_536_000)?;
         if remind_after_seconds >= pending_seconds {
             return Err(ConfigError::invalid(
                 "REMINDER_AFTER_SECONDS",
@@ -148,7 +184,9 @@ impl Settings {
             unique_email,
             unique_phone,
             check_existing_users: env.flag("CHECK_EXISTING_USERS", true)?,
-            link_federated_users: env.flag("LINK_FEDERATED_USERS", false)?,
+            link_federated_users,
+            link_trusted_providers,
+            duplicate_message,
             provider_names,
             reminder,
             remind_after_seconds,
@@ -161,6 +199,11 @@ impl Settings {
     /// Whether any e-mail domain rule is on.
     pub fn has_domain_rules(&self) -> bool {
         !self.allowed_domains.is_empty() || !self.denied_domains.is_empty()
+    }
+
+    /// Whether linking trusts `provider`'s (Cognito's spelling) `email_verified` claim.
+    pub fn trusts_provider(&self, provider: &str) -> bool {
+        self.link_trusted_providers.iter().any(|p| p == provider)
     }
 
     /// Cognito's provider name for a federated user-name prefix (`google` → `Google`); a prefix
@@ -198,7 +241,8 @@ mod tests {
         assert!(!settings.link_federated_users);
         assert_eq!(settings.on_dependency_failure, OnDependencyFailure::Deny);
         assert_eq!(settings.reminder, None);
-        assert_eq!((settings.remind_after_seconds, settings.pending_seconds), (86_400, 604_800));
+        assert_eq!((settings.remind_after_seconds, settings.pending_seconds), (43_200, 86_400));
+        assert_eq!(settings.duplicate_message, DuplicateMessage::Explicit);
     }
 
     #[test]
@@ -214,6 +258,7 @@ mod tests {
             ("REMINDER_STATE_MACHINE_ARN", "my-machine"),
             ("FEDERATED_PROVIDER_NAMES", "corpsaml"),
             ("REMINDER_AFTER_SECONDS", "700000"),
+            ("DUPLICATE_MESSAGE", "vague"),
         ] {
             let err = Settings::from_env(&env(&[(variable, bad)])).unwrap_err();
             assert_eq!(err.variable(), variable, "{variable}={bad}: {err}");
@@ -221,6 +266,25 @@ mod tests {
         let err = Settings::from_env(&Env::default()).unwrap_err();
         assert_eq!(err.to_string(), "TABLE_NAME is required but not set");
         assert!(Settings::from_env(&Env::from_pairs([("UNIQUE_EMAIL", "false")])).is_ok(), "no table needed");
+    }
+
+    #[test]
+    fn linking_needs_the_trusted_providers_and_a_table() {
+        let err = Settings::from_env(&env(&[("LINK_FEDERATED_USERS", "true")])).unwrap_err();
+        assert!(err.to_string().contains("required when LINK_FEDERATED_USERS=true"), "{err}");
+        let on = Settings::from_env(&env(&[
+            ("LINK_FEDERATED_USERS", "true"),
+            ("LINK_TRUSTED_PROVIDERS", "Google, CorpOIDC"),
+        ]));
+        let on = on.unwrap();
+        assert!(on.trusts_provider("Google") && on.trusts_provider("CorpOIDC"));
+        assert!(!on.trusts_provider("google") && !on.trusts_provider("Facebook"), "Cognito's exact spelling");
+        let no_table = Env::from_pairs([
+            ("UNIQUE_EMAIL", "false"),
+            ("LINK_FEDERATED_USERS", "true"),
+            ("LINK_TRUSTED_PROVIDERS", "Google"),
+        ]);
+        assert_eq!(Settings::from_env(&no_table).unwrap_err().variable(), "TABLE_NAME");
     }
 
     #[test]

@@ -9,15 +9,20 @@
 //!    because a sign-up's user is created only after this trigger answers), or it expired and its
 //!    user is still unconfirmed (that user is then deleted, as the reminder's `expire` step does).
 //!    The take-over is itself conditional on the reservation being the one we looked at.
-//! 3. With `CHECK_EXISTING_USERS`, users created before the trigger was installed are found with
-//!    an escaped ListUsers query. A confirmed one wins: our reservation becomes theirs
-//!    (confirmed), so the next sign-up is refused by the table alone. Unconfirmed ones never block.
+//! 3. A confirmed reservation is looked at once: when its holder no longer exists, or no longer
+//!    has the value as a verified attribute (deleted, changed the address), it is taken over,
+//!    conditional on the row being the one read. Nobody is blocked for ever by a departed user.
+//! 4. With `CHECK_EXISTING_USERS`, users created before the trigger was installed are found with
+//!    an escaped ListUsers query. A confirmed one that has the value verified wins: our
+//!    reservation becomes theirs (confirmed), so the next sign-up is refused by the table alone.
+//!    Unconfirmed users, and users who never proved the value, never block.
 
+use trigger_core::metrics;
 use trigger_core::ports::{
-    AttrValue, CompareOp, Condition, DirectoryUser, Item, PortError, SearchableAttribute, Store, UserDirectory,
-    UserStatus, WriteOutcome,
+    AttrValue, Condition, DirectoryUser, Item, PortError, SearchableAttribute, Store, UserDirectory, UserStatus,
+    WriteOutcome,
 };
-use trigger_core::reservations::{self, CONFIRMED, CREATED_AT, Kind, OWNER, PENDING, STATUS, UPDATED_AT};
+use trigger_core::reservations::{self, CONFIRMED, CREATED_AT, Kind, OWNER, PENDING, STATUS};
 
 /// How long a fresh reservation counts as in flight even though its user does not exist yet.
 pub const HOLDER_GRACE_SECONDS: i64 = 60;
@@ -84,21 +89,24 @@ pub async fn reserve(
     let (blocking, others): (Vec<DirectoryUser>, Vec<DirectoryUser>) = existing
         .into_iter()
         .filter(|user| user.username != request.username)
-        .partition(|user| user.status != UserStatus::Unconfirmed);
+        .partition(|user| user.status != UserStatus::Unconfirmed && holds_proved(user, request.kind, request.value));
     if let Some(holder) = blocking.first() {
         // Hand the row to the user who has the value already, confirmed: the table now knows.
-        let theirs = Item::new(&key)
-            .with(OWNER, AttrValue::s(&holder.username))
-            .with(STATUS, AttrValue::s(CONFIRMED))
-            .with(CREATED_AT, AttrValue::n(request.now))
-            .with(UPDATED_AT, AttrValue::n(request.now));
+        let theirs = reservations::confirmed_item(&key, &holder.username, request.now);
         store.put(&theirs, Some(&reservations::owned_by(request.username))).await?;
         return Ok(Reservation::Taken);
     }
     Ok(Reservation::Reserved { others })
 }
 
-/// Step 2 of the rule: takes a pending reservation over when its sign-up is dead.
+/// `user` has `value` as its attribute, verified: it proved the value is theirs.
+fn holds_proved(user: &DirectoryUser, kind: Kind, value: &str) -> bool {
+    let has = user.attribute(kind.attribute()).is_some_and(|v| kind.normalise(v) == value);
+    has && user.is_true(reservations::verified_attribute(kind))
+}
+
+/// Steps 2 and 3 of the rule: takes a reservation over when its sign-up is dead or its holder
+/// has let the value go. One directory lookup; the write is conditional on the row read.
 async fn take_over_if_dead(
     store: &dyn Store,
     directory: &dyn UserDirectory,
@@ -106,28 +114,35 @@ async fn take_over_if_dead(
     ours: &Item,
     current: &Item,
 ) -> Result<bool, PortError> {
-    if current.str(STATUS) != Some(PENDING) {
-        return Ok(false);
-    }
     let Some(holder) = current.str(OWNER) else { return Ok(false) };
-    let created_at = current.i64(CREATED_AT).unwrap_or(request.now);
-    let expired = current.is_expired(request.now);
-    let in_flight = request.now - created_at < HOLDER_GRACE_SECONDS;
-    if in_flight && !expired {
-        return Ok(false);
-    }
-    match directory.get_user(request.user_pool_id, holder).await? {
-        None => {}
-        Some(user) if expired && user.status == UserStatus::Unconfirmed => {
-            directory.delete_user(request.user_pool_id, holder).await?;
+    match current.str(STATUS) {
+        Some(PENDING) => {
+            let created_at = current.i64(CREATED_AT).unwrap_or(request.now);
+            let expired = current.is_expired(request.now);
+            let in_flight = request.now - created_at < HOLDER_GRACE_SECONDS;
+            if in_flight && !expired {
+                return Ok(false);
+            }
+            match directory.get_user(request.user_pool_id, holder).await? {
+                None => {}
+                Some(user) if expired && user.status == UserStatus::Unconfirmed => {
+                    directory.delete_user(request.user_pool_id, holder).await?;
+                }
+                Some(_) => return Ok(false),
+            }
         }
-        Some(_) => return Ok(false),
+        Some(CONFIRMED) => {
+            let holder_user = directory.get_user(request.user_pool_id, holder).await?;
+            if holder_user.is_some_and(|user| holds_proved(&user, request.kind, request.value)) {
+                return Ok(false);
+            }
+            // Deleted, or the address changed: the value is free again.
+            tracing::info!(kind = ?request.kind, "confirmed reservation of a departed holder taken over");
+            metrics::count(crate::NAME, "ConfirmedReservationTakenOver");
+        }
+        _ => return Ok(false),
     }
-    let same_reservation = Condition::And(vec![
-        reservations::owned_by(holder),
-        Condition::compare(CREATED_AT, CompareOp::Eq, AttrValue::n(created_at)),
-    ]);
-    Ok(store.put(ours, Some(&same_reservation)).await? == WriteOutcome::Written)
+    Ok(store.put(ours, Some(&reservations::unchanged(current))).await? == WriteOutcome::Written)
 }
 
 #[cfg(test)]
@@ -158,7 +173,10 @@ mod tests {
             status,
             enabled: true,
             created_at: None,
-            attributes: BTreeMap::from([("email".to_owned(), email.to_owned())]),
+            attributes: BTreeMap::from([
+                ("email".to_owned(), email.to_owned()),
+                ("email_verified".to_owned(), "true".to_owned()),
+            ]),
         }
     }
 
@@ -222,6 +240,38 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_confirmed_reservation_is_taken_over_only_once_its_holder_let_the_address_go() {
+        let (store, directory) = (InMemoryStore::default(), FakeDirectory::default());
+        let key = reservations::key(POOL, Kind::Email, "kept@example.com");
+        store.put(&reservations::confirmed_item(&key, "holder", 50), None).await.unwrap();
+        directory.insert(user("holder", "kept@example.com", UserStatus::Confirmed));
+        let taken = reserve(&store, &directory, &request("newcomer", "kept@example.com", 100)).await.unwrap();
+        assert_eq!(taken, Reservation::Taken, "the holder still has the address, verified");
+
+        // The holder changed the address: the old one is free.
+        directory.insert(user("holder", "new-address@example.com", UserStatus::Confirmed));
+        let free = reserve(&store, &directory, &request("newcomer", "kept@example.com", 101)).await.unwrap();
+        assert_eq!(free, Reservation::Reserved { others: vec![] });
+        assert_eq!(owner(&store, "kept@example.com").as_deref(), Some("newcomer"));
+        let row = store.items().into_iter().find(|i| i.key() == Some(key.clone())).unwrap();
+        assert_eq!(row.str(STATUS), Some(PENDING), "the newcomer still has to confirm");
+
+        // A holder who was deleted, or who never verified the address, holds nothing either.
+        for (name, holder) in [("gone", None), ("unverified", Some(false))] {
+            let value = format!("{name}@example.com");
+            let key = reservations::key(POOL, Kind::Email, &value);
+            store.put(&reservations::confirmed_item(&key, name, 50), None).await.unwrap();
+            if let Some(verified) = holder {
+                let mut u = user(name, &value, UserStatus::Confirmed);
+                u.attributes.insert("email_verified".into(), verified.to_string());
+                directory.insert(u);
+            }
+            let outcome = reserve(&store, &directory, &request("newcomer", &value, 102)).await.unwrap();
+            assert!(matches!(outcome, Reservation::Reserved { .. }), "{name}: {outcome:?}");
+        }
+    }
+
+    #[tokio::test]
     async fn users_from_before_the_trigger_are_found_and_a_confirmed_one_wins() {
         let directory = FakeDirectory::with_users(vec![
             user("legacy", "old@example.com", UserStatus::Confirmed),
@@ -236,5 +286,13 @@ mod tests {
         let half = reserve(&store, &directory, &request("carol", "half@example.com", 100)).await.unwrap();
         let Reservation::Reserved { others } = half else { panic!("an unconfirmed legacy user never blocks") };
         assert_eq!(others.len(), 1);
+        let mut unproved = user("unproved", "typed@example.com", UserStatus::Confirmed);
+        unproved.attributes.insert("email_verified".into(), "false".into());
+        directory.insert(unproved);
+        let typed = reserve(&store, &directory, &request("dave", "typed@example.com", 100)).await.unwrap();
+        assert!(
+            matches!(typed, Reservation::Reserved { .. }),
+            "a confirmed user who never verified the address does not block"
+        );
     }
 }

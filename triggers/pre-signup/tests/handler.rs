@@ -9,7 +9,7 @@ use std::time::Duration;
 use pre_signup::{EMAIL_TAKEN, PHONE_TAKEN, Ports, PreSignUp, Settings};
 use serde_json::{Value, json};
 use trigger_core::fakes::{FakeDirectory, FixedClock, InMemoryStore, RecordingScheduler};
-use trigger_core::ports::{DirectoryUser, PortErrorKind, UserStatus};
+use trigger_core::ports::{DirectoryUser, Key, PortErrorKind, Store, UserStatus};
 use trigger_core::runtime::run_within;
 use trigger_core::{Env, TriggerError};
 
@@ -88,7 +88,7 @@ async fn a_denied_domain_is_refused_with_the_users_message_whatever_the_case() {
         ["pre-signup.json", "pre-signup-admin-create-user-nulls.json", "pre-signup-unknown-source-extra-fields.json"]
     {
         let err = answer(&rig, fixture(name)).await.unwrap_err();
-        assert_eq!(err.user_message(), "Sign-up with this e-mail domain is not allowed.", "{name}");
+        assert_eq!(err.user_message(), "Sign-up with this e-mail domain is not allowed", "{name}");
         assert_eq!(err.kind(), "Denied");
     }
     answer(&rig, fixture("pre-signup-external-provider.json")).await.unwrap();
@@ -99,7 +99,7 @@ async fn the_allow_list_admits_subdomains_only_with_a_wildcard() {
     let event = sign_up("jane", "jane@eu.example.com");
     answer(&rig(&[("ALLOWED_EMAIL_DOMAINS", "*.example.com")]), event.clone()).await.unwrap();
     let err = answer(&rig(&[("ALLOWED_EMAIL_DOMAINS", "example.com")]), event).await.unwrap_err();
-    assert_eq!(err.user_message(), "Sign-up with this e-mail domain is not allowed.");
+    assert_eq!(err.user_message(), "Sign-up with this e-mail domain is not allowed");
 }
 
 #[tokio::test]
@@ -107,7 +107,7 @@ async fn a_missing_address_is_refused_when_rules_are_on_and_never_crashes() {
     let mut event = fixture("pre-signup.json");
     event["request"]["userAttributes"] = Value::Null;
     let err = answer(&rig(&[("ALLOWED_EMAIL_DOMAINS", "example.com")]), event.clone()).await.unwrap_err();
-    assert_eq!(err.user_message(), "Please sign up with a valid e-mail address.");
+    assert_eq!(err.user_message(), "Please sign up with a valid e-mail address");
     answer(&rig(&[]), event).await.unwrap();
 }
 
@@ -115,7 +115,7 @@ async fn a_missing_address_is_refused_when_rules_are_on_and_never_crashes() {
 async fn short_user_names_are_refused_except_for_federated_sign_ups() {
     let rig = rig(&[("MIN_USERNAME_LENGTH", "12")]);
     let err = answer(&rig, fixture("pre-signup.json")).await.unwrap_err();
-    assert_eq!(err.user_message(), "User names must be at least 12 characters long.");
+    assert_eq!(err.user_message(), "User names must be at least 12 characters long");
     answer(&rig, fixture("pre-signup-external-provider.json")).await.unwrap();
 }
 
@@ -227,6 +227,8 @@ async fn a_store_outage_denies_by_default_and_lets_through_when_allowed() {
     answer(&allow, sign_up("a", "a@example.com")).await.unwrap();
 }
 
+const LINKING: &[(&str, &str)] = &[("LINK_FEDERATED_USERS", "true"), ("LINK_TRUSTED_PROVIDERS", "Google")];
+
 fn federated(email: &str, verified: &str) -> Value {
     let mut event = fixture("pre-signup-external-provider.json");
     event["request"]["userAttributes"]["email"] = json!(email);
@@ -236,8 +238,12 @@ fn federated(email: &str, verified: &str) -> Value {
 
 #[tokio::test]
 async fn federated_sign_ups_link_to_the_native_user_with_the_same_address() {
-    let rig = rig(&[("LINK_FEDERATED_USERS", "true")]);
-    rig.directory.insert(user("native-jane", &[("email", "jane.doe@gmail.com")], UserStatus::Confirmed));
+    let rig = rig(LINKING);
+    rig.directory.insert(user(
+        "native-jane",
+        &[("email", "jane.doe@gmail.com"), ("email_verified", "true"), ("sub", "sub-native-jane")],
+        UserStatus::Confirmed,
+    ));
     for _ in 0..2 {
         answer(&rig, federated("Jane.Doe@gmail.com", "true")).await.expect("linked; a retry is fine");
     }
@@ -246,11 +252,46 @@ async fn federated_sign_ups_link_to_the_native_user_with_the_same_address() {
     assert_eq!(links[0].0, "native-jane");
     assert_eq!(links[0].1.provider_name, "Google");
     assert_eq!(links[0].1.provider_user_id, "108977345812345678901");
+    let profile = rig.store.get(&Key::new("USER#sub-native-jane", "PROFILE")).await.unwrap().unwrap();
+    assert_eq!(profile.str("providerVerifiedEmail"), Some("jane.doe@gmail.com"), "the token trigger repairs only this");
+    assert_eq!(profile.str("providerVerifiedBy"), Some("Google"));
+    assert_eq!(profile.str("username"), Some("native-jane"), "a whole profile row, not a fragment");
+}
+
+#[tokio::test]
+async fn never_linked_into_a_native_user_who_did_not_prove_the_address() {
+    // The pre-account-takeover: an attacker registers the victim's address first and never
+    // verifies it (or gets it auto-confirmed by domain, or confirms by SMS).
+    for (name, status, verified) in [
+        ("attacker-unconfirmed", UserStatus::Unconfirmed, "false"),
+        ("attacker-confirmed-by-sms", UserStatus::Confirmed, "false"),
+        ("attacker-unconfirmed-verified", UserStatus::Unconfirmed, "true"),
+    ] {
+        let rig = rig(LINKING);
+        rig.directory.insert(user(name, &[("email", "victim@gmail.com"), ("email_verified", verified)], status));
+        answer(&rig, federated("victim@gmail.com", "true")).await.expect("the federated user is created on its own");
+        assert!(rig.directory.links().is_empty(), "{name}: not linked");
+        assert_eq!(rig.directory.users().len(), 1, "{name}: no native user created either");
+        assert!(rig.store.items().iter().all(|i| i.str("providerVerifiedEmail").is_none()));
+    }
+}
+
+#[tokio::test]
+async fn an_untrusted_provider_is_never_linked_whatever_it_asserts() {
+    let rig = rig(&[("LINK_FEDERATED_USERS", "true"), ("LINK_TRUSTED_PROVIDERS", "Facebook")]);
+    rig.directory.insert(user(
+        "native-jane",
+        &[("email", "jane.doe@gmail.com"), ("email_verified", "true")],
+        UserStatus::Confirmed,
+    ));
+    answer(&rig, federated("jane.doe@gmail.com", "true")).await.unwrap();
+    assert!(rig.directory.links().is_empty(), "Google is not trusted here");
+    assert_eq!(rig.directory.users().len(), 1, "and no native user is created for it");
 }
 
 #[tokio::test]
 async fn federated_sign_ups_without_a_native_user_get_one_created_and_confirmed() {
-    let rig = rig(&[("LINK_FEDERATED_USERS", "true")]);
+    let rig = rig(LINKING);
     answer(&rig, federated("new.person@gmail.com", "true")).await.unwrap();
     let users = rig.directory.users();
     assert_eq!(users.len(), 1);
@@ -263,7 +304,7 @@ async fn federated_sign_ups_without_a_native_user_get_one_created_and_confirmed(
 
 #[tokio::test]
 async fn federated_linking_needs_a_verified_address_and_stops_at_five_identities() {
-    let linking = rig(&[("LINK_FEDERATED_USERS", "true")]);
+    let linking = rig(LINKING);
     answer(&linking, federated("someone@gmail.com", "false")).await.unwrap();
     assert!(linking.directory.links().is_empty() && linking.directory.users().is_empty(), "unverified: never linked");
 
@@ -271,7 +312,7 @@ async fn federated_linking_needs_a_verified_address_and_stops_at_five_identities
     let identities = serde_json::to_string(&five).unwrap();
     linking.directory.insert(user(
         "full",
-        &[("email", "full@gmail.com"), ("identities", &identities)],
+        &[("email", "full@gmail.com"), ("email_verified", "true"), ("identities", &identities)],
         UserStatus::Confirmed,
     ));
     let err = answer(&linking, federated("full@gmail.com", "true")).await.unwrap_err();

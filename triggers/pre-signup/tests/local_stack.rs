@@ -92,16 +92,12 @@ async fn a_user_from_before_the_trigger_is_found_through_list_users() {
     let aws = local_aws().await.unwrap();
     let (client, pool) = moto_pool(&aws).await;
     let address = format!("{}@example.com", unique("legacy"));
-    client
-        .admin_create_user()
-        .user_pool_id(&pool)
-        .username("legacy-user")
-        .user_attributes(AttributeType::builder().name("email").value(&address).build().unwrap())
-        .message_action(MessageActionType::Suppress)
-        .send()
-        .await
-        .unwrap();
+    native_user(&client, &pool, "legacy-user", &address, true).await;
+    // One who never proved the address holds nothing: an address is trusted only when proved.
+    let typed = format!("{}@example.com", unique("typed"));
+    native_user(&client, &pool, "typed-user", &typed, false).await;
     let trigger = PreSignUp::new(settings(&[]), ports(&aws, Arc::new(aws.directory())));
+    decide(&trigger, sign_up(&pool, "newcomer", &typed)).await.expect("an unverified address does not block");
     let err = decide(&trigger, sign_up(&pool, "newcomer", &address)).await.unwrap_err();
     assert_eq!(err.user_message(), EMAIL_TAKEN);
     let row = aws.store(table_name()).get(&reservations::key(&pool, Kind::Email, &address)).await.unwrap().unwrap();
@@ -202,28 +198,55 @@ fn federated(pool: &str, email: &str) -> Value {
     })
 }
 
+const LINKING: &[(&str, &str)] = &[("LINK_FEDERATED_USERS", "true"), ("LINK_TRUSTED_PROVIDERS", "Google")];
+
+/// A native user, CONFIRMED (permanent password), with `email_verified` as given.
+async fn native_user(client: &CognitoClient, pool: &str, username: &str, email: &str, verified: bool) {
+    client
+        .admin_create_user()
+        .user_pool_id(pool)
+        .username(username)
+        .user_attributes(AttributeType::builder().name("email").value(email).build().unwrap())
+        .user_attributes(AttributeType::builder().name("email_verified").value(verified.to_string()).build().unwrap())
+        .message_action(MessageActionType::Suppress)
+        .send()
+        .await
+        .unwrap();
+    client
+        .admin_set_user_password()
+        .user_pool_id(pool)
+        .username(username)
+        .password(format!("Aa1!{}", unique("pw")))
+        .permanent(true)
+        .send()
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 #[ignore = "needs the local stack: run with `make test`"]
 async fn federated_sign_ups_link_to_an_existing_or_a_new_native_user() {
     let aws = local_aws().await.unwrap();
     let (client, pool) = moto_pool(&aws).await;
     let existing = format!("{}@example.com", unique("native"));
-    client
-        .admin_create_user()
-        .user_pool_id(&pool)
-        .username("native-user")
-        .user_attributes(AttributeType::builder().name("email").value(&existing).build().unwrap())
-        .message_action(MessageActionType::Suppress)
-        .send()
-        .await
-        .unwrap();
+    native_user(&client, &pool, "native-user", &existing, true).await;
+    // A native user that never proved its address: linking into it would be a takeover.
+    let unproved = format!("{}@example.com", unique("unproved"));
+    native_user(&client, &pool, "unproved-user", &unproved, false).await;
+    let endpoint = ReplayEndpoint::start(vec![(200, json!({}))]).unwrap();
+    let directory = Arc::new(LinkReplayed { moto: aws.directory(), replay: endpoint.directory() });
+    let trigger = PreSignUp::new(settings(LINKING), ports(&aws, directory));
+    decide(&trigger, federated(&pool, &unproved)).await.unwrap();
+    assert!(endpoint.recorded().is_empty(), "no AdminLinkProviderForUser into an unverified account");
+    let found = aws.directory().find_by_attribute(&pool, SearchableAttribute::Email, &unproved).await.unwrap();
+    assert_eq!(found.len(), 1, "and no second native user");
 
     for (email, expected_destination) in
         [(existing.clone(), "native-user".to_owned()), (format!("{}@example.com", unique("newfed")), String::new())]
     {
         let endpoint = ReplayEndpoint::start(vec![(200, json!({}))]).unwrap();
         let directory = Arc::new(LinkReplayed { moto: aws.directory(), replay: endpoint.directory() });
-        let trigger = PreSignUp::new(settings(&[("LINK_FEDERATED_USERS", "true")]), ports(&aws, directory));
+        let trigger = PreSignUp::new(settings(LINKING), ports(&aws, directory));
         decide(&trigger, federated(&pool, &email)).await.unwrap();
         let [link] = endpoint.recorded().try_into().unwrap();
         assert_eq!(link.target, "AWSCognitoIdentityProviderService.AdminLinkProviderForUser");
@@ -275,4 +298,35 @@ async fn the_reminder_starts_once_per_sign_up_however_often_the_trigger_runs() {
     assert_eq!(input["userName"], "remind-me");
     assert_eq!(input["email"], email.as_str());
     assert_eq!(input["userPoolId"], pool.as_str());
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: run with `make test`"]
+async fn a_confirmed_reservation_of_a_departed_or_moved_holder_is_taken_over() {
+    let aws = local_aws().await.unwrap();
+    let (client, pool) = moto_pool(&aws).await;
+    let store = aws.store(table_name());
+    let now = SystemClock.epoch_seconds();
+    let trigger = PreSignUp::new(settings(&[]), ports(&aws, Arc::new(aws.directory())));
+
+    // Orphaned: the holder was deleted from the pool, its CONFIRMED row stayed.
+    let orphaned = format!("{}@example.com", unique("orphaned"));
+    let key = reservations::key(&pool, Kind::Email, &orphaned);
+    store.put(&reservations::confirmed_item(&key, "deleted-user", now - 3_600), None).await.unwrap();
+    decide(&trigger, sign_up(&pool, "successor", &orphaned)).await.expect("a departed holder blocks nobody");
+    let row = store.get(&key).await.unwrap().unwrap();
+    assert_eq!(row.str(reservations::OWNER), Some("successor"));
+    assert_eq!(row.str(reservations::STATUS), Some(reservations::PENDING));
+
+    // Moved: the holder changed its address; the old one is free, the new one is not.
+    let old = format!("{}@example.com", unique("old"));
+    let new = format!("{}@example.com", unique("new"));
+    native_user(&client, &pool, "mover", &new, true).await;
+    let old_key = reservations::key(&pool, Kind::Email, &old);
+    store.put(&reservations::confirmed_item(&old_key, "mover", now - 3_600), None).await.unwrap();
+    let new_key = reservations::key(&pool, Kind::Email, &new);
+    store.put(&reservations::confirmed_item(&new_key, "mover", now - 60), None).await.unwrap();
+    decide(&trigger, sign_up(&pool, "taker", &old)).await.expect("the old address is free");
+    let err = decide(&trigger, sign_up(&pool, "taker", &new)).await.unwrap_err();
+    assert_eq!(err.user_message(), EMAIL_TAKEN, "the holder's current, verified address stays theirs");
 }

@@ -4,6 +4,10 @@
 //! federated `email_verified` repair are bounded in time, and a failure is logged, counted and
 //! answered with a token without the profile claims. Every response starts from
 //! `claims_override()`, which copies the request's groups in, so the user's groups survive.
+//!
+//! The repair restores `email_verified=true` only for the address a trusted provider verified
+//! when pre sign-up linked it (recorded on the profile row): a linked user who changes their
+//! e-mail, or a provider that asserts an address it did not verify, gets nothing for free.
 
 pub mod claims;
 pub mod profile;
@@ -19,17 +23,20 @@ use trigger_core::events::{
     PreTokenGenerationEvent, PreTokenGenerationV1Event, PreTokenGenerationV2Event, TokenGenerationSource,
 };
 use trigger_core::metrics;
-use trigger_core::ports::{Clock, Condition, Item, PortError, Store, SystemClock, UpdateOutcome, UserDirectory};
+use trigger_core::ports::{
+    Clock, Condition, Item, PortError, Store, SystemClock, UpdateOutcome, UserDirectory, linked_identities,
+};
 use trigger_core::runtime::{Boot, InitError};
-use trigger_core::{Trigger, TriggerError};
+use trigger_core::{Trigger, TriggerError, profile as profile_row};
 
 pub use settings::Settings;
 
 /// The profile step (one read, at most one write) gets this long; then the token goes out
-/// without profile claims. Well inside the 4.5 s invocation budget, with the repair in parallel.
-pub const PROFILE_BUDGET: Duration = Duration::from_millis(2_500);
+/// without profile claims. The repair, which needs the profile, follows it: both together stay
+/// inside the 4.5 s invocation budget.
+pub const PROFILE_BUDGET: Duration = Duration::from_millis(2_000);
 /// The `email_verified` repair (one AdminUpdateUserAttributes) gets this long.
-pub const REPAIR_BUDGET: Duration = Duration::from_millis(2_500);
+pub const REPAIR_BUDGET: Duration = Duration::from_millis(2_000);
 
 /// What the trigger talks to.
 #[derive(Clone)]
@@ -65,10 +72,45 @@ struct Who<'a> {
 /// sign-in overwrites mapped attributes. Decided from the request alone, so the directory is
 /// called only while the stored value is false — once per need, not on every token.
 pub fn needs_email_verified_repair(attributes: &HashMap<String, String>) -> bool {
-    let linked = attributes.get("identities").is_some_and(|i| !matches!(i.trim(), "" | "[]" | "null"));
+    let linked = attributes.get("identities").is_some_and(|i| !linked_identities(i).is_empty());
     let unverified = attributes.get("email_verified").is_some_and(|v| v.trim().eq_ignore_ascii_case("false"));
     let has_email = attributes.get("email").is_some_and(|e| !e.trim().is_empty());
     linked && unverified && has_email
+}
+
+/// Why a needed repair is not safe to make.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unsafe {
+    /// The profile has no provider-verified address (linked before this rule, or not by us).
+    NothingRecorded,
+    /// The user's e-mail is not the address the provider verified (it was changed since).
+    AddressChanged,
+    /// The provider that verified it is not (or no longer) trusted, or no longer linked.
+    ProviderNotTrusted,
+}
+
+/// A repair is safe only for the address a trusted, still-linked provider verified: the user's
+/// current e-mail must equal the profile's `providerVerifiedEmail`, recorded at linking.
+pub fn repair_is_safe(
+    attributes: &HashMap<String, String>,
+    profile: Option<&Item>,
+    trusted_providers: &[String],
+) -> Result<(), Unsafe> {
+    let recorded = profile.and_then(|row| {
+        Some((row.str(profile_row::PROVIDER_VERIFIED_EMAIL)?, row.str(profile_row::PROVIDER_VERIFIED_BY)?))
+    });
+    let Some((address, provider)) = recorded else { return Err(Unsafe::NothingRecorded) };
+    let current = attributes.get("email").map(|e| e.trim().to_lowercase()).unwrap_or_default();
+    if current != address {
+        return Err(Unsafe::AddressChanged);
+    }
+    let linked = attributes
+        .get("identities")
+        .is_some_and(|i| linked_identities(i).iter().any(|identity| identity.provider_name == provider));
+    if !linked || !trusted_providers.iter().any(|p| p == provider) {
+        return Err(Unsafe::ProviderNotTrusted);
+    }
+    Ok(())
 }
 
 impl PreTokenGeneration {
@@ -102,7 +144,8 @@ impl PreTokenGeneration {
             // No user (client credentials) or a flow we do not know: groups kept, nothing else.
             return Facts::default();
         };
-        let (profile, email_verified_repaired) = tokio::join!(self.profile(sub, who), self.repair(who));
+        let profile = self.profile(sub, who).await;
+        let email_verified_repaired = self.repair(who, profile.as_ref()).await;
         Facts { profile, email_verified_repaired }
     }
 
@@ -148,8 +191,13 @@ impl PreTokenGeneration {
         }
     }
 
-    async fn repair(&self, who: &Who<'_>) -> bool {
+    async fn repair(&self, who: &Who<'_>, profile: Option<&Item>) -> bool {
         if !needs_email_verified_repair(who.attributes) {
+            return false;
+        }
+        if let Err(why) = repair_is_safe(who.attributes, profile, &self.settings.trusted_providers) {
+            tracing::debug!(?why, "email_verified left false: the address is not one a trusted provider verified");
+            metrics::count(Self::NAME, "EmailVerifiedRepairRefused");
             return false;
         }
         let verified = [("email_verified".to_owned(), "true".to_owned())];

@@ -49,6 +49,9 @@ pub struct Settings {
     pub claims_from_profile: Vec<(String, String)>,
     /// `ACCESS_TOKEN_SCOPES_FROM_GROUPS`.
     pub scopes_from_groups: Vec<GroupScopes>,
+    /// `LINK_TRUSTED_PROVIDERS` (as for pre sign-up): `email_verified` is restored only for an
+    /// address one of these providers verified when it was linked. Empty: never restored.
+    pub trusted_providers: Vec<String>,
 }
 
 /// Claim names as the CDK app accepts them: letters, digits, `_ : . -`, up to 128.
@@ -137,7 +140,13 @@ impl Settings {
                 return Err(ConfigError::invalid("CLAIMS_FROM_PROFILE", &entry, format!("{claim} is filled twice")));
             }
         }
-        Ok(Self { table_name, suppress_claims, claims_from_profile, scopes_from_groups: scopes_from_groups(env)? })
+        Ok(Self {
+            table_name,
+            suppress_claims,
+            claims_from_profile,
+            scopes_from_groups: scopes_from_groups(env)?,
+            trusted_providers: env.list("LINK_TRUSTED_PROVIDERS"),
+        })
     }
 
     /// The scopes for a user in `groups`, each once, in configuration order.

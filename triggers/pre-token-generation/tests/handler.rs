@@ -10,7 +10,7 @@ use pre_token_generation::{Ports, PreTokenGeneration, Settings};
 use serde_json::{Value, json};
 use trigger_core::events::TokenGenerationSource;
 use trigger_core::fakes::{FakeDirectory, FixedClock, InMemoryStore};
-use trigger_core::ports::{AttrValue, DirectoryUser, Item, Key, PortErrorKind, Store, UserStatus};
+use trigger_core::ports::{AttrValue, DirectoryUser, Item, Key, PortErrorKind, Store, Update, UserStatus};
 use trigger_core::runtime::{Boot, InitError, run_within};
 use trigger_core::{Env, TriggerError};
 
@@ -56,7 +56,15 @@ impl World {
         self.store.put(&row, None).await.unwrap();
         self
     }
+
+    /// What pre sign-up records on the profile when it links `provider` for `address`.
+    async fn recorded_by_provider(&self, sub: &str, address: &str, provider: &str) {
+        let update = trigger_core::profile::record_provider_verified_email(Update::default(), provider, address, 1);
+        self.store.update(&profile_key(sub), &update, None).await.unwrap();
+    }
 }
+
+const TRUSTED: &[(&str, &str)] = &[("LINK_TRUSTED_PROVIDERS", "Google")];
 
 const CLAIMS: &[(&str, &str)] =
     &[("CLAIMS_FROM_PROFILE", "tenantId:custom:tenant,roles:roles"), ("SUPPRESS_CLAIMS", "phone_number")];
@@ -219,8 +227,9 @@ fn federated_user(email_verified: &str) -> DirectoryUser {
 #[tokio::test]
 async fn a_linked_user_whose_email_came_back_unverified_is_repaired_and_only_then() {
     let world = World::new().with_profile(SUB).await;
+    world.recorded_by_provider(SUB, "Jane.Doe@example.com", "Google").await;
     world.directory.insert(federated_user("false"));
-    let trigger = world.trigger(&[]);
+    let trigger = world.trigger(TRUSTED);
     let identities = r#"[{"userId":"1089","providerName":"Google","providerType":"Google","primary":"false"}]"#;
     let mut event = fixture("pre-token-generation-v1.json");
     event["request"]["userAttributes"]["identities"] = json!(identities);
@@ -234,21 +243,52 @@ async fn a_linked_user_whose_email_came_back_unverified_is_repaired_and_only_the
     let other = World { store: world.store.clone(), directory: Arc::new(FakeDirectory::default()) };
     other.directory.insert(federated_user("sentinel"));
     event["request"]["userAttributes"]["email_verified"] = json!("true");
-    let output = answer(&other.trigger(&[]), event.clone()).await.unwrap();
+    let output = answer(&other.trigger(TRUSTED), event.clone()).await.unwrap();
     assert_eq!(other.directory.users()[0].attribute("email_verified"), Some("sentinel"));
     assert_eq!(output["response"]["claimsOverrideDetails"]["claimsToAddOrOverride"], json!({}));
 
     // Without linked identities a false value is the user's real state: left alone.
     event["request"]["userAttributes"]["email_verified"] = json!("false");
     event["request"]["userAttributes"]["identities"] = json!("[]");
-    answer(&other.trigger(&[]), event.clone()).await.unwrap();
+    answer(&other.trigger(TRUSTED), event.clone()).await.unwrap();
     assert_eq!(other.directory.users()[0].attribute("email_verified"), Some("sentinel"));
 
     // A failing directory never blocks the token.
     other.directory.set_outage(Some(PortErrorKind::Throttled));
     event["request"]["userAttributes"]["identities"] = json!(identities);
-    let output = answer(&other.trigger(&[]), event).await.unwrap();
+    let output = answer(&other.trigger(TRUSTED), event).await.unwrap();
     assert_eq!(output["response"]["claimsOverrideDetails"]["claimsToAddOrOverride"], json!({}));
+}
+
+#[tokio::test]
+async fn email_verified_is_never_restored_for_an_address_no_trusted_provider_verified() {
+    let identities = r#"[{"userId":"1089","providerName":"Google","providerType":"Google","primary":"false"}]"#;
+    let mut event = fixture("pre-token-generation-v1.json");
+    event["request"]["userAttributes"]["identities"] = json!(identities);
+    event["request"]["userAttributes"]["email_verified"] = json!("false");
+    // (what the profile recorded at linking, the trusted providers, why the repair is refused)
+    type Case<'a> = (Option<(&'a str, &'a str)>, &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case; 4] = [
+        (Some(("someone.else@example.com", "Google")), TRUSTED, "the user changed the e-mail since linking"),
+        (Some(("jane.doe@example.com", "Google")), &[], "no provider is trusted"),
+        (
+            Some(("jane.doe@example.com", "Facebook")),
+            &[("LINK_TRUSTED_PROVIDERS", "Google,Facebook")],
+            "not linked to it",
+        ),
+        (None, TRUSTED, "nothing recorded: linked before the rule, or by someone else"),
+    ];
+    for (recorded, settings, why) in cases {
+        let world = World::new().with_profile(SUB).await;
+        if let Some((address, provider)) = recorded {
+            world.recorded_by_provider(SUB, address, provider).await;
+        }
+        world.directory.insert(federated_user("sentinel"));
+        let output = answer(&world.trigger(settings), event.clone()).await.unwrap();
+        assert_eq!(world.directory.users()[0].attribute("email_verified"), Some("sentinel"), "{why}");
+        let claims = &output["response"]["claimsOverrideDetails"]["claimsToAddOrOverride"];
+        assert!(claims.get("email_verified").is_none(), "{why}: {claims}");
+    }
 }
 
 #[tokio::test]

@@ -25,8 +25,11 @@ impl FakeDirectory {
         Self { users: Mutex::new(users), ..Self::default() }
     }
 
+    /// Adds the user, or replaces the one of that name (user names are unique in a pool).
     pub fn insert(&self, user: DirectoryUser) {
-        lock(&self.users).push(user);
+        let mut users = lock(&self.users);
+        users.retain(|u| u.username != user.username);
+        users.push(user);
     }
 
     pub fn users(&self) -> Vec<DirectoryUser> {

@@ -102,6 +102,32 @@ impl DirectoryUser {
     pub fn sub(&self) -> Option<&str> {
         self.attribute("sub")
     }
+
+    /// `attribute` is present and `"true"` (`email_verified`, `phone_number_verified`).
+    pub fn is_true(&self, attribute: &str) -> bool {
+        self.attribute(attribute).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+    }
+
+    /// The identities linked to this user (its `identities` attribute).
+    pub fn linked_identities(&self) -> Vec<ProviderUser> {
+        self.attribute("identities").map(linked_identities).unwrap_or_default()
+    }
+}
+
+/// The identities in a user's `identities` attribute (a JSON array of objects with
+/// `providerName` and `userId`); anything that is not such an array reads as none.
+pub fn linked_identities(attribute: &str) -> Vec<ProviderUser> {
+    let Ok(serde_json::Value::Array(list)) = serde_json::from_str::<serde_json::Value>(attribute) else {
+        return Vec::new();
+    };
+    list.iter()
+        .filter_map(|identity| {
+            Some(ProviderUser {
+                provider_name: identity.get("providerName")?.as_str()?.to_owned(),
+                provider_user_id: identity.get("userId")?.as_str()?.to_owned(),
+            })
+        })
+        .collect()
 }
 
 /// A federated identity to link: `ProviderName` / `Cognito_Subject` / the provider's user id.
@@ -184,6 +210,18 @@ pub trait UserDirectory: Send + Sync {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn linked_identities_are_read_from_the_attribute_and_garbage_is_none() {
+        let text = r#"[{"userId":"1089","providerName":"Google","providerType":"Google","primary":false}]"#;
+        assert_eq!(
+            linked_identities(text),
+            [ProviderUser { provider_name: "Google".into(), provider_user_id: "1089".into() }]
+        );
+        for garbage in ["", "null", "[]", "{}", "[{\"userId\":1}]", "not json"] {
+            assert!(linked_identities(garbage).is_empty(), "{garbage}");
+        }
+    }
 
     #[test]
     fn filter_escapes_quote_and_backslash_exactly_as_cognito_specifies() {
