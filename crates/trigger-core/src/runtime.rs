@@ -71,16 +71,9 @@ impl Boot {
     pub fn budget(&self) -> Duration {
         self.budget
     }
-
-    /// How long a trigger that fails open may wait for its dependencies: the budget less a
-    /// margin for the answer itself, so that a slow store ends in the trigger's own failure
-    /// policy, never in the runtime's deadline error.
-    pub fn dependency_deadline(&self) -> Duration {
-        self.budget.saturating_sub(ANSWER_MARGIN).max(Duration::from_millis(50))
-    }
 }
 
-/// Kept free of the budget for the answer (see [`Boot::dependency_deadline`]).
+/// Kept free of the budget for the answer (see [`dependency_deadline`]).
 const ANSWER_MARGIN: Duration = Duration::from_millis(300);
 
 /// The whole of a trigger's `main`: logging, configuration, `init`, then the invocation loop.
@@ -162,6 +155,15 @@ pub fn invocation_deadline() -> tokio::time::Instant {
         .unwrap_or_else(|_| tokio::time::Instant::now() + Duration::from_millis(DEFAULT_BUDGET_MS))
 }
 
+/// How long a trigger that fails open may wait for its dependencies: the invocation's deadline
+/// less a margin for the answer itself, so that a slow store ends in the trigger's own failure
+/// policy, never in the runtime's deadline error. At least 50 ms from now.
+pub fn dependency_deadline() -> tokio::time::Instant {
+    let now = tokio::time::Instant::now();
+    let deadline = invocation_deadline().checked_sub(ANSWER_MARGIN).unwrap_or(now);
+    deadline.max(now + Duration::from_millis(50))
+}
+
 /// Parses the payload, runs the handler within `budget` and serialises its answer.
 pub async fn run_within<T: Trigger>(trigger: &T, budget: Duration, payload: Value) -> Result<Value, TriggerError> {
     let event: T::Event =
@@ -230,6 +232,25 @@ mod tests {
         assert_eq!(Boot::from_env(Env::default()).unwrap().budget(), Duration::from_millis(4_500));
         let err = Boot::from_env(Env::from_pairs([("TRIGGER_BUDGET_MS", "9000")])).err().unwrap();
         assert_eq!(err.variable(), "TRIGGER_BUDGET_MS");
+    }
+
+    #[tokio::test]
+    async fn handlers_see_the_invocations_deadline() {
+        struct Probe;
+        #[async_trait]
+        impl Trigger for Probe {
+            const NAME: &'static str = "probe";
+            type Event = Value;
+            async fn handle(&self, _event: Value) -> Result<Value, TriggerError> {
+                let left = invocation_deadline() - tokio::time::Instant::now();
+                let for_dependencies = dependency_deadline() - tokio::time::Instant::now();
+                Ok(serde_json::json!([left.as_millis() as u64, for_dependencies.as_millis() as u64]))
+            }
+        }
+        let answer = run_within(&Probe, Duration::from_millis(1_000), Value::Null).await.unwrap();
+        let (left, for_dependencies) = (answer[0].as_u64().unwrap(), answer[1].as_u64().unwrap());
+        assert!((900..=1_000).contains(&left), "{left}");
+        assert!((600..=700).contains(&for_dependencies), "{for_dependencies}");
     }
 
     #[test]

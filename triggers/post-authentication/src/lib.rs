@@ -2,61 +2,69 @@
 //! profile and append a login history item. Fail-open: an audit write that fails is logged and
 //! counted, and the sign-in goes on. See `docs/triggers/post-authentication.md`.
 
-pub mod event;
 pub mod history;
 pub mod profile;
 pub mod settings;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use trigger_core::lockout::{self, ResetOutcome};
 use trigger_core::metrics;
 use trigger_core::ports::{Clock, Store, SystemClock};
-use trigger_core::runtime::{Boot, InitError};
+use trigger_core::runtime::{Boot, InitError, dependency_deadline};
 use trigger_core::{Trigger, TriggerError};
 
-pub use event::Event;
 pub use settings::Settings;
+/// trigger-core's event, whose request tolerates a missing `newDeviceUsed` (Cognito sends it
+/// only with remembered devices).
+pub use trigger_core::events::PostAuthenticationEvent as Event;
 
 use profile::{Recorded, SignIn};
 
+pub const NAME: &str = "post-authentication";
+
+/// What the trigger talks to.
+#[derive(Clone)]
+pub struct Ports {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// The post authentication trigger.
 pub struct PostAuthentication {
     settings: Settings,
-    store: Arc<dyn Store>,
-    clock: Arc<dyn Clock>,
-    audit_deadline: Duration,
+    ports: Ports,
 }
 
 impl PostAuthentication {
-    pub fn new(settings: Settings, store: Arc<dyn Store>, clock: Arc<dyn Clock>, audit_deadline: Duration) -> Self {
-        Self { settings, store, clock, audit_deadline }
+    pub fn new(settings: Settings, ports: Ports) -> Self {
+        Self { settings, ports }
     }
 
+    /// Cold start: settings, then the DynamoDB adapter from the shared SDK configuration.
     pub async fn init(boot: Boot) -> Result<Self, InitError> {
         let settings = Settings::from_env(&boot.env)?;
         let store = Arc::new(boot.aws().await?.store(settings.table_name.clone()));
-        let deadline = boot.dependency_deadline();
-        Ok(Self::new(settings, store, Arc::new(SystemClock), deadline))
+        Ok(Self::new(settings, Ports { store, clock: Arc::new(SystemClock) }))
     }
 
     async fn reset_lockout(&self, event: &Event, now: i64) {
         let key = lockout::key(&event.user_pool_id, &event.user_name);
-        match lockout::reset_after_success(&*self.store, &key, now).await {
+        match lockout::reset_after_success(&*self.ports.store, &key, now).await {
             Ok(ResetOutcome::Reset) => {}
             Ok(ResetOutcome::KeptActiveLock { locked_until }) => {
-                tracing::info!(trigger = Self::NAME, locked_until, "a lock set after this sign-in was kept");
+                tracing::info!(trigger = NAME, locked_until, "a lock set after this sign-in was kept");
             }
             Err(err) => failed("LockoutResetFailed", &err.to_string()),
         }
     }
 
     async fn record_sign_in(&self, sign_in: &SignIn, at_millis: i64) {
-        match profile::record(&*self.store, sign_in).await {
+        match profile::record(&*self.ports.store, sign_in).await {
             Ok(Recorded::Counted) => {}
             Ok(Recorded::Retry) => {
-                tracing::info!(trigger = Self::NAME, "retried delivery of a counted sign-in: not counted again");
+                tracing::info!(trigger = NAME, "retried delivery of a counted sign-in: not counted again");
                 return;
             }
             // Without the profile's guard the history item could be a duplicate: skip it too.
@@ -70,7 +78,7 @@ impl PostAuthentication {
                 sign_in.new_device,
                 self.settings.history_days,
             );
-            if let Err(err) = history::append(&*self.store, &item).await {
+            if let Err(err) = history::append(&*self.ports.store, &item).await {
                 failed("HistoryWriteFailed", &err.to_string());
             }
         }
@@ -78,8 +86,8 @@ impl PostAuthentication {
 }
 
 fn failed(metric: &str, error: &str) {
-    metrics::count(PostAuthentication::NAME, metric);
-    tracing::warn!(trigger = PostAuthentication::NAME, metric, error, "audit write failed; the sign-in goes on");
+    metrics::count(NAME, metric);
+    tracing::warn!(trigger = NAME, metric, error, "audit write failed; the sign-in goes on");
 }
 
 /// The sign-in as the event describes it; `None` without a `sub` (nothing to key the profile on).
@@ -106,11 +114,11 @@ fn sign_in(event: &Event, at: i64) -> Option<SignIn> {
 
 #[async_trait]
 impl Trigger for PostAuthentication {
-    const NAME: &'static str = "post-authentication";
+    const NAME: &'static str = NAME;
     type Event = Event;
 
     async fn handle(&self, event: Event) -> Result<Event, TriggerError> {
-        let at_millis = self.clock.epoch_millis();
+        let at_millis = self.ports.clock.epoch_millis();
         let now = at_millis.div_euclid(1000);
         let audit = async {
             match sign_in(&event, now) {
@@ -123,7 +131,8 @@ impl Trigger for PostAuthentication {
                 }
             }
         };
-        if tokio::time::timeout(self.audit_deadline, audit).await.is_err() {
+        // Audit writes end before the runtime's deadline: the sign-in never waits on them.
+        if tokio::time::timeout_at(dependency_deadline(), audit).await.is_err() {
             failed("AuditTimedOut", "audit writes not finished within the budget");
         }
         Ok(event)

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use post_authentication::{PostAuthentication, Settings, history, profile};
+use post_authentication::{Ports, PostAuthentication, Settings, history, profile};
 use pre_authentication::attempt;
 use pre_authentication::policy::Policy;
 use serde_json::{Value, json};
@@ -25,7 +25,7 @@ fn fixture() -> Value {
 
 fn trigger(days: &str, store: Arc<InMemoryStore>, clock: Arc<FixedClock>) -> PostAuthentication {
     let settings = Settings::from_env(&Env::from_pairs([("TABLE_NAME", "t"), ("LOGIN_HISTORY_DAYS", days)])).unwrap();
-    PostAuthentication::new(settings, store, clock, Duration::from_millis(500))
+    PostAuthentication::new(settings, Ports { store, clock })
 }
 
 #[tokio::test]

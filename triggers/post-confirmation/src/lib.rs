@@ -5,7 +5,6 @@
 //! user's sign-in lockout is cleared (a way back from a lockout someone else caused). Every step
 //! is idempotent, so a retried invocation repeats them safely; unknown sources pass untouched.
 
-pub mod profile;
 pub mod settings;
 pub mod template;
 pub mod welcome;
@@ -17,7 +16,7 @@ use trigger_core::events::{PostConfirmationEvent, PostConfirmationSource};
 use trigger_core::ports::{Clock, Mailer, Store, SystemClock, UserDirectory};
 use trigger_core::reservations::{self, Confirmation};
 use trigger_core::runtime::{Boot, InitError};
-use trigger_core::{Trigger, TriggerError};
+use trigger_core::{Trigger, TriggerError, profile};
 use trigger_core::{lockout, metrics};
 
 pub use settings::Settings;
@@ -40,9 +39,9 @@ pub struct PostConfirmation {
     ports: Ports,
 }
 
-impl PostConfirmation {
-    pub const NAME: &'static str = "post-confirmation";
+pub const NAME: &str = "post-confirmation";
 
+impl PostConfirmation {
     pub fn new(settings: Settings, ports: Ports) -> Self {
         Self { settings, ports }
     }
@@ -62,7 +61,7 @@ impl PostConfirmation {
 
     /// Counts a failed step and turns it into the internal error Cognito reports (generic text).
     fn failed(metric: &str, err: trigger_core::ports::PortError) -> TriggerError {
-        metrics::count(Self::NAME, metric);
+        metrics::count(NAME, metric);
         TriggerError::Port(err)
     }
 }
@@ -79,7 +78,7 @@ fn display_name(event: &PostConfirmationEvent) -> String {
 
 #[async_trait]
 impl Trigger for PostConfirmation {
-    const NAME: &'static str = Self::NAME;
+    const NAME: &'static str = NAME;
     type Event = PostConfirmationEvent;
 
     async fn handle(&self, event: PostConfirmationEvent) -> Result<PostConfirmationEvent, TriggerError> {
@@ -117,7 +116,7 @@ impl PostConfirmation {
                 // Cognito confirmed the user already; this is for an operator to look at, not a
                 // reason to fail the confirmation.
                 tracing::warn!(?kind, "the confirmed user's value is reserved by another user");
-                metrics::count(Self::NAME, "ReservationHeldByOther");
+                metrics::count(NAME, "ReservationHeldByOther");
             }
         }
 
@@ -153,7 +152,7 @@ impl PostConfirmation {
         match lockout::clear(self.ports.store.as_ref(), &key).await {
             Ok(()) => tracing::info!("password reset: sign-in lockout cleared"),
             Err(err) => {
-                metrics::count(Self::NAME, "LockoutClearFailed");
+                metrics::count(NAME, "LockoutClearFailed");
                 tracing::warn!(error = %err, "password reset: the sign-in lockout could not be cleared");
             }
         }

@@ -11,12 +11,11 @@ pub mod policy;
 pub mod settings;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use trigger_core::events::PreAuthenticationEvent;
 use trigger_core::ports::{Clock, Store, SystemClock};
-use trigger_core::runtime::{Boot, InitError};
+use trigger_core::runtime::{Boot, InitError, dependency_deadline};
 use trigger_core::{Trigger, TriggerError, UserMessage};
 use trigger_core::{lockout, metrics};
 
@@ -24,31 +23,37 @@ pub use settings::{OnStoreFailure, Settings};
 
 use attempt::Verdict;
 
+pub const NAME: &str = "pre-authentication";
+
+/// What the trigger talks to.
+#[derive(Clone)]
+pub struct Ports {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// The pre authentication trigger.
 pub struct PreAuthentication {
     settings: Settings,
-    store: Arc<dyn Store>,
-    clock: Arc<dyn Clock>,
-    /// How long the lockout record may take before the failure policy applies.
-    store_deadline: Duration,
+    ports: Ports,
 }
 
 impl PreAuthentication {
-    pub fn new(settings: Settings, store: Arc<dyn Store>, clock: Arc<dyn Clock>, store_deadline: Duration) -> Self {
-        Self { settings, store, clock, store_deadline }
+    pub fn new(settings: Settings, ports: Ports) -> Self {
+        Self { settings, ports }
     }
 
     /// Cold start: settings, then the DynamoDB adapter from the shared SDK configuration.
     pub async fn init(boot: Boot) -> Result<Self, InitError> {
         let settings = Settings::from_env(&boot.env)?;
         let store = Arc::new(boot.aws().await?.store(settings.table_name.clone()));
-        let deadline = boot.dependency_deadline();
-        Ok(Self::new(settings, store, Arc::new(SystemClock), deadline))
+        Ok(Self::new(settings, Ports { store, clock: Arc::new(SystemClock) }))
     }
 
     fn store_failed(&self, event: PreAuthenticationEvent, error: &str) -> Result<PreAuthenticationEvent, TriggerError> {
-        metrics::count(Self::NAME, "LockoutStoreFailure");
+        metrics::count(NAME, "LockoutStoreFailure");
         let policy = self.settings.on_store_failure;
-        tracing::warn!(trigger = Self::NAME, error, ?policy, "lockout record unavailable; applying the failure policy");
+        tracing::warn!(trigger = NAME, error, ?policy, "lockout record unavailable; applying the failure policy");
         match policy {
             OnStoreFailure::Allow => Ok(event),
             OnStoreFailure::Deny => Err(TriggerError::Denied(UserMessage::fixed(message::UNAVAILABLE))),
@@ -58,7 +63,7 @@ impl PreAuthentication {
 
 #[async_trait]
 impl Trigger for PreAuthentication {
-    const NAME: &'static str = "pre-authentication";
+    const NAME: &'static str = NAME;
     type Event = PreAuthenticationEvent;
 
     async fn handle(&self, event: PreAuthenticationEvent) -> Result<PreAuthenticationEvent, TriggerError> {
@@ -68,20 +73,21 @@ impl Trigger for PreAuthentication {
         // Keyed by the user name whether or not the account exists (`userNotFound`): an unknown
         // name locks exactly like a real one, so the answers reveal nothing.
         let key = lockout::key(&event.user_pool_id, &event.user_name);
-        let now = self.clock.epoch_seconds();
-        let registered = tokio::time::timeout(
-            self.store_deadline,
-            attempt::register(&*self.store, &key, now, &self.settings.policy),
+        let now = self.ports.clock.epoch_seconds();
+        // Decided before the runtime's own deadline, so that a slow store meets the failure policy.
+        let registered = tokio::time::timeout_at(
+            dependency_deadline(),
+            attempt::register(&*self.ports.store, &key, now, &self.settings.policy),
         )
         .await;
         match registered {
             Ok(Ok(Verdict::Allowed)) => Ok(event),
             Ok(Ok(Verdict::Locked { until })) => {
-                metrics::count(Self::NAME, "SignInLocked");
+                metrics::count(NAME, "SignInLocked");
                 Err(TriggerError::Denied(message::locked(until - now)))
             }
             Ok(Ok(Verdict::Contended)) => {
-                metrics::count(Self::NAME, "LockoutContended");
+                metrics::count(NAME, "LockoutContended");
                 Err(TriggerError::Denied(message::locked(message::CONTENDED_RETRY_SECONDS)))
             }
             Ok(Err(err)) => self.store_failed(event, &err.to_string()),

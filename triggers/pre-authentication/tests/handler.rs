@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use pre_authentication::{PreAuthentication, Settings};
+use pre_authentication::{Ports, PreAuthentication, Settings};
 use serde_json::Value;
 use trigger_core::fakes::{FixedClock, InMemoryStore};
 use trigger_core::ports::PortErrorKind;
@@ -23,7 +23,7 @@ fn trigger(pairs: &[(&str, &str)], store: Arc<InMemoryStore>, clock: Arc<FixedCl
     let mut all = vec![("TABLE_NAME", "t")];
     all.extend_from_slice(pairs);
     let settings = Settings::from_env(&Env::from_pairs(all)).unwrap();
-    PreAuthentication::new(settings, store, clock, Duration::from_millis(500))
+    PreAuthentication::new(settings, Ports { store, clock })
 }
 
 async fn answers(trigger: &PreAuthentication, event: &Value, n: usize) -> Vec<Result<Value, String>> {

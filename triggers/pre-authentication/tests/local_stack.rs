@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use pre_authentication::attempt::{self, Verdict};
 use pre_authentication::policy::Policy;
-use pre_authentication::{PreAuthentication, Settings};
+use pre_authentication::{Ports, PreAuthentication, Settings};
 use serde_json::Value;
 use trigger_core::Env;
 use trigger_core::fakes::FixedClock;
@@ -53,7 +53,7 @@ async fn a_lock_expires_with_the_clock_and_the_next_one_doubles() {
     let store = Arc::new(support::local_aws().await.store(support::table_name()));
     let clock = Arc::new(FixedClock::at_epoch_seconds(1_900_000_000));
     let settings = Settings::from_env(&Env::from_pairs([("TABLE_NAME", "t")])).unwrap();
-    let trigger = PreAuthentication::new(settings, store.clone(), clock.clone(), Duration::from_secs(4));
+    let trigger = PreAuthentication::new(settings, Ports { store: store.clone(), clock: clock.clone() });
     let mut event = fixture("pre-authentication.json");
     event["userPoolId"] = Value::from(support::unique("us-east-1_lock"));
     let attempt = || run_within(&trigger, Duration::from_secs(5), event.clone());
@@ -86,7 +86,7 @@ async fn a_user_that_does_not_exist_is_answered_like_one_that_does() {
     for name in ["pre-authentication.json", "pre-authentication-user-not-found.json"] {
         let clock = Arc::new(FixedClock::at_epoch_seconds(1_900_000_000));
         let settings = Settings::from_env(&Env::from_pairs([("TABLE_NAME", "t")])).unwrap();
-        let trigger = PreAuthentication::new(settings, store.clone(), clock, Duration::from_secs(4));
+        let trigger = PreAuthentication::new(settings, Ports { store: store.clone(), clock });
         let mut event = fixture(name);
         event["userPoolId"] = Value::from(pool.as_str());
         let mut seen = Vec::new();

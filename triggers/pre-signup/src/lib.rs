@@ -160,6 +160,7 @@ impl PreSignUp {
             now,
             pending_seconds: self.settings.pending_seconds,
             check_existing_users: self.settings.check_existing_users,
+            permanent: event.trigger_source == PreSignUpSource::AdminCreateUser,
         };
         match uniqueness::reserve(store, self.ports.directory.as_ref(), &request).await {
             Ok(Reservation::Reserved { others }) if self.settings.check_existing_users && others.is_empty() => {

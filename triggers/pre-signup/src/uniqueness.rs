@@ -46,6 +46,10 @@ pub struct Request<'a> {
     pub now: i64,
     pub pending_seconds: i64,
     pub check_existing_users: bool,
+    /// Reserve as CONFIRMED at once: an administrator creates the user (`AdminCreateUser`), and
+    /// Cognito never runs post confirmation for such users, which would otherwise leave a
+    /// pending reservation to expire under a live account.
+    pub permanent: bool,
 }
 
 fn searchable(kind: Kind) -> SearchableAttribute {
@@ -61,14 +65,17 @@ pub async fn reserve(
     request: &Request<'_>,
 ) -> Result<Reservation, PortError> {
     let key = reservations::key(request.user_pool_id, request.kind, request.value);
-    let ours = reservations::pending_item(&key, request.username, request.now, request.now + request.pending_seconds);
-    let free_or_mine = Condition::Or(vec![
-        Condition::ItemNotExists,
-        Condition::And(vec![
-            reservations::owned_by(request.username),
-            Condition::equals(STATUS, AttrValue::s(PENDING)),
-        ]),
-    ]);
+    let ours = if request.permanent {
+        reservations::confirmed_item(&key, request.username, request.now)
+    } else {
+        reservations::pending_item(&key, request.username, request.now, request.now + request.pending_seconds)
+    };
+    let mine = if request.permanent {
+        reservations::owned_by(request.username)
+    } else {
+        Condition::And(vec![reservations::owned_by(request.username), Condition::equals(STATUS, AttrValue::s(PENDING))])
+    };
+    let free_or_mine = Condition::Or(vec![Condition::ItemNotExists, mine]);
     let reserved = match store.put(&ours, Some(&free_or_mine)).await? {
         WriteOutcome::Written => true,
         WriteOutcome::ConditionFailed { current: None } => {
@@ -133,7 +140,12 @@ async fn take_over_if_dead(
         }
         Some(CONFIRMED) => {
             let holder_user = directory.get_user(request.user_pool_id, holder).await?;
-            if holder_user.is_some_and(|user| holds_proved(&user, request.kind, request.value)) {
+            if holder_user.as_ref().is_some_and(|user| holds_proved(user, request.kind, request.value)) {
+                return Ok(false);
+            }
+            // An administrator's new user does not exist until this trigger has answered.
+            let created_at = current.i64(CREATED_AT).unwrap_or(request.now);
+            if holder_user.is_none() && request.now - created_at < HOLDER_GRACE_SECONDS {
                 return Ok(false);
             }
             // Deleted, or the address changed: the value is free again.
@@ -164,6 +176,7 @@ mod tests {
             now,
             pending_seconds: 1_000,
             check_existing_users: true,
+            permanent: false,
         }
     }
 
@@ -198,6 +211,21 @@ mod tests {
         let other = reserve(&store, &directory, &request("bob", "a@example.com", 102)).await.unwrap();
         assert_eq!(other, Reservation::Taken);
         assert_eq!(owner(&store, "a@example.com").as_deref(), Some("alice"));
+    }
+
+    #[tokio::test]
+    async fn an_admin_created_user_reserves_for_good_and_may_retry() {
+        let (store, directory) = (InMemoryStore::default(), FakeDirectory::default());
+        let admin = Request { permanent: true, ..request("invited", "i@example.com", 100) };
+        for _ in 0..2 {
+            assert_eq!(reserve(&store, &directory, &admin).await.unwrap(), Reservation::Reserved { others: vec![] });
+        }
+        let row = store.items().into_iter().next().unwrap();
+        assert_eq!(row.str(STATUS), Some(CONFIRMED), "post confirmation never runs for admin-created users");
+        assert_eq!(row.get(trigger_core::ports::EXPIRES_AT), None);
+        directory.insert(user("invited", "i@example.com", UserStatus::ForceChangePassword));
+        let other = reserve(&store, &directory, &request("other", "i@example.com", 200_000)).await.unwrap();
+        assert_eq!(other, Reservation::Taken, "never expires under the invited user");
     }
 
     #[tokio::test]
@@ -260,13 +288,21 @@ mod tests {
         for (name, holder) in [("gone", None), ("unverified", Some(false))] {
             let value = format!("{name}@example.com");
             let key = reservations::key(POOL, Kind::Email, &value);
-            store.put(&reservations::confirmed_item(&key, name, 50), None).await.unwrap();
+            store.put(&reservations::confirmed_item(&key, name, 0), None).await.unwrap();
             if let Some(verified) = holder {
                 let mut u = user(name, &value, UserStatus::Confirmed);
                 u.attributes.insert("email_verified".into(), verified.to_string());
                 directory.insert(u);
             }
-            let outcome = reserve(&store, &directory, &request("newcomer", &value, 102)).await.unwrap();
+            let in_flight = reserve(&store, &directory, &request("newcomer", &value, HOLDER_GRACE_SECONDS - 1)).await;
+            if holder.is_none() {
+                assert_eq!(
+                    in_flight.unwrap(),
+                    Reservation::Taken,
+                    "{name}: a new admin-created holder may be in flight"
+                );
+            }
+            let outcome = reserve(&store, &directory, &request("newcomer", &value, 1_000)).await.unwrap();
             assert!(matches!(outcome, Reservation::Reserved { .. }), "{name}: {outcome:?}");
         }
     }

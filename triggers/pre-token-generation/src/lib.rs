@@ -113,9 +113,9 @@ pub fn repair_is_safe(
     Ok(())
 }
 
-impl PreTokenGeneration {
-    pub const NAME: &'static str = "pre-token-generation";
+pub const NAME: &str = "pre-token-generation";
 
+impl PreTokenGeneration {
     pub fn new(settings: Settings, ports: Ports) -> Self {
         Self { settings, ports }
     }
@@ -134,7 +134,7 @@ impl PreTokenGeneration {
 
     fn degraded(metric: &str, what: &str, err: &dyn std::fmt::Display) {
         tracing::warn!(error = %err, "{what}: the token goes out without it");
-        metrics::count(Self::NAME, metric);
+        metrics::count(NAME, metric);
     }
 
     async fn facts(&self, who: &Who<'_>) -> Facts {
@@ -197,7 +197,7 @@ impl PreTokenGeneration {
         }
         if let Err(why) = repair_is_safe(who.attributes, profile, &self.settings.trusted_providers) {
             tracing::debug!(?why, "email_verified left false: the address is not one a trusted provider verified");
-            metrics::count(Self::NAME, "EmailVerifiedRepairRefused");
+            metrics::count(NAME, "EmailVerifiedRepairRefused");
             return false;
         }
         let verified = [("email_verified".to_owned(), "true".to_owned())];
@@ -267,7 +267,7 @@ impl PreTokenGeneration {
 
 #[async_trait]
 impl Trigger for PreTokenGeneration {
-    const NAME: &'static str = Self::NAME;
+    const NAME: &'static str = NAME;
     type Event = PreTokenGenerationEvent;
 
     async fn handle(&self, event: PreTokenGenerationEvent) -> Result<PreTokenGenerationEvent, TriggerError> {

@@ -17,14 +17,14 @@ use trigger_core::reservations::{self, Kind};
 
 use crate::once::{LEASE, send_once};
 use crate::task::{Identity, Outcome, ReminderTask};
-use crate::{Ports, messages, recipient};
+use crate::{Ports, Settings, messages, recipient};
 
 /// The record that says "this sign-up is being (or was) expired by us".
 pub const PURPOSE: &str = "signup-expire";
 /// The notice's once-only record.
 pub const NOTICE_PURPOSE: &str = "signup-expire-notice";
 
-pub async fn expire(ports: &Ports, task: &ReminderTask) -> Result<Outcome, TriggerError> {
+pub async fn expire(settings: &Settings, ports: &Ports, task: &ReminderTask) -> Result<Outcome, TriggerError> {
     let pool = task.user_pool_id.as_str();
     let marker = idempotency::key(PURPOSE, &task.signup_id());
     let now = ports.clock.epoch_seconds();
@@ -52,7 +52,7 @@ pub async fn expire(ports: &Ports, task: &ReminderTask) -> Result<Outcome, Trigg
         return Ok(Outcome::SkippedGone);
     }
     if let Some(to) = recipient(user.as_ref().and_then(|u| u.attribute("email")), task) {
-        let notice = messages::expiry_notice(&ports.settings, &to);
+        let notice = messages::expiry_notice(settings, &to);
         let key = idempotency::key(NOTICE_PURPOSE, &task.signup_id());
         send_once(&*ports.store, &*ports.mailer, &key, &notice, now).await?;
     }

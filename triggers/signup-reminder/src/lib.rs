@@ -26,36 +26,37 @@ pub use task::{Action, Outcome, ReminderTask};
 /// The binary name (and the `trigger` of its logs and metrics).
 pub const NAME: &str = "signup-reminder";
 
-/// What the two actions need from the outside world, and the settings.
+/// What the two actions talk to.
+#[derive(Clone)]
 pub struct Ports {
     pub directory: Arc<dyn UserDirectory>,
     pub store: Arc<dyn Store>,
     pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,
-    pub settings: Settings,
 }
 
 /// The sign-up reminder worker.
 pub struct SignupReminder {
+    settings: Settings,
     ports: Ports,
 }
 
 impl SignupReminder {
-    pub fn new(ports: Ports) -> Self {
-        Self { ports }
+    pub fn new(settings: Settings, ports: Ports) -> Self {
+        Self { settings, ports }
     }
 
     /// Cold start: settings, then the AWS adapters.
     pub async fn init(boot: Boot) -> Result<Self, InitError> {
         let settings = Settings::from_env(&boot.env)?;
         let aws = boot.aws().await?;
-        Ok(Self::new(Ports {
+        let ports = Ports {
             directory: Arc::new(aws.directory()),
             store: Arc::new(aws.store(settings.table_name.clone())),
             mailer: Arc::new(aws.mailer()),
             clock: Arc::new(SystemClock),
-            settings,
-        }))
+        };
+        Ok(Self::new(settings, ports))
     }
 }
 
@@ -77,8 +78,8 @@ impl Trigger for SignupReminder {
     async fn handle(&self, task: ReminderTask) -> Result<ReminderTask, TriggerError> {
         task.validate()?;
         let result = match task.action {
-            Action::Remind => remind::remind(&self.ports, &task).await,
-            Action::Expire => expire::expire(&self.ports, &task).await,
+            Action::Remind => remind::remind(&self.settings, &self.ports, &task).await,
+            Action::Expire => expire::expire(&self.settings, &self.ports, &task).await,
         };
         match result {
             Ok(outcome) => {

@@ -7,11 +7,11 @@ use trigger_core::ports::UserStatus;
 
 use crate::once::send_once;
 use crate::task::{Identity, Outcome, ReminderTask};
-use crate::{Ports, messages, recipient};
+use crate::{Ports, Settings, messages, recipient};
 
 pub const PURPOSE: &str = "signup-remind";
 
-pub async fn remind(ports: &Ports, task: &ReminderTask) -> Result<Outcome, TriggerError> {
+pub async fn remind(settings: &Settings, ports: &Ports, task: &ReminderTask) -> Result<Outcome, TriggerError> {
     let Some(user) = ports.directory.get_user(&task.user_pool_id, &task.user_name).await? else {
         return Ok(Outcome::SkippedGone);
     };
@@ -22,7 +22,7 @@ pub async fn remind(ports: &Ports, task: &ReminderTask) -> Result<Outcome, Trigg
         return Ok(Outcome::SkippedOtherUser);
     }
     let Some(to) = recipient(user.attribute("email"), task) else { return Ok(Outcome::SkippedNoEmail) };
-    let email = messages::reminder(&ports.settings, &to);
+    let email = messages::reminder(settings, &to);
     let key = idempotency::key(PURPOSE, &task.signup_id());
     let now = ports.clock.epoch_seconds();
     Ok(if send_once(&*ports.store, &*ports.mailer, &key, &email, now).await? {

@@ -54,13 +54,13 @@ fn world(status: Option<UserStatus>) -> World {
         ("REMINDER_EMAIL_FROM", "no-reply@example.com"),
         ("SIGNUP_URL", "https://example.com/signup"),
     ]);
-    let trigger = SignupReminder::new(Ports {
+    let ports = Ports {
         directory: directory.clone(),
         store: store.clone(),
         mailer: mailer.clone(),
         clock: Arc::new(FixedClock::at_epoch_seconds(NOW)),
-        settings: Settings::from_env(&env).unwrap(),
-    });
+    };
+    let trigger = SignupReminder::new(Settings::from_env(&env).unwrap(), ports);
     World { directory, store, mailer, trigger }
 }
 

@@ -40,13 +40,13 @@ async fn local() -> Local {
         ("SIGNUP_URL", "https://example.com/signup".to_owned()),
     ]);
     let settings = Settings::from_env(&env).unwrap();
-    let trigger = SignupReminder::new(Ports {
+    let ports = Ports {
         directory: Arc::new(aws.directory()),
         store: Arc::new(aws.store(settings.table_name.clone())),
         mailer: Arc::new(aws.mailer()),
         clock: Arc::new(SystemClock),
-        settings,
-    });
+    };
+    let trigger = SignupReminder::new(settings, ports);
     Local { aws, cognito, trigger, pool, client_id }
 }
 
