@@ -223,7 +223,7 @@ async fn backfill_page(
         let Some(joined) = tasks.join_next().await else { break };
         match joined {
             Ok(Ok(done)) => tally.add(done),
-            Ok(Err(err)) => failure = failure.or(Some(err.to_string())),
+            Ok(Err(err)) => failure = failure.or(Some(crate::brief(&err))),
             Err(err) => failure = failure.or(Some(format!("a task failed: {err}"))),
         }
         if failure.is_some() {
@@ -373,7 +373,7 @@ pub async fn run(request: &Backfill, ports: &Ports) -> Outcome {
                 ports.pace.sleep(wait).await;
                 continue;
             }
-            Err(err) => break Some(format!("ListUsers failed: {err}")),
+            Err(err) => break Some(crate::brief(&err)),
         };
         (throttled_in_a_row, unavailable_in_a_row) = (0, 0);
         let seen = page.users.len() as u64;
@@ -625,7 +625,7 @@ mod tests {
         let ports = Ports { directory: throttle_after_first_page, ..ports };
         let outcome = run(&request(None, false), &ports).await;
         assert_eq!(outcome.status, Status::Failed, "{}", outcome.report);
-        assert!(outcome.report.contains("STOPPED: ListUsers failed"), "{}", outcome.report);
+        assert!(outcome.report.contains("STOPPED: cognito-idp ListUsers failed (throttled)"), "{}", outcome.report);
         assert!(outcome.report.contains(&format!("({MAX_THROTTLED} throttled)")), "{}", outcome.report);
         assert!(
             outcome.report.ends_with("resume with: triggers-admin backfill us-east-1_T --from-token page-60 --rate 10"),

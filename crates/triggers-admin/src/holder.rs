@@ -70,7 +70,7 @@ pub fn judge(row: &Item, owner: &Lookup, kind: Kind, normalised: &str, now: i64)
     let expired = row.is_expired(now);
     let attribute = kind.attribute();
     match owner {
-        Lookup::Failed(err) => Verdict::Unknown(format!("could not look {name} up: {err}")),
+        Lookup::Failed(err) => Verdict::Unknown(format!("could not look {name} up: {}", crate::brief(err))),
         Lookup::Gone => {
             let age = now - row.i64(CREATED_AT).unwrap_or(now);
             if pending && !expired && age < IN_FLIGHT_SECONDS {

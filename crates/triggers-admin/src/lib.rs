@@ -19,7 +19,7 @@ pub mod release;
 use std::sync::Arc;
 
 pub use command::{Command, USAGE};
-use trigger_core::ports::{Clock, Store, UserDirectory};
+use trigger_core::ports::{Clock, PortError, Store, UserDirectory};
 
 use crate::pace::Pace;
 
@@ -84,16 +84,45 @@ impl Outcome {
     }
 }
 
+/// A port error as an operator reads it: the service's message without the SDK's dump of the
+/// raw response that follows it.
+pub fn brief(err: &PortError) -> String {
+    let detail = err.detail.split(" (").next().unwrap_or_default();
+    let detail: String = detail.chars().take(300).collect();
+    format!("{} {} failed ({}): {detail}", err.service, err.operation, err.kind)
+}
+
 /// Runs one command.
 pub async fn run(command: &Command, ports: &Ports) -> Outcome {
     match command {
         Command::Unlock { .. } | Command::Show { .. } => {
             match lockout::run(command, ports.store.as_ref(), ports.directory.as_ref(), ports.clock.as_ref()).await {
                 Ok(report) => Outcome::done(report),
-                Err(err) => Outcome::failed(format!("failed: {err}")),
+                Err(err) => Outcome::failed(format!("failed: {}", brief(&err))),
             }
         }
         Command::Release(request) => release::run(request, ports).await,
         Command::Backfill(request) => backfill::run(request, ports).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use trigger_core::ports::PortErrorKind;
+
+    use super::*;
+
+    #[test]
+    fn brief_errors_drop_the_sdk_dump() {
+        let err = PortError::new(
+            "cognito-idp",
+            "ListUsers",
+            PortErrorKind::Rejected,
+            "service error: ResourceNotFoundException: User pool x does not exist. (ServiceError(ServiceError { raw }))",
+        );
+        assert_eq!(
+            brief(&err),
+            "cognito-idp ListUsers failed (rejected): service error: ResourceNotFoundException: User pool x does not exist."
+        );
     }
 }

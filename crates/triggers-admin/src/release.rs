@@ -61,7 +61,7 @@ pub async fn run(request: &Release, ports: &Ports) -> Outcome {
             return Outcome::done(lines.join("\n"));
         }
         Err(err) => {
-            lines.push(format!("failed: could not read the reservation: {err}"));
+            lines.push(format!("failed: could not read the reservation: {}", crate::brief(&err)));
             return Outcome::failed(lines.join("\n"));
         }
     };
@@ -108,7 +108,7 @@ pub async fn run(request: &Release, ports: &Ports) -> Outcome {
             Outcome::failed(lines.join("\n"))
         }
         Err(err) => {
-            lines.push(format!("failed: could not delete the reservation: {err}"));
+            lines.push(format!("failed: could not delete the reservation: {}", crate::brief(&err)));
             Outcome::failed(lines.join("\n"))
         }
     }
