@@ -94,15 +94,16 @@ pub fn brief(err: &PortError) -> String {
 
 /// Runs one command.
 pub async fn run(command: &Command, ports: &Ports) -> Outcome {
-    match command {
-        Command::Unlock { .. } | Command::Show { .. } => {
-            match lockout::run(command, ports.store.as_ref(), ports.directory.as_ref(), ports.clock.as_ref()).await {
-                Ok(report) => Outcome::done(report),
-                Err(err) => Outcome::failed(format!("failed: {}", brief(&err))),
-            }
-        }
-        Command::Release(request) => release::run(request, ports).await,
-        Command::Backfill(request) => backfill::run(request, ports).await,
+    let (pool, username, unlock) = match command {
+        Command::Release(request) => return release::run(request, ports).await,
+        Command::Backfill(request) => return backfill::run(request, ports).await,
+        Command::Unlock { user_pool_id, username } => (user_pool_id, username, true),
+        Command::Show { user_pool_id, username } => (user_pool_id, username, false),
+    };
+    let (store, directory, clock) = (ports.store.as_ref(), ports.directory.as_ref(), ports.clock.as_ref());
+    match lockout::run(pool, username, unlock, store, directory, clock).await {
+        Ok(report) => Outcome::done(report),
+        Err(err) => Outcome::failed(format!("failed: {}", brief(&err))),
     }
 }
 

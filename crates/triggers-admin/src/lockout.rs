@@ -9,8 +9,6 @@
 use trigger_core::lockout::{self as record, LockoutState};
 use trigger_core::ports::{Clock, PortError, Store, UserDirectory};
 
-use crate::Command;
-
 /// The user names whose records to handle: the one given, and the pool's own name for that user
 /// when it differs. The note says what the lookup found.
 async fn names(directory: &dyn UserDirectory, pool: &str, given: &str) -> (Vec<String>, String) {
@@ -43,19 +41,16 @@ fn describe(name: &str, state: Option<&LockoutState>, now: i64) -> String {
     }
 }
 
-/// Runs `show` or `unlock` and returns what to print (any other command: nothing).
+/// Runs `show` (`unlock` false) or `unlock` and returns what to print.
 pub async fn run(
-    command: &Command,
+    pool: &str,
+    given: &str,
+    unlock: bool,
     store: &dyn Store,
     directory: &dyn UserDirectory,
     clock: &dyn Clock,
 ) -> Result<String, PortError> {
     let now = clock.epoch_seconds();
-    let (pool, given, unlock) = match command {
-        Command::Unlock { user_pool_id, username } => (user_pool_id, username, true),
-        Command::Show { user_pool_id, username } => (user_pool_id, username, false),
-        Command::Release(_) | Command::Backfill(_) => return Ok(String::new()),
-    };
     let (names, note) = names(directory, pool, given).await;
     let mut lines = vec![format!("user pool {pool}: {note}")];
     for name in &names {
@@ -91,16 +86,14 @@ mod tests {
             attempt::register(&store, &key, 1_700_000_000, &Policy::default()).await.unwrap();
         }
         let directory = FakeDirectory::default();
-        let show = Command::Show { user_pool_id: "pool".into(), username: "JANE".into() };
-        let shown = run(&show, &store, &directory, &clock).await.unwrap();
+        let shown = run("pool", "JANE", false, &store, &directory, &clock).await.unwrap();
         assert!(
             shown.contains("jane: LOCKED until 1700000300 (300 s from now)") || shown.contains("JANE: LOCKED"),
             "{shown}"
         );
-        let unlock = Command::Unlock { user_pool_id: "pool".into(), username: "JANE".into() };
-        let done = run(&unlock, &store, &directory, &clock).await.unwrap();
+        let done = run("pool", "JANE", true, &store, &directory, &clock).await.unwrap();
         assert!(done.contains("unlocked (was locked"), "{done}");
         assert!(store.get(&key).await.unwrap().is_none());
-        assert!(run(&show, &store, &directory, &clock).await.unwrap().contains("no lockout record"));
+        assert!(run("pool", "JANE", false, &store, &directory, &clock).await.unwrap().contains("no lockout record"));
     }
 }
