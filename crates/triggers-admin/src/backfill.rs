@@ -430,6 +430,7 @@ mod tests {
         directory: Arc<FakeDirectory>,
         pace: Arc<VirtualPace>,
         lines: Arc<Lines>,
+        clock: Arc<FixedClock>,
     }
 
     impl World {
@@ -439,6 +440,7 @@ mod tests {
                 directory: Arc::new(FakeDirectory::with_users(users)),
                 pace: Arc::new(VirtualPace::default()),
                 lines: Arc::new(Lines::default()),
+                clock: Arc::new(FixedClock::at_epoch_seconds(1_700_000_000)),
             }
         }
 
@@ -446,7 +448,7 @@ mod tests {
             Ports {
                 store: self.store.clone(),
                 directory: self.directory.clone(),
-                clock: Arc::new(FixedClock::at_epoch_seconds(1_700_000_000)),
+                clock: self.clock.clone(),
                 pace: self.pace.clone(),
                 progress: self.lines.clone(),
             }
@@ -565,6 +567,7 @@ mod tests {
         assert_eq!(first.status, Status::Done, "{}", first.report);
         assert!(first.report.contains("reservations created: 126\n"), "phones too: {}", first.report);
         let rows = world.rows();
+        world.clock.advance(Duration::from_secs(3_600)); // a rewrite would change updatedAt
         let second = run(&request(None, true), &world.ports()).await;
         assert_eq!(second.status, Status::Done, "{}", second.report);
         assert!(second.report.contains("reservations created: 0\n"), "{}", second.report);
