@@ -248,7 +248,7 @@ fn progress_line(page: u64, tally: &Tally, elapsed: Duration, next: Option<&str>
         None => "last page".to_owned(),
     };
     format!(
-        "page {page}: {} users seen, {} reserved, {} already theirs, {} held by another user, {} skipped · {} · {resume}",
+        "page {page}: {} users seen, {} reserved, {} already theirs, {} held by another user, {} skipped (users and values) · {} · {resume}",
         tally.users_seen,
         tally.created,
         tally.already_theirs,
