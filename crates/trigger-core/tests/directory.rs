@@ -211,6 +211,7 @@ async fn list_users_page_walks_the_whole_pool() {
     let borrowed: Vec<(&str, &str)> = users.iter().map(|(u, e)| (u.as_str(), e.as_str())).collect();
     let pool = moto_pool(&client, &borrowed).await;
     pages_through(&aws.directory(), &pool).await;
+    assert_eq!(aws.directory().estimated_user_count(&pool).await.unwrap(), Some(65));
 }
 
 #[tokio::test]

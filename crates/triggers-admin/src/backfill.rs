@@ -242,13 +242,25 @@ fn seconds(duration: Duration) -> String {
     format!("{:.1} s", duration.as_secs_f64())
 }
 
-fn progress_line(page: u64, tally: &Tally, elapsed: Duration, next: Option<&str>) -> String {
+/// `[#########-----------]  45% of about 1320 users`: the share of Cognito's estimate seen so far
+/// (capped at 100 %: the estimate lags behind sign-ups). `None` without an estimate.
+pub fn bar(seen: u64, estimate: Option<u64>) -> Option<String> {
+    const WIDTH: u64 = 20;
+    let total = estimate.filter(|total| *total > 0)?;
+    let filled = (seen.saturating_mul(WIDTH) / total).min(WIDTH) as usize;
+    let percent = (seen.saturating_mul(100) / total).min(100);
+    let blank = WIDTH as usize - filled;
+    Some(format!("[{}{}] {percent:>3}% of about {total} users", "#".repeat(filled), "-".repeat(blank)))
+}
+
+fn progress_line(page: u64, tally: &Tally, estimate: Option<u64>, elapsed: Duration, next: Option<&str>) -> String {
     let resume = match next {
         Some(token) => format!("resume with --from-token {token}"),
         None => "last page".to_owned(),
     };
+    let bar = bar(tally.users_seen, estimate).map(|bar| format!("{bar} · ")).unwrap_or_default();
     format!(
-        "page {page}: {} users seen, {} reserved, {} already theirs, {} held by another user, {} skipped (users and values) · {} · {resume}",
+        "{bar}page {page}: {} users seen, {} reserved, {} already theirs, {} held by another user, {} skipped (users and values) · {} · {resume}",
         tally.users_seen,
         tally.created,
         tally.already_theirs,
@@ -334,11 +346,20 @@ pub async fn run(request: &Backfill, ports: &Ports) -> Outcome {
     let mut tally = Tally::default();
     let mut throttled_in_a_row = 0;
     let mut unavailable_in_a_row = 0;
+    // The bar needs the whole pool ahead: a resumed run does not know how much lies behind it.
+    let estimate = match (&token, ports.directory.estimated_user_count(pool).await) {
+        (None, Ok(estimate)) => estimate,
+        (Some(_), _) => None,
+        (None, Err(err)) => {
+            ports.progress.line(&format!("no progress bar: {}", crate::brief(&err)));
+            None
+        }
+    };
     ports.progress.line(&format!(
         "backfill of user pool {pool} ({}), at most {} ListUsers calls/s, from {}",
         kinds_text(&kinds),
         request.rate,
-        if token.is_some() { "the page token given" } else { "the first page" }
+        if token.is_some() { "the page token given (no progress bar)" } else { "the first page" }
     ));
     let stop = loop {
         let wait = limiter.delay(ports.pace.now());
@@ -387,6 +408,7 @@ pub async fn run(request: &Backfill, ports: &Ports) -> Outcome {
         ports.progress.line(&progress_line(
             tally.pages,
             &tally,
+            estimate,
             ports.pace.now().saturating_sub(started),
             page.next_token.as_deref(),
         ));
@@ -497,6 +519,15 @@ mod tests {
     }
 
     #[test]
+    fn the_bar_fills_with_the_share_of_the_estimate() {
+        assert_eq!(bar(0, Some(200)).unwrap(), "[--------------------]   0% of about 200 users");
+        assert_eq!(bar(110, Some(200)).unwrap(), "[###########---------]  55% of about 200 users");
+        assert_eq!(bar(260, Some(200)).unwrap(), "[####################] 100% of about 200 users", "capped");
+        assert_eq!(bar(5, Some(0)), None);
+        assert_eq!(bar(5, None), None);
+    }
+
+    #[test]
     fn the_plan_follows_status_and_verification() {
         let kinds = [Kind::Email, Kind::Phone];
         let u = user("u", UserStatus::Unconfirmed, &[("email", "a@b.c"), ("email_verified", "true")]);
@@ -553,11 +584,11 @@ mod tests {
 
         let lines = world.lines();
         assert_eq!(lines.len(), 4, "a start line and one per page: {lines:?}");
-        assert!(
-            lines[1].starts_with("page 1: 60 users seen") && lines[1].ends_with("resume with --from-token page-60")
-        );
+        assert!(lines[1].starts_with("[#########-----------]  46% of about 130 users · page 1: 60 users seen"));
+        assert!(lines[1].ends_with("resume with --from-token page-60"), "{lines:?}");
         assert!(lines[2].ends_with("resume with --from-token page-120"), "{lines:?}");
-        assert!(lines[3].starts_with("page 3: 130 users seen") && lines[3].ends_with("last page"), "{lines:?}");
+        assert!(lines[3].starts_with("[####################] 100% of about 130 users · page 3: 130 users seen"));
+        assert!(lines[3].ends_with("last page"), "{lines:?}");
     }
 
     #[tokio::test]
@@ -584,7 +615,8 @@ mod tests {
         assert!(outcome.report.contains("users seen: 70 in 2 page(s)"), "{}", outcome.report);
         assert!(world.store.get(&reservations::key(POOL, Kind::Email, "user1@example.com")).await.unwrap().is_none());
         assert!(world.store.get(&reservations::key(POOL, Kind::Email, "user60@example.com")).await.unwrap().is_some());
-        assert!(world.lines()[0].contains("from the page token given"));
+        assert!(world.lines()[0].contains("from the page token given (no progress bar)"));
+        assert!(!world.lines()[1].contains('%'), "{:?}", world.lines());
     }
 
     #[tokio::test]

@@ -273,4 +273,15 @@ impl UserDirectory for CognitoDirectory {
             next_token: page.pagination_token().filter(|t| !t.is_empty()).map(str::to_owned),
         })
     }
+
+    async fn estimated_user_count(&self, user_pool_id: &str) -> Result<Option<u64>, PortError> {
+        let output = self
+            .client
+            .describe_user_pool()
+            .user_pool_id(user_pool_id)
+            .send()
+            .await
+            .map_err(|e| port_error(SERVICE, "DescribeUserPool", e))?;
+        Ok(output.user_pool().and_then(|pool| u64::try_from(pool.estimated_number_of_users()).ok()))
+    }
 }

@@ -189,4 +189,9 @@ impl UserDirectory for FakeDirectory {
             next_token: (end < users.len()).then(|| format!("page-{end}")),
         })
     }
+
+    async fn estimated_user_count(&self, _pool: &str) -> Result<Option<u64>, PortError> {
+        self.outage.check("cognito-idp", "DescribeUserPool")?;
+        Ok(Some(lock(&self.users).len() as u64))
+    }
 }

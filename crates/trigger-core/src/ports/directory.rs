@@ -206,6 +206,13 @@ pub trait UserDirectory: Send + Sync {
             "this directory does not list users",
         ))
     }
+
+    /// Cognito's estimate of the pool's user count (DescribeUserPool), for a progress bar; `None`
+    /// when the directory has none. The default body is for test doubles.
+    async fn estimated_user_count(&self, user_pool_id: &str) -> Result<Option<u64>, PortError> {
+        let _ = user_pool_id;
+        Ok(None)
+    }
 }
 
 #[cfg(test)]
