@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use tokio::task::JoinSet;
 use trigger_core::logging::mask_identifier;
-use trigger_core::ports::{DirectoryUser, PortError, PortErrorKind, Store, UserStatus};
+use trigger_core::ports::{DirectoryUser, PortError, PortErrorKind, Store, UserPage, UserStatus};
 use trigger_core::reservations::{self, CONFIRMED, Confirmation, Kind, OWNER, STATUS};
 
 use crate::command::Backfill;
@@ -337,6 +337,64 @@ fn report(
     lines.join("\n")
 }
 
+/// The page at `token`, paced by `limiter`; throttling and brief outages are waited out (the same
+/// page is asked for again). `Err` says why the run must stop.
+async fn fetch_page(
+    ports: &Ports,
+    pool: &str,
+    token: Option<&str>,
+    limiter: &mut RateLimiter,
+    tally: &mut Tally,
+) -> Result<UserPage, String> {
+    let (mut throttled_in_a_row, mut unavailable_in_a_row) = (0, 0);
+    loop {
+        let wait = limiter.delay(ports.pace.now());
+        if !wait.is_zero() {
+            ports.pace.sleep(wait).await;
+        }
+        tally.list_users_calls += 1;
+        let err = match ports.directory.list_users_page(pool, token, PAGE_SIZE).await {
+            Ok(page) => return Ok(page),
+            Err(err) => err,
+        };
+        let (in_a_row, limit) = match err.kind {
+            PortErrorKind::Throttled => {
+                tally.throttled += 1;
+                (&mut throttled_in_a_row, MAX_THROTTLED)
+            }
+            PortErrorKind::Timeout | PortErrorKind::Unavailable => (&mut unavailable_in_a_row, MAX_UNAVAILABLE),
+            PortErrorKind::Rejected => return Err(crate::brief(&err)),
+        };
+        if *in_a_row >= limit {
+            return Err(crate::brief(&err));
+        }
+        *in_a_row += 1;
+        let wait = backoff(*in_a_row);
+        ports.progress.line(&format!(
+            "ListUsers {} ({} in a row): waiting {} before asking for the same page again",
+            err.kind,
+            *in_a_row,
+            seconds(wait)
+        ));
+        ports.pace.sleep(wait).await;
+    }
+}
+
+/// Cognito's estimate of the pool's size, for the bar; only for a run from the first page (a
+/// resumed run does not know how much lies behind it).
+async fn estimate(ports: &Ports, request: &Backfill) -> Option<u64> {
+    if request.from_token.is_some() {
+        return None;
+    }
+    match ports.directory.estimated_user_count(&request.user_pool_id).await {
+        Ok(estimate) => estimate,
+        Err(err) => {
+            ports.progress.line(&format!("no progress bar: {}", crate::brief(&err)));
+            None
+        }
+    }
+}
+
 pub async fn run(request: &Backfill, ports: &Ports) -> Outcome {
     let pool = request.user_pool_id.as_str();
     let kinds: Vec<Kind> = if request.phone { vec![Kind::Email, Kind::Phone] } else { vec![Kind::Email] };
@@ -344,17 +402,7 @@ pub async fn run(request: &Backfill, ports: &Ports) -> Outcome {
     let mut limiter = RateLimiter::per_second(request.rate);
     let mut token = request.from_token.clone();
     let mut tally = Tally::default();
-    let mut throttled_in_a_row = 0;
-    let mut unavailable_in_a_row = 0;
-    // The bar needs the whole pool ahead: a resumed run does not know how much lies behind it.
-    let estimate = match (&token, ports.directory.estimated_user_count(pool).await) {
-        (None, Ok(estimate)) => estimate,
-        (Some(_), _) => None,
-        (None, Err(err)) => {
-            ports.progress.line(&format!("no progress bar: {}", crate::brief(&err)));
-            None
-        }
-    };
+    let estimate = estimate(ports, request).await;
     ports.progress.line(&format!(
         "backfill of user pool {pool} ({}), at most {} ListUsers calls/s, from {}",
         kinds_text(&kinds),
@@ -362,41 +410,10 @@ pub async fn run(request: &Backfill, ports: &Ports) -> Outcome {
         if token.is_some() { "the page token given (no progress bar)" } else { "the first page" }
     ));
     let stop = loop {
-        let wait = limiter.delay(ports.pace.now());
-        if !wait.is_zero() {
-            ports.pace.sleep(wait).await;
-        }
-        tally.list_users_calls += 1;
-        let page = match ports.directory.list_users_page(pool, token.as_deref(), PAGE_SIZE).await {
+        let page = match fetch_page(ports, pool, token.as_deref(), &mut limiter, &mut tally).await {
             Ok(page) => page,
-            Err(err) if err.kind == PortErrorKind::Throttled && throttled_in_a_row < MAX_THROTTLED => {
-                throttled_in_a_row += 1;
-                tally.throttled += 1;
-                let wait = backoff(throttled_in_a_row);
-                ports.progress.line(&format!(
-                    "ListUsers throttled ({throttled_in_a_row} in a row): waiting {} before asking for the same page again",
-                    seconds(wait)
-                ));
-                ports.pace.sleep(wait).await;
-                continue;
-            }
-            Err(err)
-                if matches!(err.kind, PortErrorKind::Timeout | PortErrorKind::Unavailable)
-                    && unavailable_in_a_row < MAX_UNAVAILABLE =>
-            {
-                unavailable_in_a_row += 1;
-                let wait = backoff(unavailable_in_a_row);
-                ports.progress.line(&format!(
-                    "ListUsers {} ({unavailable_in_a_row} in a row): waiting {} before asking for the same page again",
-                    err.kind,
-                    seconds(wait)
-                ));
-                ports.pace.sleep(wait).await;
-                continue;
-            }
-            Err(err) => break Some(crate::brief(&err)),
+            Err(reason) => break Some(reason),
         };
-        (throttled_in_a_row, unavailable_in_a_row) = (0, 0);
         let seen = page.users.len() as u64;
         let (done, failure) = backfill_page(ports, pool, page.users, &kinds).await;
         tally.add(done);
@@ -405,13 +422,8 @@ pub async fn run(request: &Backfill, ports: &Ports) -> Outcome {
         }
         tally.users_seen += seen;
         tally.pages += 1;
-        ports.progress.line(&progress_line(
-            tally.pages,
-            &tally,
-            estimate,
-            ports.pace.now().saturating_sub(started),
-            page.next_token.as_deref(),
-        ));
+        let elapsed = ports.pace.now().saturating_sub(started);
+        ports.progress.line(&progress_line(tally.pages, &tally, estimate, elapsed, page.next_token.as_deref()));
         match page.next_token {
             Some(next) => token = Some(next),
             None => break None,
@@ -657,7 +669,7 @@ mod tests {
         let outcome = run(&request(None, false), &ports).await;
         assert_eq!(outcome.status, Status::Failed, "{}", outcome.report);
         assert!(outcome.report.contains("STOPPED: cognito-idp ListUsers failed (throttled)"), "{}", outcome.report);
-        assert!(outcome.report.contains(&format!("({MAX_THROTTLED} throttled)")), "{}", outcome.report);
+        assert!(outcome.report.contains(&format!("({} throttled)", MAX_THROTTLED + 1)), "{}", outcome.report);
         assert!(
             outcome.report.ends_with("resume with: triggers-admin backfill us-east-1_T --from-token page-60 --rate 10"),
             "{}",
