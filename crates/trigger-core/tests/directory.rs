@@ -164,3 +164,72 @@ async fn get_update_group_and_delete_a_user() {
     assert_eq!(directory.delete_user(&pool, "carol").await.unwrap(), DeleteOutcome::Deleted);
     assert_eq!(directory.delete_user(&pool, "carol").await.unwrap(), DeleteOutcome::NotFound);
 }
+
+/// Pages through every user of a pool of 65 with `list_users_page`: what backfill relies on.
+async fn pages_through(directory: &dyn UserDirectory, pool: &str) {
+    let first = directory.list_users_page(pool, None, 60).await.unwrap();
+    assert_eq!(first.users.len(), 60);
+    let token = first.next_token.clone().expect("a second page");
+    let second = directory.list_users_page(pool, Some(&token), 60).await.unwrap();
+    assert_eq!(second.users.len(), 5);
+    assert_eq!(second.next_token, None, "the last page has no token");
+    let mut names: Vec<String> = first.users.iter().chain(&second.users).map(|u| u.username.clone()).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 65, "every user once");
+    let again = directory.list_users_page(pool, Some(&token), 60).await.unwrap();
+    assert_eq!(again.users, second.users, "a token read twice gives the same page (resume)");
+    let small = directory.list_users_page(pool, None, 7).await.unwrap();
+    assert_eq!(small.users.len(), 7);
+    assert!(small.users.iter().all(|u| u.attribute("email").is_some() && u.sub().is_some()));
+}
+
+#[tokio::test]
+async fn the_fake_pages_like_list_users() {
+    let users = (0..65)
+        .map(|i| trigger_core::ports::DirectoryUser {
+            username: format!("paged-{i:02}"),
+            status: trigger_core::ports::UserStatus::Confirmed,
+            enabled: true,
+            created_at: None,
+            attributes: [("email", format!("p{i}@example.com")), ("sub", format!("s-{i}"))]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+        })
+        .collect();
+    pages_through(&trigger_core::fakes::FakeDirectory::with_users(users), "us-east-1_X").await;
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: run with `make test`"]
+async fn list_users_page_walks_the_whole_pool() {
+    let aws = support::local_aws().await;
+    let client = Client::new(aws.sdk_config());
+    let users: Vec<(String, String)> =
+        (0..65).map(|i| (format!("paged-{i:02}"), format!("p{i}@example.com"))).collect();
+    let borrowed: Vec<(&str, &str)> = users.iter().map(|(u, e)| (u.as_str(), e.as_str())).collect();
+    let pool = moto_pool(&client, &borrowed).await;
+    pages_through(&aws.directory(), &pool).await;
+    assert_eq!(aws.directory().estimated_user_count(&pool).await.unwrap(), Some(65));
+}
+
+#[tokio::test]
+async fn list_users_page_sends_no_filter_and_the_token_and_types_throttling() {
+    let endpoint = ReplayEndpoint::start(vec![
+        (200, json!({ "Users": [{ "Username": "a", "UserStatus": "CONFIRMED", "Enabled": true, "Attributes": [] }], "PaginationToken": "t2" })),
+        (400, json!({ "__type": "TooManyRequestsException", "message": "Too many requests" })),
+        (400, json!({ "__type": "TooManyRequestsException", "message": "Too many requests" })),
+        (400, json!({ "__type": "TooManyRequestsException", "message": "Too many requests" })),
+    ])
+    .unwrap();
+    let directory = replay_directory(&endpoint);
+    let page = directory.list_users_page("us-east-1_X", Some("t1"), 500).await.unwrap();
+    assert_eq!(page.users.len(), 1);
+    assert_eq!(page.next_token.as_deref(), Some("t2"));
+    let err = directory.list_users_page("us-east-1_X", Some("t2"), 60).await.unwrap_err();
+    assert_eq!((err.kind, err.operation), (PortErrorKind::Throttled, "ListUsers"), "{err}");
+    let first = &endpoint.recorded()[0];
+    assert_eq!(first.target, "AWSCognitoIdentityProviderService.ListUsers");
+    assert_eq!(first.body, json!({ "UserPoolId": "us-east-1_X", "Limit": 60, "PaginationToken": "t1" }));
+}

@@ -1,147 +1,129 @@
-//! The operator command behind `triggers-admin`: see and clear the sign-in lockout of one user
-//! name in one user pool, in the real table (`TABLE_NAME`, credentials and region from the usual
-//! AWS_* environment).
+//! The operator command behind `triggers-admin`, on the real table (`TABLE_NAME`) and user pool
+//! (credentials and region from the usual AWS_* environment):
 //!
-//! Pre authentication counts under the user name Cognito puts in the event: for a pool that signs
-//! in by e-mail that is the user's generated name (its `sub`), not the address typed. An operator
-//! usually knows the address, so the name given is also looked up in the pool (`AdminGetUser`,
-//! which resolves aliases) and both records are handled. A lookup that fails is reported, not fatal.
+//! - `show` / `unlock`: the sign-in lockout of one user name ([`lockout`]);
+//! - `release`: deletes the e-mail or phone reservation of one address, unless a live user holds
+//!   it ([`release`], the rule in [`holder`]);
+//! - `backfill`: reservations for every existing user of a pool, paced below ListUsers' fixed
+//!   quota, resumable ([`backfill`]).
+//!
+//! `main.rs` only builds the clients; everything here takes ports, so it is tested with the fakes.
 
-use trigger_core::lockout::{self as record, LockoutState};
+pub mod backfill;
+pub mod command;
+pub mod holder;
+pub mod lockout;
+pub mod pace;
+pub mod release;
+
+use std::sync::Arc;
+
+pub use command::{Command, USAGE};
 use trigger_core::ports::{Clock, PortError, Store, UserDirectory};
 
-pub const USAGE: &str = "usage: triggers-admin unlock <user-pool-id> <username>\n       \
-                         triggers-admin show <user-pool-id> <username>\n\
-                         environment: TABLE_NAME, AWS_REGION and credentials (AWS_ENDPOINT_URL for a local stack)";
+use crate::pace::Pace;
 
+/// Where progress lines go (stderr in the binary): kept apart from the report on stdout, so the
+/// report can be piped while the operator watches the progress.
+pub trait Progress: Send + Sync {
+    fn line(&self, text: &str);
+}
+
+/// Progress on stderr.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Stderr;
+
+impl Progress for Stderr {
+    fn line(&self, text: &str) {
+        eprintln!("{text}");
+    }
+}
+
+/// What the commands run against.
+#[derive(Clone)]
+pub struct Ports {
+    pub store: Arc<dyn Store>,
+    pub directory: Arc<dyn UserDirectory>,
+    pub clock: Arc<dyn Clock>,
+    pub pace: Arc<dyn Pace>,
+    pub progress: Arc<dyn Progress>,
+}
+
+/// How a command ended: the process exit code follows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Done, or nothing to do: exit 0.
+    Done,
+    /// Refused (a live holder) or failed: exit 1.
+    Failed,
+}
+
+impl Status {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Self::Done => 0,
+            Self::Failed => 1,
+        }
+    }
+}
+
+/// What a command did: its status and the report to print on stdout.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Command {
-    Unlock { user_pool_id: String, username: String },
-    Show { user_pool_id: String, username: String },
+pub struct Outcome {
+    pub status: Status,
+    pub report: String,
 }
 
-impl Command {
-    pub fn parse(args: &[String]) -> Result<Self, String> {
-        let [verb, pool, name] = args else {
-            return Err(format!("expected 3 arguments, got {}", args.len()));
-        };
-        let (pool, name) = (pool.trim().to_owned(), name.trim().to_owned());
-        if pool.is_empty() || name.is_empty() {
-            return Err("the user pool id and the user name must not be empty".to_owned());
-        }
-        match verb.as_str() {
-            "unlock" => Ok(Self::Unlock { user_pool_id: pool, username: name }),
-            "show" => Ok(Self::Show { user_pool_id: pool, username: name }),
-            other => Err(format!("unknown command {other:?}")),
-        }
+impl Outcome {
+    pub fn done(report: impl Into<String>) -> Self {
+        Self { status: Status::Done, report: report.into() }
+    }
+
+    pub fn failed(report: impl Into<String>) -> Self {
+        Self { status: Status::Failed, report: report.into() }
     }
 }
 
-/// The user names whose records to handle: the one given, and the pool's own name for that user
-/// when it differs. The note says what the lookup found.
-async fn names(directory: &dyn UserDirectory, pool: &str, given: &str) -> (Vec<String>, String) {
-    match directory.get_user(pool, given).await {
-        Ok(Some(user)) if record::normalise(&user.username) != record::normalise(given) => {
-            let note = format!("the pool names this user {}", user.username);
-            (vec![given.to_owned(), user.username], note)
-        }
-        Ok(Some(_)) => (vec![given.to_owned()], "the user exists in the pool".to_owned()),
-        Ok(None) => {
-            (vec![given.to_owned()], "no such user in the pool (a name that does not exist locks too)".to_owned())
-        }
-        Err(err) => (vec![given.to_owned()], format!("could not look the user up ({err}); handling the name as given")),
-    }
+/// A port error as an operator reads it: the service's message without the SDK's dump of the
+/// raw response that follows it.
+pub fn brief(err: &PortError) -> String {
+    let detail = err.detail.split(" (").next().unwrap_or_default();
+    let detail: String = detail.chars().take(300).collect();
+    format!("{} {} failed ({}): {detail}", err.service, err.operation, err.kind)
 }
 
-fn describe(name: &str, state: Option<&LockoutState>, now: i64) -> String {
-    match state {
-        None => format!("{name}: no lockout record (not locked, no attempts counted)"),
-        Some(s) if s.is_locked(now) => format!(
-            "{name}: LOCKED until {} ({} s from now); consecutive lockouts {}",
-            s.locked_until,
-            s.locked_until - now,
-            s.lockouts
-        ),
-        Some(s) => format!(
-            "{name}: not locked; {} attempt(s) in the window that started at {}; consecutive lockouts {}",
-            s.attempts, s.window_start, s.lockouts
-        ),
-    }
-}
-
-/// Runs one command and returns what to print.
-pub async fn run(
-    command: &Command,
-    store: &dyn Store,
-    directory: &dyn UserDirectory,
-    clock: &dyn Clock,
-) -> Result<String, PortError> {
-    let now = clock.epoch_seconds();
-    let (pool, given, unlock) = match command {
+/// Runs one command.
+pub async fn run(command: &Command, ports: &Ports) -> Outcome {
+    let (pool, username, unlock) = match command {
+        Command::Release(request) => return release::run(request, ports).await,
+        Command::Backfill(request) => return backfill::run(request, ports).await,
         Command::Unlock { user_pool_id, username } => (user_pool_id, username, true),
         Command::Show { user_pool_id, username } => (user_pool_id, username, false),
     };
-    let (names, note) = names(directory, pool, given).await;
-    let mut lines = vec![format!("user pool {pool}: {note}")];
-    for name in &names {
-        let key = record::key(pool, name);
-        let state = LockoutState::live(store.get(&key).await?.as_ref(), now);
-        if unlock {
-            record::clear(store, &key).await?;
-            let before = if state.is_some_and(|s| s.is_locked(now)) { "was locked" } else { "was not locked" };
-            lines.push(format!("{name}: unlocked ({before}; attempts and consecutive lockouts cleared)"));
-        } else {
-            lines.push(describe(name, state.as_ref(), now));
-        }
+    let (store, directory, clock) = (ports.store.as_ref(), ports.directory.as_ref(), ports.clock.as_ref());
+    match lockout::run(pool, username, unlock, store, directory, clock).await {
+        Ok(report) => Outcome::done(report),
+        Err(err) => Outcome::failed(format!("failed: {}", brief(&err))),
     }
-    Ok(lines.join("\n"))
 }
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-    use pre_authentication::attempt;
-    use pre_authentication::policy::Policy;
-    use trigger_core::fakes::{FakeDirectory, FixedClock, InMemoryStore};
+    use trigger_core::ports::PortErrorKind;
 
     use super::*;
 
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| (*s).to_owned()).collect()
-    }
-
     #[test]
-    fn parses_the_two_commands_and_refuses_anything_else() {
+    fn brief_errors_drop_the_sdk_dump() {
+        let err = PortError::new(
+            "cognito-idp",
+            "ListUsers",
+            PortErrorKind::Rejected,
+            "service error: ResourceNotFoundException: User pool x does not exist. (ServiceError(ServiceError { raw }))",
+        );
         assert_eq!(
-            Command::parse(&args(&["unlock", "pool", " Jane "])),
-            Ok(Command::Unlock { user_pool_id: "pool".into(), username: "Jane".into() })
+            brief(&err),
+            "cognito-idp ListUsers failed (rejected): service error: ResourceNotFoundException: User pool x does not exist."
         );
-        assert!(matches!(Command::parse(&args(&["show", "p", "u"])), Ok(Command::Show { .. })));
-        assert!(Command::parse(&args(&["unlock", "p"])).is_err());
-        assert!(Command::parse(&args(&["delete", "p", "u"])).unwrap_err().contains("unknown command"));
-        assert!(Command::parse(&args(&["show", "p", " "])).is_err());
-    }
-
-    #[tokio::test]
-    async fn show_then_unlock_clears_a_lock() {
-        let store = InMemoryStore::default();
-        let clock = FixedClock::at_epoch_seconds(1_700_000_000);
-        let key = record::key("pool", "jane");
-        for _ in 0..6 {
-            attempt::register(&store, &key, 1_700_000_000, &Policy::default()).await.unwrap();
-        }
-        let directory = FakeDirectory::default();
-        let show = Command::Show { user_pool_id: "pool".into(), username: "JANE".into() };
-        let shown = run(&show, &store, &directory, &clock).await.unwrap();
-        assert!(
-            shown.contains("jane: LOCKED until 1700000300 (300 s from now)") || shown.contains("JANE: LOCKED"),
-            "{shown}"
-        );
-        let unlock = Command::Unlock { user_pool_id: "pool".into(), username: "JANE".into() };
-        let done = run(&unlock, &store, &directory, &clock).await.unwrap();
-        assert!(done.contains("unlocked (was locked"), "{done}");
-        assert!(store.get(&key).await.unwrap().is_none());
-        assert!(run(&show, &store, &directory, &clock).await.unwrap().contains("no lockout record"));
     }
 }

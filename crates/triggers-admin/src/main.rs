@@ -1,23 +1,25 @@
-//! `triggers-admin unlock|show <user-pool-id> <username>`: wiring only; see lib.rs.
+//! `triggers-admin show|unlock|release|backfill …`: wiring only; see lib.rs.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use trigger_core::Env;
 use trigger_core::aws::{Aws, AwsSettings};
 use trigger_core::ports::SystemClock;
-use triggers_admin::{Command, USAGE};
+use triggers_admin::pace::TokioPace;
+use triggers_admin::{Command, Ports, Stderr, USAGE};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let command = match Command::parse(&args) {
+    let env = Env::from_process();
+    let command = match Command::parse(&args, &env) {
         Ok(command) => command,
         Err(problem) => {
             eprintln!("triggers-admin: {problem}\n{USAGE}");
             return ExitCode::from(2);
         }
     };
-    let env = Env::from_process();
     let (table, settings) = match (env.required("TABLE_NAME"), AwsSettings::from_env(&env)) {
         (Ok(table), Ok(settings)) => (table.to_owned(), settings),
         (Err(err), _) | (_, Err(err)) => {
@@ -26,14 +28,14 @@ async fn main() -> ExitCode {
         }
     };
     let aws = Aws::load(&settings).await;
-    match triggers_admin::run(&command, &aws.store(table), &aws.directory(), &SystemClock).await {
-        Ok(report) => {
-            println!("{report}");
-            ExitCode::SUCCESS
-        }
-        Err(err) => {
-            eprintln!("triggers-admin: {err}");
-            ExitCode::FAILURE
-        }
-    }
+    let ports = Ports {
+        store: Arc::new(aws.store(table)),
+        directory: Arc::new(aws.directory()),
+        clock: Arc::new(SystemClock),
+        pace: Arc::new(TokioPace::default()),
+        progress: Arc::new(Stderr),
+    };
+    let outcome = triggers_admin::run(&command, &ports).await;
+    println!("{}", outcome.report);
+    ExitCode::from(outcome.status.exit_code())
 }

@@ -15,7 +15,7 @@ use super::error::{build_error, port_error};
 use crate::logging::Secret;
 use crate::ports::{
     CreateOutcome, DeleteOutcome, DirectoryUser, LinkOutcome, PortError, ProviderUser, SearchableAttribute,
-    UserDirectory, UserStatus, list_users_filter,
+    UserDirectory, UserPage, UserStatus, list_users_filter,
 };
 
 const SERVICE: &str = "cognito-idp";
@@ -250,5 +250,38 @@ impl UserDirectory for CognitoDirectory {
             .await
             .map_err(|e| port_error(SERVICE, "AdminAddUserToGroup", e))?;
         Ok(())
+    }
+
+    async fn list_users_page(
+        &self,
+        user_pool_id: &str,
+        page_token: Option<&str>,
+        limit: u32,
+    ) -> Result<UserPage, PortError> {
+        let limit = i32::try_from(limit.clamp(1, PAGE_SIZE as u32)).unwrap_or(PAGE_SIZE);
+        let page = self
+            .client
+            .list_users()
+            .user_pool_id(user_pool_id)
+            .limit(limit)
+            .set_pagination_token(page_token.filter(|t| !t.is_empty()).map(str::to_owned))
+            .send()
+            .await
+            .map_err(|e| port_error(SERVICE, "ListUsers", e))?;
+        Ok(UserPage {
+            users: page.users().iter().map(user_from_list).collect(),
+            next_token: page.pagination_token().filter(|t| !t.is_empty()).map(str::to_owned),
+        })
+    }
+
+    async fn estimated_user_count(&self, user_pool_id: &str) -> Result<Option<u64>, PortError> {
+        let output = self
+            .client
+            .describe_user_pool()
+            .user_pool_id(user_pool_id)
+            .send()
+            .await
+            .map_err(|e| port_error(SERVICE, "DescribeUserPool", e))?;
+        Ok(output.user_pool().and_then(|pool| u64::try_from(pool.estimated_number_of_users()).ok()))
     }
 }

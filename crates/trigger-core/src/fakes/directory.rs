@@ -7,7 +7,7 @@ use super::{Outage, lock};
 use crate::logging::Secret;
 use crate::ports::{
     CreateOutcome, DeleteOutcome, DirectoryUser, LinkOutcome, PortError, PortErrorKind, ProviderUser,
-    SearchableAttribute, UserDirectory, UserStatus,
+    SearchableAttribute, UserDirectory, UserPage, UserStatus,
 };
 
 /// A user pool in memory (one pool: the pool id is not checked). Records links and group
@@ -18,6 +18,9 @@ pub struct FakeDirectory {
     links: Mutex<Vec<(String, ProviderUser)>>,
     groups: Mutex<BTreeMap<String, Vec<String>>>,
     outage: Outage,
+    /// Failures the next ListUsers pages answer with, first to last (throttling, say).
+    page_failures: Mutex<Vec<PortErrorKind>>,
+    pages_listed: Mutex<u32>,
 }
 
 impl FakeDirectory {
@@ -47,6 +50,16 @@ impl FakeDirectory {
 
     pub fn set_outage(&self, kind: Option<PortErrorKind>) {
         self.outage.set(kind);
+    }
+
+    /// The next `list_users_page` calls fail with these kinds, one call each, in order.
+    pub fn fail_next_pages(&self, kinds: &[PortErrorKind]) {
+        lock(&self.page_failures).extend_from_slice(kinds);
+    }
+
+    /// How many `list_users_page` calls were made (failed ones included).
+    pub fn pages_listed(&self) -> u32 {
+        *lock(&self.pages_listed)
     }
 }
 
@@ -151,5 +164,37 @@ impl UserDirectory for FakeDirectory {
             list.push(group.to_owned());
         }
         Ok(())
+    }
+
+    /// Pages in insertion order; the token is the offset of the page (`"page-<offset>"`), so
+    /// a page listed twice is the same page, as with Cognito's tokens.
+    async fn list_users_page(&self, _pool: &str, page_token: Option<&str>, limit: u32) -> Result<UserPage, PortError> {
+        *lock(&self.pages_listed) += 1;
+        self.outage.check("cognito-idp", "ListUsers")?;
+        {
+            let mut failures = lock(&self.page_failures);
+            if !failures.is_empty() {
+                let kind = failures.remove(0);
+                return Err(PortError::new("cognito-idp", "ListUsers", kind, "injected page failure"));
+            }
+        }
+        let start = match page_token {
+            None => 0,
+            Some(token) => token.strip_prefix("page-").and_then(|n| n.parse::<usize>().ok()).ok_or_else(|| {
+                PortError::new("cognito-idp", "ListUsers", PortErrorKind::Rejected, "invalid pagination token")
+            })?,
+        };
+        let users = lock(&self.users);
+        let limit = limit.clamp(1, 60) as usize;
+        let end = (start + limit).min(users.len());
+        Ok(UserPage {
+            users: users.get(start..end).map(<[DirectoryUser]>::to_vec).unwrap_or_default(),
+            next_token: (end < users.len()).then(|| format!("page-{end}")),
+        })
+    }
+
+    async fn estimated_user_count(&self, _pool: &str) -> Result<Option<u64>, PortError> {
+        self.outage.check("cognito-idp", "DescribeUserPool")?;
+        Ok(Some(lock(&self.users).len() as u64))
     }
 }

@@ -130,6 +130,14 @@ pub fn linked_identities(attribute: &str) -> Vec<ProviderUser> {
         .collect()
 }
 
+/// One page of the pool's users (ListUsers without a filter) and the token of the next page.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UserPage {
+    pub users: Vec<DirectoryUser>,
+    /// `None` after the last page.
+    pub next_token: Option<String>,
+}
+
 /// A federated identity to link: `ProviderName` / `Cognito_Subject` / the provider's user id.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProviderUser {
@@ -205,6 +213,32 @@ pub trait UserDirectory: Send + Sync {
     ) -> Result<(), PortError>;
 
     async fn add_to_group(&self, user_pool_id: &str, username: &str, group: &str) -> Result<(), PortError>;
+
+    /// One page of every user in the pool, in the directory's order: at most `limit` users (ListUsers
+    /// caps it at 60), starting at `page_token` (`None`: the first page). Used by the operator's
+    /// backfill, never by a trigger (ListUsers has a fixed 30 requests/s quota per account). The
+    /// default body is for test doubles that do not list.
+    async fn list_users_page(
+        &self,
+        user_pool_id: &str,
+        page_token: Option<&str>,
+        limit: u32,
+    ) -> Result<UserPage, PortError> {
+        let _ = (user_pool_id, page_token, limit);
+        Err(PortError::new(
+            "cognito-idp",
+            "ListUsers",
+            super::PortErrorKind::Rejected,
+            "this directory does not list users",
+        ))
+    }
+
+    /// Cognito's estimate of the pool's user count (DescribeUserPool), for a progress bar; `None`
+    /// when the directory has none. The default body is for test doubles.
+    async fn estimated_user_count(&self, user_pool_id: &str) -> Result<Option<u64>, PortError> {
+        let _ = user_pool_id;
+        Ok(None)
+    }
 }
 
 #[cfg(test)]

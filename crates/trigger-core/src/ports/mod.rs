@@ -12,7 +12,7 @@ pub(crate) mod store;
 pub use clock::{Clock, SystemClock};
 pub use directory::{
     CreateOutcome, DeleteOutcome, DirectoryUser, LinkOutcome, ProviderUser, SearchableAttribute, UserDirectory,
-    UserStatus, linked_identities, list_users_filter,
+    UserPage, UserStatus, linked_identities, list_users_filter,
 };
 pub use mailer::{Email, Mailer, SentEmail, escape_html};
 pub use scheduler::{Scheduler, StartOutcome, execution_name_is_valid};
