@@ -26,12 +26,15 @@ lint: ## cargo fmt --check and clippy with warnings as errors
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 
 # Starts the local stack unless it is up already, and stops it afterwards only if it started it.
-test-rust: tools ## Unit, contract, adapter-integration (moto) and end-to-end (cognito-local) tests
+# Every binary is built first, for the log-leak test (tests/e2e/log_leak.rs runs each one): `--tests`
+# gives the build the tests' feature set, so `cargo test` then reuses it and nothing is built twice.
+test-rust: tools ## Unit, contract, adapter-integration (moto), log-leak and end-to-end (cognito-local) tests
 	@started=no; \
 	if ! $(LOCAL_STACK_ENV) $(LOCAL_STACK) status >/dev/null 2>&1; then \
 	  started=yes; $(MAKE) --no-print-directory local-up || exit 1; \
 	fi; \
-	status=0; $(TEST_ENV) RUST_BACKTRACE=0 cargo test --workspace --locked --no-fail-fast -- --include-ignored || status=$$?; \
+	status=0; { cargo build --workspace --bins --tests --locked && \
+	  $(TEST_ENV) RUST_BACKTRACE=0 cargo test --workspace --locked --no-fail-fast -- --include-ignored; } || status=$$?; \
 	if [ $$started = yes ]; then $(MAKE) --no-print-directory local-down; fi; \
 	exit $$status
 

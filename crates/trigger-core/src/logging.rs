@@ -4,15 +4,22 @@
 //! - [`Secret`] wraps passwords, codes and tokens: its `Debug` and `Display` print `[redacted]`,
 //!   so `tracing::info!(?password)` or `%code` cannot show the value by accident.
 //! - every log line passes through [`mask_sensitive`] before it is written: e-mail addresses and
-//!   E.164 phone numbers anywhere in a line (a field, a message, an SDK error text) are masked.
+//!   phone numbers anywhere in a line (a field, a message, an SDK error text) are masked.
+//!
+//! And one limit: the level setting opens this project's crates only; the dependencies, which
+//! log raw events and request bodies at debug and trace, never log below warn ([`LevelSetting`]).
 
-use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
-use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
+
+mod level;
+mod mask;
+
+pub use level::{DEPENDENCY_CAP, LevelSetting};
+pub use mask::mask_sensitive;
 
 /// A value that must never be logged: a password, a verification code, a token.
 ///
@@ -43,73 +50,6 @@ impl<T> fmt::Display for Secret<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("[redacted]")
     }
-}
-
-/// Characters allowed in the local part of an address (RFC 5322 atext plus the dot).
-fn is_local_part_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c)
-}
-
-fn is_domain_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '-' || c == '.'
-}
-
-/// Masks every e-mail address (`jane.doe@example.com` → `j***@example.com`) and every E.164 phone
-/// number (`+14155550123` → `+*********23`) in `text`. The domain stays: it is what an operator
-/// needs to see a pattern, and it does not identify a person on its own.
-pub fn mask_sensitive(text: &str) -> Cow<'_, str> {
-    if !text.contains('@') && !text.contains('+') {
-        return Cow::Borrowed(text);
-    }
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::with_capacity(text.len());
-    let mut changed = false;
-    let mut i = 0;
-    while i < chars.len() {
-        if let Some((end, masked)) = email_at(&chars, i).or_else(|| phone_at(&chars, i)) {
-            out.push_str(&masked);
-            changed = true;
-            i = end;
-        } else {
-            out.push(chars[i]);
-            i += 1;
-        }
-    }
-    if changed { Cow::Owned(out) } else { Cow::Borrowed(text) }
-}
-
-/// An e-mail address starting at `start` (which must begin a local part): its end and masked form.
-fn email_at(chars: &[char], start: usize) -> Option<(usize, String)> {
-    let begins_word = start == 0 || !is_local_part_char(chars[start - 1]);
-    if !begins_word || !is_local_part_char(chars[start]) || chars[start] == '.' {
-        return None;
-    }
-    let at = (start..chars.len()).find(|&i| !is_local_part_char(chars[i]))?;
-    if chars[at] != '@' {
-        return None;
-    }
-    let domain_end = (at + 1..chars.len()).find(|&i| !is_domain_char(chars[i])).unwrap_or(chars.len());
-    let domain: String = chars[at + 1..domain_end].iter().collect();
-    let domain = domain.trim_end_matches('.');
-    if !domain.contains('.') || domain.starts_with('.') {
-        return None;
-    }
-    let end = at + 1 + domain.chars().count();
-    Some((end, format!("{}***@{}", chars[start], domain)))
-}
-
-/// An E.164 number (`+` and 8 to 15 digits, not inside a longer run) starting at `start`.
-fn phone_at(chars: &[char], start: usize) -> Option<(usize, String)> {
-    if chars[start] != '+' || (start > 0 && chars[start - 1].is_ascii_alphanumeric()) {
-        return None;
-    }
-    let digits_end = (start + 1..chars.len()).find(|&i| !chars[i].is_ascii_digit()).unwrap_or(chars.len());
-    let digits = digits_end - start - 1;
-    if !(8..=15).contains(&digits) {
-        return None;
-    }
-    let last_two: String = chars[digits_end - 2..digits_end].iter().collect();
-    Some((digits_end, format!("+{}{}", "*".repeat(digits - 2), last_two)))
 }
 
 /// A user name as it may appear in a log: masked when it is an e-mail address or a phone number.
@@ -153,26 +93,30 @@ impl<'a> MakeWriter<'a> for MaskingStdout {
     }
 }
 
-/// Installs the JSON subscriber. The level comes from `AWS_LAMBDA_LOG_LEVEL` (set by Lambda's
-/// logging controls), else `RUST_LOG`, else `info`. Safe to call more than once.
+/// Installs the JSON subscriber of binary `trigger` (its name: `pre-signup`). The level setting
+/// ([`LevelSetting`]: `AWS_LAMBDA_LOG_LEVEL`, else `RUST_LOG`, else info) applies to this
+/// project's crates (`trigger_core` and the binary's own crate, `pre_signup`); every dependency
+/// is capped at [`DEPENDENCY_CAP`]. Safe to call more than once.
 pub fn init(trigger: &'static str) {
-    let filter = std::env::var("AWS_LAMBDA_LOG_LEVEL")
-        .ok()
-        .map(|level| level.to_ascii_lowercase())
-        .and_then(|level| EnvFilter::try_new(level).ok())
-        .or_else(|| EnvFilter::try_from_default_env().ok())
-        .unwrap_or_else(|| EnvFilter::new("info"));
-    let installed = tracing_subscriber::fmt()
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+
+    let setting = LevelSetting::from_process();
+    let lines = tracing_subscriber::fmt::layer()
         .json()
         .flatten_event(true)
         .with_current_span(false)
         .with_span_list(false)
         .with_target(false)
-        .with_env_filter(filter)
         .with_writer(MaskingStdout)
-        .try_init();
+        .with_filter(setting.filter(trigger));
+    let installed = tracing_subscriber::registry().with(lines).try_init();
     if installed.is_ok() {
-        tracing::debug!(trigger, "logging initialised");
+        tracing::debug!(trigger, level = setting.directives(), "logging initialised");
+        if let Some(warning) = setting.warning() {
+            tracing::warn!(trigger, "{warning}");
+        }
     }
 }
 

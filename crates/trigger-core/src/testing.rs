@@ -1,6 +1,8 @@
 //! Helpers for tests that run against the local stack (`make test` starts it). Never used by a
 //! binary; here so that every crate's integration tests share one copy.
 
+pub mod runtime_api;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
