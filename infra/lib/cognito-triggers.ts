@@ -41,12 +41,9 @@ import {
 } from './triggers';
 import { SettingValue, claimsOf, email, senderAddress, senderAddressOf } from './settings';
 
-/** Repository root (infra/lib/ → ../..). */
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
-/** Where `cargo lambda build --release --arm64` writes `<binary>/bootstrap[.zip]`. */
-export const DEFAULT_ASSET_DIRECTORY = path.join(REPO_ROOT, 'target', 'lambda');
-/** The sign-up reminder definition, versioned with its binary. */
-export const DEFAULT_REMINDER_DEFINITION = path.join(REPO_ROOT, 'triggers', 'signup-reminder', 'state-machine.asl.json');
+import { DEFAULT_ASSET_DIRECTORY, DEFAULT_REMINDER_DEFINITION } from './workspace';
+
+export { DEFAULT_ASSET_DIRECTORY, DEFAULT_REMINDER_DEFINITION, REPO_ROOT } from './workspace';
 /** The placeholder the ASL file uses for the reminder function's ARN (a DefinitionSubstitution). */
 export const REMINDER_FUNCTION_PLACEHOLDER = 'SignupReminderFunctionArn';
 
