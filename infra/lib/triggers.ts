@@ -74,8 +74,37 @@ export interface ConditionalActions {
   readonly why: string;
 }
 
+/**
+ * A family of table rows, by partition key (docs/architecture.md). Every `Access` on the table
+ * names the rows it touches; its statement is limited to them with a `dynamodb:LeadingKeys`
+ * condition (ForAllValues:StringLike on these `pk` patterns) and named after them (`Table<name>`).
+ */
+export interface Rows {
+  /** PascalCase; the statement's Sid is `Table<name>`. */
+  readonly name: string;
+  /** `pk` patterns (`*` is any text): the rows' key prefixes. */
+  readonly keys: readonly string[];
+}
+
+/** The shared rows (trigger-core: reservations, profile, lockout, idempotency). */
+export const ROWS = {
+  /** `EMAIL#<pool>#<address>`, `PHONE#<pool>#<number>`: one account per address. */
+  reservations: { name: 'Reservations', keys: ['EMAIL#*', 'PHONE#*'] },
+  /** `USER#<sub>`: the profile row and the login history. */
+  userRows: { name: 'UserRows', keys: ['USER#*'] },
+  /** `LOCKOUT#<pool>#<user name>`: the sign-in lockout. */
+  lockouts: { name: 'Lockouts', keys: ['LOCKOUT#*'] },
+} as const satisfies Record<string, Rows>;
+
+/** Once-only claims (`IDEMPOTENCY#<purpose>#<id>`) of the given purposes. */
+export function claims(name: string, ...purposes: readonly string[]): Rows {
+  return { name, keys: purposes.map((p) => `IDEMPOTENCY#${p}#*`) };
+}
+
 export interface Access {
   readonly resource: ResourceKind;
+  /** On the table: the rows the actions are limited to (required there; see `Rows`). */
+  readonly rows?: Rows;
   /** Always granted (unless `when` says otherwise). */
   readonly actions: readonly string[];
   /** Why the binary makes these calls: shown in docs/deploy.md's table. */
@@ -93,10 +122,16 @@ export interface Access {
   /** Text form of `when` for docs and errors. */
   readonly whenText?: string;
   /**
-   * More actions on the same resource, granted only while their own condition holds; they join
-   * this entry's statement (one statement per resource).
+   * More actions on the same resource (and rows), granted only while their own condition holds;
+   * they join this entry's statement.
    */
   readonly conditional?: readonly ConditionalActions[];
+}
+
+/** A setting the binary refuses to start without while another setting is on. */
+export interface RequiredWhen {
+  readonly when: (settings: Readonly<Record<string, string>>) => boolean;
+  readonly whenText: string;
 }
 
 export interface TriggerSpec {
@@ -111,6 +146,8 @@ export interface TriggerSpec {
   readonly settings: Readonly<Record<string, SettingKind>>;
   /** Settings the binary refuses to start without: synth fails while the trigger is on and one is unset. */
   readonly required?: readonly string[];
+  /** Settings the binary refuses to start without while another setting is on (synth fails likewise). */
+  readonly requiredWhen?: Readonly<Record<string, RequiredWhen>>;
   /**
    * True while no issue has specified this binary yet: the access list is what the shared facts
    * imply and is to be confirmed when the binary is written.
