@@ -58,6 +58,7 @@ export function resourceValue(kind: ResourceKind, refs: ResourceRefs): string {
 }
 
 function statementFor(scope: Construct, access: Access, actions: string[], refs: ResourceRefs, binary: TriggerName): iam.PolicyStatement {
+  if (access.resource === 'table' && !access.rows) throw new Error(`CognitoTriggers: a table grant of ${binary} names no rows`);
   return new iam.PolicyStatement({
     sid: statementId(access),
     actions,

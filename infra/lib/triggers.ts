@@ -20,6 +20,7 @@ import {
   oneOf,
   pairList,
   profileClaimMap,
+  providerNames,
   senderAddress,
   text,
   textUpTo,
@@ -167,6 +168,10 @@ export const SHARED_SETTINGS = [
 
 const TABLE_RW = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] as const;
 
+/** pre-signup links federated sign-ups to native users (and so may create, link and record). */
+const linking = (s: Readonly<Record<string, string>>) => s.LINK_FEDERATED_USERS === 'true';
+const LINKING = 'LINK_FEDERATED_USERS is true';
+
 export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
   'pre-signup': {
     binary: 'pre-signup',
@@ -176,21 +181,39 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
     access: [
       {
         resource: 'userPool',
-        actions: [
-          'cognito-idp:ListUsers',
-          'cognito-idp:AdminGetUser',
-          'cognito-idp:AdminDeleteUser',
-          'cognito-idp:AdminCreateUser',
-          'cognito-idp:AdminSetUserPassword',
-          'cognito-idp:AdminLinkProviderForUser',
+        actions: ['cognito-idp:ListUsers', 'cognito-idp:AdminGetUser', 'cognito-idp:AdminDeleteUser'],
+        why: 'ListUsers finds e-mails/phones that existed before the trigger and guards auto-verify; AdminGetUser looks up the holder of a reservation in the way, AdminDeleteUser removes it when it is an expired, unconfirmed sign-up (take-over)',
+        conditional: [
+          {
+            actions: ['cognito-idp:AdminCreateUser', 'cognito-idp:AdminSetUserPassword', 'cognito-idp:AdminLinkProviderForUser'],
+            when: linking,
+            whenText: LINKING,
+            why: 'link a federated sign-up from a trusted provider to a (new) native user',
+          },
         ],
-        why: 'ListUsers finds e-mails/phones that existed before the trigger and guards auto-verify; AdminGetUser + AdminDeleteUser check and remove the expired, unconfirmed holder of a reservation; AdminCreateUser + AdminSetUserPassword + AdminLinkProviderForUser link a federated sign-up to a (new) native user',
       },
       {
         resource: 'table',
-        actions: TABLE_RW,
+        rows: ROWS.reservations,
+        actions: ['dynamodb:PutItem'],
         env: 'TABLE_NAME',
-        why: 'conditional writes reserve an e-mail/phone (race-free uniqueness), take over expired reservations and release them',
+        why: 'conditional puts reserve an e-mail/phone (race-free uniqueness) and take over an expired or orphaned reservation (conditional on the row read)',
+        conditional: [
+          {
+            actions: ['dynamodb:UpdateItem'],
+            when: linking,
+            whenText: LINKING,
+            why: 'makes a linked user\'s reservation permanent',
+          },
+        ],
+      },
+      {
+        resource: 'table',
+        rows: ROWS.userRows,
+        actions: ['dynamodb:UpdateItem'],
+        when: linking,
+        whenText: LINKING,
+        why: 'records on the linked native user\'s profile row the address the provider verified (what pre-token-generation repairs email_verified against)',
       },
       {
         resource: 'reminderStateMachine',
@@ -214,8 +237,14 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
       PENDING_RESERVATION_SECONDS: integer(120, 31_536_000),
       REMINDER_AFTER_SECONDS: integer(60, 31_536_000),
       LINK_FEDERATED_USERS: boolean,
+      LINK_TRUSTED_PROVIDERS: providerNames,
       FEDERATED_PROVIDER_NAMES: pairList,
       ON_DEPENDENCY_FAILURE: oneOf('deny', 'allow'),
+      DUPLICATE_MESSAGE: oneOf('explicit', 'generic'),
+    },
+    requiredWhen: {
+      // No default: which providers' email_verified to trust is a decision, not a guess.
+      LINK_TRUSTED_PROVIDERS: { when: linking, whenText: LINKING },
     },
   },
   'pre-authentication': {
@@ -226,6 +255,7 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
     access: [
       {
         resource: 'table',
+        rows: ROWS.lockouts,
         actions: ['dynamodb:UpdateItem'],
         env: 'TABLE_NAME',
         why: 'one atomic conditional update per attempt counts it; the old item it returns on a failed condition says why, and at most one more guarded update locks or starts a new window (no read)',
@@ -249,9 +279,17 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
     access: [
       {
         resource: 'table',
-        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        rows: ROWS.lockouts,
+        actions: ['dynamodb:DeleteItem'],
         env: 'TABLE_NAME',
-        why: 'deletes the lockout item unless a lock is active (reset), updates/creates the profile item, puts one history item per sign-in (all conditional, so a retry does not double-count)',
+        why: 'deletes the lockout item unless a lock is active (reset after a successful sign-in; conditional)',
+      },
+      {
+        resource: 'table',
+        rows: ROWS.userRows,
+        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        env: 'TABLE_NAME',
+        why: 'updates/creates the profile item, puts one login-history item per sign-in (both conditional, so a retry does not double-count)',
       },
     ],
     settings: {
@@ -266,17 +304,33 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
     access: [
       {
         resource: 'table',
+        rows: ROWS.userRows,
+        actions: ['dynamodb:UpdateItem'],
+        env: 'TABLE_NAME',
+        why: 'creates the profile item idempotently (an if_not_exists update)',
+      },
+      {
+        resource: 'table',
+        rows: ROWS.reservations,
         actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
         env: 'TABLE_NAME',
-        why: 'creates the profile item idempotently, makes the reservation permanent (or puts it when missing), claims the welcome e-mail idempotency record and marks it done; every decision is a conditional write, no read',
-        conditional: [
-          {
-            actions: ['dynamodb:DeleteItem'],
-            when: (s) => s.WELCOME_EMAIL_FROM !== undefined,
-            whenText: 'WELCOME_EMAIL_FROM is set',
-            why: 'gives the welcome e-mail idempotency claim back after a failed send, so that a retry sends',
-          },
-        ],
+        why: 'makes the e-mail/phone reservations permanent, or puts one that is missing (conditional writes)',
+      },
+      {
+        resource: 'table',
+        rows: ROWS.lockouts,
+        actions: ['dynamodb:DeleteItem'],
+        env: 'TABLE_NAME',
+        why: 'a completed password reset (PostConfirmation_ConfirmForgotPassword) clears the user\'s lockout record',
+      },
+      {
+        resource: 'table',
+        rows: claims('WelcomeClaims', 'welcome'),
+        actions: TABLE_RW,
+        env: 'TABLE_NAME',
+        when: (s) => s.WELCOME_EMAIL_FROM !== undefined,
+        whenText: 'WELCOME_EMAIL_FROM is set',
+        why: 'the welcome e-mail once: claim (conditional put, owner token), done (update), given back after a failed send (delete), read on a retry',
       },
       {
         resource: 'userPool',
@@ -307,6 +361,7 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
     access: [
       {
         resource: 'table',
+        rows: ROWS.userRows,
         actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
         env: 'TABLE_NAME',
         why: 'reads the profile item for claims; creates it when missing (federated/migrated users, an if_not_exists update) and fills picture/name',
@@ -314,13 +369,16 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
       {
         resource: 'userPool',
         actions: ['cognito-idp:AdminUpdateUserAttributes'],
-        why: 'sets email_verified back to true for a linked federated user',
+        when: (s) => s.LINK_TRUSTED_PROVIDERS !== undefined,
+        whenText: 'LINK_TRUSTED_PROVIDERS is set (given, or taken from pre-signup while it links)',
+        why: 'sets email_verified back to true for a linked user whose e-mail is the address a trusted provider verified (recorded on the profile row when linked)',
       },
     ],
     settings: {
       SUPPRESS_CLAIMS: nameList,
       CLAIMS_FROM_PROFILE: profileClaimMap,
       ACCESS_TOKEN_SCOPES_FROM_GROUPS: groupScopes,
+      LINK_TRUSTED_PROVIDERS: providerNames,
     },
   },
   'custom-message': {
@@ -397,9 +455,17 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
       },
       {
         resource: 'table',
+        rows: claims('ReminderClaims', 'signup-remind', 'signup-expire', 'signup-expire-notice'),
         actions: TABLE_RW,
         env: 'TABLE_NAME',
-        why: 'once-only records for both e-mails and the deletion (claim: conditional put; done: update; given back: delete), reads its own "expiring" record on a retry, releases the pending e-mail/phone reservations of an expired user (conditional delete)',
+        why: 'once-only records for both e-mails and the deletion (claim: conditional put; done: update; given back: delete), reads its own "expiring" record on a retry',
+      },
+      {
+        resource: 'table',
+        rows: ROWS.reservations,
+        actions: ['dynamodb:DeleteItem'],
+        env: 'TABLE_NAME',
+        why: 'releases the pending e-mail/phone reservations of an expired user (conditional delete)',
       },
       {
         resource: 'emailIdentity',
@@ -418,27 +484,37 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
 };
 
 /**
- * The operator command `triggers-admin show|unlock <user-pool-id> <username>`
- * (crates/triggers-admin): reads and deletes a lockout record, resolving the name through the
- * pool. Not a function: the construct puts these statements into a customer-managed policy an
- * operator's role can attach (`operatorPolicy`), created when `pre-authentication` is on.
+ * The operator commands of `triggers-admin` (crates/triggers-admin): `show|unlock <pool> <user>`
+ * read and delete a lockout record, resolving the name through the pool; `release <pool>
+ * <address> [--force]` frees a reservation (after looking up its holder), `backfill <pool>` puts
+ * reservations for the pool's existing users. Not a function: the construct puts these statements
+ * into a customer-managed policy an operator's role can attach (`operatorPolicy`), created when
+ * `pre-authentication` is on.
  */
 export const OPERATOR_ACCESS: readonly Access[] = [
   {
     resource: 'table',
+    rows: ROWS.lockouts,
     actions: ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
     env: 'TABLE_NAME',
     why: '`show` reads the lockout record, `unlock` deletes it',
   },
   {
+    resource: 'table',
+    rows: ROWS.reservations,
+    actions: TABLE_RW,
+    env: 'TABLE_NAME',
+    why: '`release` reads a reservation and deletes it; `backfill` puts (or completes) the reservations of existing users, resumably',
+  },
+  {
     resource: 'userPool',
-    actions: ['cognito-idp:AdminGetUser'],
-    why: 'resolves the name given (an e-mail alias, say) to the pool\'s user name, whose record it also handles',
+    actions: ['cognito-idp:ListUsers', 'cognito-idp:AdminGetUser'],
+    why: 'AdminGetUser resolves the name given (an e-mail alias, say) to the pool\'s user name and checks a reservation\'s holder; ListUsers pages through the pool for `backfill` and finds who holds an address for `release`',
   },
 ];
 
 /** The binaries' defaults for settings that are checked against each other at synth. */
-export const PRE_SIGNUP_DEFAULTS = { REMINDER_AFTER_SECONDS: 86_400, PENDING_RESERVATION_SECONDS: 604_800 } as const;
+export const PRE_SIGNUP_DEFAULTS = { REMINDER_AFTER_SECONDS: 43_200, PENDING_RESERVATION_SECONDS: 86_400 } as const;
 export const LOCKOUT_DEFAULTS = { LOCKOUT_BASE_SECONDS: 300, LOCKOUT_MAX_SECONDS: 3_600 } as const;
 
 /** Claims Cognito does not let a pre token generation trigger change (shared facts). */

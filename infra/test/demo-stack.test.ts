@@ -8,6 +8,7 @@ import { PLACEHOLDER_EMAIL_IDENTITY, PLACEHOLDER_REMINDER_EMAIL_FROM, DemoStack 
 import { TRIGGERS } from '../lib/triggers';
 import { workspaceTriggerBinaries } from '../lib/workspace';
 import { ASSETS, findCycle, logicalIdAt, resourcesOfType, roleStatements, symbolic, synth, testApp } from './helpers';
+import { PRE_SIGNUP_POOL, RESERVATIONS, logs, operatorStatements, table, userPool } from './statements';
 
 const app = testApp();
 const stack = new DemoStack(app, 'Demo', { assetDirectory: ASSETS });
@@ -92,33 +93,12 @@ describe('demo stack', () => {
   });
 
   it('gives the pre-signup role exactly these statements', () => {
+    // Linking is off in the demo: no AdminCreateUser, AdminSetUserPassword, AdminLinkProviderForUser, no USER# rows.
     assert.deepEqual(roleStatements(json, roleId), [
-      {
-        Sid: 'WriteOwnLogs',
-        Effect: 'Allow',
-        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        Resource: 'Triggers/PreSignupLogs.Arn',
-      },
-      {
-        Sid: 'Table',
-        Effect: 'Allow',
-        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-        Resource: 'Triggers/Table.Arn',
-      },
+      logs('PreSignup'),
+      table('Reservations', 'dynamodb:PutItem', RESERVATIONS),
       { Sid: 'ReminderStateMachine', Effect: 'Allow', Action: 'states:StartExecution', Resource: 'Ref(Triggers/ReminderStateMachine)' },
-      {
-        Sid: 'UserPool',
-        Effect: 'Allow',
-        Action: [
-          'cognito-idp:ListUsers',
-          'cognito-idp:AdminGetUser',
-          'cognito-idp:AdminDeleteUser',
-          'cognito-idp:AdminCreateUser',
-          'cognito-idp:AdminSetUserPassword',
-          'cognito-idp:AdminLinkProviderForUser',
-        ],
-        Resource: 'UserPool.Arn',
-      },
+      userPool(PRE_SIGNUP_POOL, 'UserPool.Arn'),
     ]);
     // Only Lambda may assume it.
     assert.deepEqual(json.Resources[roleId].Properties.AssumeRolePolicyDocument.Statement, [
@@ -132,7 +112,8 @@ describe('demo stack', () => {
     }
     // The one customer-managed policy is the operator's (triggers-admin), attached to nothing.
     template.resourceCountIs('AWS::IAM::ManagedPolicy', 1);
-    logicalIdAt(json, 'AWS::IAM::ManagedPolicy', '/Triggers/OperatorPolicy/');
+    const policy = json.Resources[logicalIdAt(json, 'AWS::IAM::ManagedPolicy', '/Triggers/OperatorPolicy/')].Properties;
+    assert.deepEqual(symbolic(json, policy.PolicyDocument.Statement), operatorStatements('UserPool.Arn'));
     const roles = Object.values<any>(resourcesOfType(json, 'AWS::Lambda::Function')).map((f) => f.Properties.Role['Fn::GetAtt'][0]);
     assert.equal(new Set(roles).size, roles.length);
   });
