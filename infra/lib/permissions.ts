@@ -43,18 +43,11 @@ export function operatorStatements(scope: Construct, refs: ResourceRefs): iam.Po
   return OPERATOR_ACCESS.map((access) => statementFor(scope, access, [...access.actions], refs, 'pre-authentication'));
 }
 
-/** The value of the setting that hands a resource to the binary (its `Access.env`). */
+/** The value of the setting that hands a resource to the binary (its `Access.env`): the table by name, the others by ARN. */
 export function resourceValue(kind: ResourceKind, refs: ResourceRefs): string {
-  switch (kind) {
-    case 'table':
-      return refs.table!.tableName;
-    case 'reminderStateMachine':
-      return refs.reminderStateMachine!.stateMachineArn;
-    case 'senderKey':
-      return refs.senderKey!.keyArn;
-    default:
-      throw new Error(`CognitoTriggers: no setting carries a ${kind}`);
-  }
+  if (kind === 'table') return refs.table!.tableName;
+  if (kind === 'reminderStateMachine' || kind === 'senderKey') return resourceArn(undefined, kind, refs);
+  throw new Error(`CognitoTriggers: no setting carries a ${kind}`);
 }
 
 function statementFor(scope: Construct, access: Access, actions: string[], refs: ResourceRefs, binary: TriggerName): iam.PolicyStatement {
@@ -78,7 +71,8 @@ export function statementId(access: Access): string {
   return access.resource.charAt(0).toUpperCase() + access.resource.slice(1) + (access.rows?.name ?? '');
 }
 
-function resourceArn(scope: Construct, kind: ResourceKind, refs: ResourceRefs, binary: TriggerName): string {
+/** The one ARN a statement on `kind` names (the SES identity's needs the stack, `scope`). */
+function resourceArn(scope: Construct | undefined, kind: ResourceKind, refs: ResourceRefs, binary?: TriggerName): string {
   switch (kind) {
     case 'userPool':
       return refs.userPoolArn;
@@ -90,7 +84,7 @@ function resourceArn(scope: Construct, kind: ResourceKind, refs: ResourceRefs, b
       return refs.senderKey!.keyArn;
     case 'emailIdentity': {
       if (!refs.emailIdentity) throw new Error(`CognitoTriggers: ${binary} sends e-mail: set emailSender.identity (the verified SES identity)`);
-      return Stack.of(scope).formatArn({ service: 'ses', resource: 'identity', resourceName: refs.emailIdentity });
+      return Stack.of(scope!).formatArn({ service: 'ses', resource: 'identity', resourceName: refs.emailIdentity });
     }
   }
 }
