@@ -107,7 +107,7 @@ export class DemoStack extends Stack {
       Annotations.of(this).addWarningV2(
         'cognito-triggers:placeholder-email-identity',
         `the e-mail sender is the stand-in ${PLACEHOLDER_EMAIL_IDENTITY}, which SES will not send from: ` +
-          'deploy with -c emailIdentity=<your verified SES identity> (make deploy EMAIL_IDENTITY=...)',
+          'deploy with -c emailIdentity=<your verified SES identity> (make deploy INFRA_EMAIL_IDENTITY=...)',
       );
     }
 
