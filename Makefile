@@ -19,7 +19,7 @@ TEST_ENV := AWS_ENDPOINT_URL=$(MOTO_ENDPOINT) AWS_ACCESS_KEY_ID=test AWS_SECRET_
 
 .PHONY: test lint test-rust demo invoke help
 
-test: lint asl-validate test-rust infra-test ## Everything CI runs: fmt, clippy, ASL validation, unit + contract + integration + end-to-end tests, CDK tests
+test: lint asl-validate local-test test-rust infra-test ## Everything CI runs: fmt, clippy, ASL validation, stack.sh tests, unit + contract + integration + end-to-end tests, CDK tests
 
 lint: ## cargo fmt --check and clippy with warnings as errors
 	cargo fmt --all -- --check

@@ -10,22 +10,37 @@ INFRA_LINT_OUT := $(INFRA_DIR)/cdk.out.lint
 INFRA_PYTHON ?= python3
 INFRA_NPM ?= npm
 
-# The triggers the demo stack deploys, and so the binaries `infra-lambdas` builds (comma-separated).
-INFRA_TRIGGERS ?= pre-signup
+comma := ,
+empty :=
+space := $(empty) $(empty)
+
+# Every trigger binary of the workspace: each triggers/<name>/ with a Cargo.toml builds binary
+# <name> (the rule infra/lib/workspace.ts applies when the CDK app runs without -c triggers). A
+# trigger that lands joins the default set by itself.
+INFRA_ALL_TRIGGERS := $(subst $(space),$(comma),$(sort $(patsubst $(CURDIR)/triggers/%/Cargo.toml,%,$(wildcard $(CURDIR)/triggers/*/Cargo.toml))))
+# The triggers synth/deploy put into the demo stack, and so the binaries infra-lambdas builds
+# (comma-separated). Default: all of them; a subset: INFRA_TRIGGERS=pre-signup,post-confirmation.
+INFRA_TRIGGERS ?= $(INFRA_ALL_TRIGGERS)
+INFRA_TRIGGER_LIST = $(subst $(comma), ,$(INFRA_TRIGGERS))
 # Where the arm64 builds are: <binary>/bootstrap.zip (what infra-lambdas writes) or <binary>/bootstrap.
 LAMBDA_ASSETS ?= $(CURDIR)/target/lambda
+# The verified SES identity (domain or address) the e-mail sending triggers use, and the reminder's
+# sender (default no-reply@<identity>). Unset: synth uses the stand-in example.com (with a warning),
+# deploy refuses signup-reminder.
+INFRA_EMAIL_IDENTITY ?=
+INFRA_REMINDER_EMAIL_FROM ?=
 # More `cdk` arguments, e.g. CDK_ARGS='-c userPoolId=eu-west-1_AbC123 -c removal=destroy'.
 CDK_ARGS ?=
 # The stack is environment-agnostic: synth needs a Region name only, no credentials. With notices,
 # telemetry and version reporting off (cdk.json) and the version check off, the CLI opens no connection.
 INFRA_CDK_ENV := AWS_REGION=$${AWS_REGION:-us-east-1} CDK_DISABLE_VERSION_CHECK=true CDK_DISABLE_CLI_TELEMETRY=true
-INFRA_CDK_CONTEXT = -c triggers=$(INFRA_TRIGGERS) -c lambdaAssets=$(LAMBDA_ASSETS)
+INFRA_CDK_CONTEXT = -c triggers=$(INFRA_TRIGGERS) -c lambdaAssets=$(LAMBDA_ASSETS) \
+	$(if $(INFRA_EMAIL_IDENTITY),-c emailIdentity=$(INFRA_EMAIL_IDENTITY)) \
+	$(if $(INFRA_REMINDER_EMAIL_FROM),-c reminderEmailFrom='$(INFRA_REMINDER_EMAIL_FROM)')
 # cargo-lambda and ziglang come from the local stack's tools (local/local.mk: lambda-tools, VENV_BIN).
 INFRA_CARGO_LAMBDA = PATH="$(VENV_BIN):$$PATH" cargo lambda
 
-comma := ,
-
-.PHONY: infra-deps infra-lint-deps infra-test synth infra-lambdas infra-bootstrap deploy
+.PHONY: infra-deps infra-lint-deps infra-test synth infra-assets infra-lambdas infra-triggers infra-bootstrap deploy infra-deploy-check
 
 infra-deps: $(INFRA_NPM_STAMP) ## CDK app: npm ci in infra/ (pinned by infra/package-lock.json; again only when it changes)
 
@@ -38,18 +53,39 @@ infra-test: infra-deps infra-lint-deps ## CDK app: typecheck, assertion + cdk-na
 	cd $(INFRA_DIR) && $(INFRA_VENV)/bin/cfn-lint -- $(INFRA_LINT_OUT)/*.template.json
 	@echo "infra-test: cfn-lint clean on $$(ls $(INFRA_LINT_OUT)/*.template.json | wc -l) templates"
 
-synth: infra-deps ## CDK app: synthesize the demo stack into infra/cdk.out, offline (needs the builds: make infra-lambdas)
+synth: infra-deps infra-assets ## CDK app: synthesize the demo stack (INFRA_TRIGGERS, default all) into infra/cdk.out, offline; builds missing binaries first
 	cd $(INFRA_DIR) && $(INFRA_CDK_ENV) $(INFRA_BIN)/cdk synth --quiet $(INFRA_CDK_CONTEXT) $(CDK_ARGS)
 	@echo "synth: wrote $$(ls $(INFRA_DIR)/cdk.out/*.template.json)"
 
-infra-lambdas: lambda-tools ## Build the INFRA_TRIGGERS binaries for Lambda: cargo lambda build --release --arm64 --output-format zip
+# Builds only what is missing from LAMBDA_ASSETS (a present build is used as it is; make
+# infra-lambdas or make deploy rebuild).
+infra-assets: ## Build the INFRA_TRIGGERS binaries missing from LAMBDA_ASSETS (what synth needs)
+	@missing=(); for b in $(INFRA_TRIGGER_LIST); do \
+	  [ -e "$(LAMBDA_ASSETS)/$$b/bootstrap.zip" ] || [ -e "$(LAMBDA_ASSETS)/$$b/bootstrap" ] || missing+=("$$b"); \
+	done; \
+	if [ $${#missing[@]} -gt 0 ]; then \
+	  echo "infra-assets: building $${missing[*]} (not in $(LAMBDA_ASSETS)); to use prebuilt ones instead: LAMBDA_ASSETS=/abs/dir holding <binary>/bootstrap.zip"; \
+	  $(MAKE) --no-print-directory infra-lambdas INFRA_TRIGGERS="$$(IFS=,; echo "$${missing[*]}")"; \
+	fi
+
+infra-lambdas: lambda-tools ## Build the INFRA_TRIGGERS binaries (default all) for Lambda: cargo lambda build --release --arm64 --output-format zip
 	$(INFRA_CARGO_LAMBDA) build --release --arm64 --output-format zip \
-	  --lambda-dir $(LAMBDA_ASSETS) $(foreach b,$(subst $(comma), ,$(INFRA_TRIGGERS)),--bin $(b))
+	  --lambda-dir $(LAMBDA_ASSETS) $(foreach b,$(INFRA_TRIGGER_LIST),--bin $(b))
+
+infra-triggers: ## Print every trigger binary of the workspace (the default INFRA_TRIGGERS)
+	@echo "$(INFRA_ALL_TRIGGERS)"
 
 infra-bootstrap: infra-deps ## CDK app: one-time `cdk bootstrap` of the account/Region in your AWS credentials
 	cd $(INFRA_DIR) && $(INFRA_BIN)/cdk bootstrap $(CDK_ARGS)
 
-deploy: infra-deps infra-lambdas ## CDK app: build the binaries and deploy the demo stack with your AWS credentials (docs/deploy.md)
+# The reminder always sends e-mail: refuse the stand-in sender before anything is built.
+infra-deploy-check:
+	@if [[ ",$(INFRA_TRIGGERS)," == *,signup-reminder,* && -z "$(INFRA_EMAIL_IDENTITY)" && "$(CDK_ARGS)" != *emailIdentity=* ]]; then \
+	  echo "deploy: signup-reminder sends e-mail: set INFRA_EMAIL_IDENTITY=<verified SES identity> (and INFRA_REMINDER_EMAIL_FROM), or leave it out: INFRA_TRIGGERS=$$(echo ',$(INFRA_TRIGGERS),' | sed 's/,signup-reminder,/,/; s/^,//; s/,$$//')" >&2; \
+	  exit 1; \
+	fi
+
+deploy: infra-deploy-check infra-deps infra-lambdas ## CDK app: build the binaries and deploy the demo stack with your AWS credentials (docs/deploy.md)
 	cd $(INFRA_DIR) && $(INFRA_BIN)/cdk deploy --require-approval broadening $(INFRA_CDK_CONTEXT) $(CDK_ARGS)
 
 $(INFRA_NPM_STAMP): $(INFRA_DIR)/package.json $(INFRA_DIR)/package-lock.json

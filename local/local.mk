@@ -28,7 +28,7 @@ NODE_STAMP := $(NODE_TOOLS_DIR)/.npm-ci.stamp
 LOCAL_STACK := $(LOCAL_DIR)/stack.sh
 LOCAL_STACK_ENV := TOOLS_DIR="$(TOOLS_DIR)" LOCAL_STATE_DIR="$(LOCAL_STATE_DIR)"
 
-.PHONY: tools lambda-tools local-up local-down local-status local-smoke
+.PHONY: tools lambda-tools local-up local-down local-status local-smoke local-test
 
 tools: $(VENV_STAMP) $(NODE_STAMP) ## Install moto, cargo-lambda, boto3 (tools/venv) and cognito-local, asl-validator (tools/node), pinned in local/
 
@@ -42,6 +42,9 @@ local-down: ## Stop the local stack (only the processes local-up started)
 
 local-status: ## Show which local services are up, their pids and logs
 	@$(LOCAL_STACK_ENV) $(LOCAL_STACK) status
+
+local-test: ## Test local/stack.sh's process bookkeeping with dummy processes in a temp state dir (no ports, no tools)
+	@bash $(LOCAL_DIR)/test_stack.sh
 
 local-smoke: local-up ## Sign-up through cognito-local: pre-signup denies blocked.example, allows others
 	@$(VENV_PYTHON) $(LOCAL_DIR)/smoke.py --endpoint $(COGNITO_LOCAL_ENDPOINT) --state-dir $(LOCAL_STATE_DIR)

@@ -6,9 +6,12 @@
 # Each service runs in its own session (setsid), so its pid is also its process-group and session
 # id, and with a tag in its environment (COGNITO_TRIGGERS_LOCAL_STACK=<service>-<nonce>) that every
 # process it spawns inherits. The pid file (.local/run/<service>.pid) holds "<pid> <start time>
-# <tag>"; the start time (from /proc) guards against a recycled pid. `down` signals exactly the
-# processes in that session or carrying that tag: the function processes that `cargo lambda watch`
-# starts run in sessions of their own, but inherit the tag. Nothing is ever killed by name.
+# <tag>"; the start time (field 22 of /proc/<pid>/stat) guards against a recycled pid. `down`
+# signals the processes carrying that tag, and the session and process group only while their
+# leader is still the process it started (same pid and start time): once the leader is gone its
+# id may belong to anyone, so a session id alone never selects a process. The function processes
+# that `cargo lambda watch` starts run in sessions of their own, but inherit the tag. Nothing is
+# ever killed by name. Sourcing this file defines the functions only (local/test_stack.sh).
 #
 # Tools come from ./tools (make tools); state and logs go to ./.local.
 set -euo pipefail
@@ -49,8 +52,9 @@ proc_start() {
   printf '%s' "${20}"
 }
 
-# Pids of the live (not zombie) processes whose session id is $1 or whose environment holds the
-# tag $2: one pass over /proc.
+# Pids of the live (not zombie) processes whose session id is $1 (unless empty) or whose
+# environment holds the tag $2: one pass over /proc. Callers pass a session id only after
+# live_pid has confirmed its leader.
 stack_pids() {
   local py="$VENV_BIN/python"
   [[ -x "$py" ]] || py=python3   # tools/ removed while the stack runs: still able to stop it
@@ -67,7 +71,7 @@ for entry in os.listdir("/proc"):
             fields = f.read().rsplit(b") ", 1)[1].split()
         if fields[0] == b"Z":
             continue
-        mine = fields[3].decode() == sid
+        mine = bool(sid) and fields[3].decode() == sid
         if not mine and marker:
             with open(f"/proc/{entry}/environ", "rb") as f:
                 mine = marker in f.read().split(b"\0")
@@ -267,19 +271,21 @@ cmd_up() {
 }
 
 # ---------------------------------------------------------------- stop
-stop_session_of() {   # signal the service's session and tagged processes: TERM, then KILL
-  local name="$1" file sid tag pids
+stop_session_of() {   # signal the service's tagged processes (and its session while ours): TERM, then KILL
+  local name="$1" file pid tag sid pids
   file="$(pid_file "$name")"
   [[ -f "$file" ]] || return 0
-  read -r sid _ tag < "$file" || true
-  [[ "$sid" =~ ^[0-9]+$ ]] || return 0
+  read -r pid _ tag < "$file" || true
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 0
+  # The session id is the leader's pid: trusted only while live_pid confirms the leader.
+  sid="$(live_pid "$name")"
   pids="$(stack_pids "$sid" "$tag")"
   [[ -z "$pids" ]] && return 0
   # The leader's whole process group, then each process found (functions have groups of their own).
   # shellcheck disable=SC2086
-  kill -TERM -- "-$sid" $pids 2>/dev/null || true
+  kill -TERM -- ${sid:+"-$sid"} $pids 2>/dev/null || true
   local deadline=$((SECONDS + STOP_TIMEOUT))
-  while pids="$(stack_pids "$sid" "$tag")"; [[ -n "$pids" ]]; do
+  while sid="$(live_pid "$name")"; pids="$(stack_pids "$sid" "$tag")"; [[ -n "$pids" ]]; do
     if (( SECONDS >= deadline )); then
       log "$name did not stop within ${STOP_TIMEOUT} s: SIGKILL to ${pids//$'\n'/ }"
       # shellcheck disable=SC2086
@@ -332,9 +338,12 @@ cmd_status() {
   (( up == ${#SERVICES[@]} ))
 }
 
-case "${1:-}" in
-  up) cmd_up ;;
-  down) cmd_down ;;
-  status) cmd_status ;;
-  *) die "usage: $0 {up|down|status}" ;;
-esac
+# Run as a command; sourced (the tests), only define the functions.
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  case "${1:-}" in
+    up) cmd_up ;;
+    down) cmd_down ;;
+    status) cmd_status ;;
+    *) die "usage: $0 {up|down|status}" ;;
+  esac
+fi

@@ -2,19 +2,24 @@
  * Builds the CDK app from context, so `bin/app.ts` (the CLI entry) and the tests build the same
  * thing. Context keys (all optional; `cdk synth -c key=value`):
  *   stackName      default CognitoTriggersDemo
- *   triggers       comma-separated binaries to deploy; default: the demo set (pre-signup)
+ *   triggers       comma-separated binaries to deploy; default: every trigger binary of the workspace
+ *                  (triggers/<name>/, see lib/workspace.ts); `make synth` passes INFRA_TRIGGERS here
  *   userPoolId     attach to this existing pool instead of creating one (the stack deploys to its Region)
  *   featurePlan    the existing pool's plan: LITE, ESSENTIALS or PLUS
  *   lambdaAssets   directory with <binary>/bootstrap.zip (default <repo>/target/lambda)
  *   removal        retain (default) or destroy, for the pool, table, key and log groups
  *   emailIdentity  verified SES identity (domain or address) for the e-mail sending triggers
- *   reminderEmailFrom  REMINDER_EMAIL_FROM for signup-reminder (required when it is on; within emailIdentity)
+ *                  (default with signup-reminder on: the stand-in example.com, with a warning)
+ *   reminderEmailFrom  REMINDER_EMAIL_FROM for signup-reminder (default no-reply@<emailIdentity>)
  *   tokenVersion   V1_0 (default) or V2_0 for pre token generation
+ *   logLevel       error, warn, info (default), debug; trace only with removal=destroy
  */
 import { App, AppProps, RemovalPolicy, Validations, aws_cognito as cognito } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { DEMO_SETTINGS, DemoStack } from './demo-stack';
-import { TRIGGER_NAMES, TriggerName } from './triggers';
+import { LogLevel } from './cognito-triggers';
+import { TriggerName } from './triggers';
+import { knownTriggers } from './workspace';
 
 /** An App with the cdk-nag AwsSolutions checks registered (every synth of this project runs them). */
 export function newApp(appProps: AppProps = {}): App {
@@ -35,10 +40,7 @@ export function buildApp(appProps: AppProps = {}): { app: App; stack: DemoStack 
   let triggers: TriggerName[] | undefined;
   const list = ctx('triggers');
   if (list !== undefined) {
-    triggers = list.split(',').map((s) => s.trim()).filter(Boolean) as TriggerName[];
-    for (const t of triggers) {
-      if (!(TRIGGER_NAMES as readonly string[]).includes(t)) throw new Error(`-c triggers: unknown trigger ${t}; known: ${TRIGGER_NAMES.join(', ')}`);
-    }
+    triggers = knownTriggers(list.split(',').map((s) => s.trim()).filter(Boolean), '-c triggers');
   }
   const removal = ctx('removal') ?? 'retain';
   if (removal !== 'retain' && removal !== 'destroy') throw new Error('-c removal must be retain or destroy');
@@ -46,6 +48,11 @@ export function buildApp(appProps: AppProps = {}): { app: App; stack: DemoStack 
   if (plan !== undefined && !['LITE', 'ESSENTIALS', 'PLUS'].includes(plan)) throw new Error('-c featurePlan must be LITE, ESSENTIALS or PLUS');
   const tokenVersion = ctx('tokenVersion');
   if (tokenVersion !== undefined && tokenVersion !== 'V1_0' && tokenVersion !== 'V2_0') throw new Error('-c tokenVersion must be V1_0 or V2_0');
+
+  const logLevel = ctx('logLevel');
+  if (logLevel !== undefined && !['error', 'warn', 'info', 'debug', 'trace'].includes(logLevel)) {
+    throw new Error('-c logLevel must be error, warn, info, debug or trace');
+  }
 
   const reminderEmailFrom = ctx('reminderEmailFrom');
   const userPoolId = ctx('userPoolId');
@@ -61,6 +68,7 @@ export function buildApp(appProps: AppProps = {}): { app: App; stack: DemoStack 
     emailSenderIdentity: ctx('emailIdentity'),
     settings: reminderEmailFrom ? { ...DEMO_SETTINGS, 'signup-reminder': { REMINDER_EMAIL_FROM: reminderEmailFrom } } : undefined,
     preTokenGenerationVersion: tokenVersion as 'V1_0' | 'V2_0' | undefined,
+    logLevel: logLevel as LogLevel | undefined,
   });
   return { app, stack };
 }

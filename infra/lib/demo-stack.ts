@@ -1,15 +1,22 @@
 /**
- * The demo stack: a user pool (or an existing one) with the triggers that exist today.
- * Today that is `pre-signup` only; turning on another trigger is adding its name to `triggers`
- * (or `-c triggers=a,b` on the command line).
+ * The demo stack: a user pool (or an existing one) with every trigger binary the workspace has
+ * (`workspaceTriggers()`: each `triggers/<name>/`), unless `triggers` names a subset
+ * (`-c triggers=a,b`, `make synth INFRA_TRIGGERS=a,b`). A trigger that lands in the workspace joins
+ * the default set by itself; one without an entry in the trigger table is refused.
  */
-import { CfnOutput, RemovalPolicy, Stack, StackProps, Validations, aws_cognito as cognito } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, RemovalPolicy, Stack, StackProps, Validations, aws_cognito as cognito } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { CognitoTriggers, CognitoTriggersProps, TriggerSettings } from './cognito-triggers';
+import { CognitoTriggers, CognitoTriggersProps, LogLevel, TriggerSettings } from './cognito-triggers';
 import { TriggerName } from './triggers';
+import { workspaceTriggers } from './workspace';
 
-/** What the demo deploys unless told otherwise: the triggers whose binaries exist. */
-export const DEMO_TRIGGERS: readonly TriggerName[] = ['pre-signup'];
+/**
+ * Stand-ins for the SES identity and sender the sign-up reminder needs, used when none is given so
+ * that the full set synthesizes from a fresh clone. SES refuses to send from them (example.com is
+ * reserved), so the stack carries a warning and `make deploy` refuses them.
+ */
+export const PLACEHOLDER_EMAIL_IDENTITY = 'example.com';
+export const PLACEHOLDER_REMINDER_EMAIL_FROM = 'no-reply@example.com';
 
 export const DEMO_SETTINGS: TriggerSettings = {
   'pre-signup': {
@@ -19,7 +26,7 @@ export const DEMO_SETTINGS: TriggerSettings = {
 };
 
 export interface DemoStackProps extends StackProps {
-  /** Default DEMO_TRIGGERS. */
+  /** Default: every trigger binary of the workspace (`workspaceTriggers()`). */
   readonly triggers?: readonly TriggerName[];
   /** Attach to this existing pool instead of creating one. */
   readonly existingUserPoolId?: string;
@@ -30,6 +37,8 @@ export interface DemoStackProps extends StackProps {
   readonly settings?: TriggerSettings;
   readonly emailSenderIdentity?: string;
   readonly preTokenGenerationVersion?: CognitoTriggersProps['preTokenGenerationVersion'];
+  /** Default `info`; `trace` only with removalPolicy DESTROY (the construct's rule). */
+  readonly logLevel?: LogLevel;
 }
 
 export class DemoStack extends Stack {
@@ -85,16 +94,33 @@ export class DemoStack extends Stack {
       pool = { userPool: this.userPool };
     }
 
+    const enabled = props.triggers ?? workspaceTriggers();
+    let settings = props.settings ?? DEMO_SETTINGS;
+    let identity = props.emailSenderIdentity;
+    if (enabled.includes('signup-reminder') && settings['signup-reminder']?.REMINDER_EMAIL_FROM === undefined) {
+      // The reminder always sends: without a sender given, one in the identity given, or the stand-ins.
+      const from = identity === undefined ? PLACEHOLDER_REMINDER_EMAIL_FROM : identity.includes('@') ? identity : `no-reply@${identity}`;
+      identity ??= PLACEHOLDER_EMAIL_IDENTITY;
+      settings = { ...settings, 'signup-reminder': { ...settings['signup-reminder'], REMINDER_EMAIL_FROM: from } };
+    }
+    if (identity === PLACEHOLDER_EMAIL_IDENTITY) {
+      Annotations.of(this).addWarningV2(
+        'cognito-triggers:placeholder-email-identity',
+        `the e-mail sender is the stand-in ${PLACEHOLDER_EMAIL_IDENTITY}, which SES will not send from: ` +
+          'deploy with -c emailIdentity=<your verified SES identity> (make deploy INFRA_EMAIL_IDENTITY=...)',
+      );
+    }
+
     this.triggers = new CognitoTriggers(this, 'Triggers', {
       pool,
-      enabled: props.triggers ?? DEMO_TRIGGERS,
-      settings: props.settings ?? DEMO_SETTINGS,
+      enabled,
+      settings,
       assetDirectory: props.assetDirectory,
       reminderDefinitionFile: props.reminderDefinitionFile,
-      emailSender: props.emailSenderIdentity ? { identity: props.emailSenderIdentity } : undefined,
+      emailSender: identity ? { identity } : undefined,
       preTokenGenerationVersion: props.preTokenGenerationVersion,
       removalPolicy,
-      logLevel: 'info',
+      logLevel: props.logLevel ?? 'info',
     });
   }
 }

@@ -184,6 +184,19 @@ export const nameList: SettingKind = {
   },
 };
 
+// A Cognito identity provider name (CreateIdentityProvider ProviderName): 1-32 visible characters,
+// not starting with `_`; no `,` (the list separator).
+const PROVIDER = /^(?!_)(?:(?!,)[\p{L}\p{M}\p{S}\p{N}\p{P}]){1,32}$/u;
+/** Identity provider names as Cognito spells them (`Google`, `CorpSAML`), comma-separated or an array. */
+export const providerNames: SettingKind = {
+  expects: 'a list of identity provider names as the pool spells them (Google, SignInWithApple, CorpSAML)',
+  render(name, value) {
+    const items = asList(name, value, this.expects);
+    for (const p of items) if (!PROVIDER.test(p)) throw new SettingError(name, p, this.expects);
+    return items.join(',');
+  },
+};
+
 /** `profileAttribute:claim` pairs, e.g. `tenantId:custom:tenant,roles:roles` (the claim may contain `:`). */
 export const profileClaimMap: SettingKind = {
   expects: 'profile-attribute:claim pairs, e.g. tenantId:custom:tenant,roles:roles',

@@ -20,6 +20,7 @@ import {
   oneOf,
   pairList,
   profileClaimMap,
+  providerNames,
   senderAddress,
   text,
   textUpTo,
@@ -74,8 +75,37 @@ export interface ConditionalActions {
   readonly why: string;
 }
 
+/**
+ * A family of table rows, by partition key (docs/architecture.md). Every `Access` on the table
+ * names the rows it touches; its statement is limited to them with a `dynamodb:LeadingKeys`
+ * condition (ForAllValues:StringLike on these `pk` patterns) and named after them (`Table<name>`).
+ */
+export interface Rows {
+  /** PascalCase; the statement's Sid is `Table<name>`. */
+  readonly name: string;
+  /** `pk` patterns (`*` is any text): the rows' key prefixes. */
+  readonly keys: readonly string[];
+}
+
+/** The shared rows (trigger-core: reservations, profile, lockout, idempotency). */
+export const ROWS = {
+  /** `EMAIL#<pool>#<address>`, `PHONE#<pool>#<number>`: one account per address. */
+  reservations: { name: 'Reservations', keys: ['EMAIL#*', 'PHONE#*'] },
+  /** `USER#<sub>`: the profile row and the login history. */
+  userRows: { name: 'UserRows', keys: ['USER#*'] },
+  /** `LOCKOUT#<pool>#<user name>`: the sign-in lockout. */
+  lockouts: { name: 'Lockouts', keys: ['LOCKOUT#*'] },
+} as const satisfies Record<string, Rows>;
+
+/** Once-only claims (`IDEMPOTENCY#<purpose>#<id>`) of the given purposes. */
+export function claims(name: string, ...purposes: readonly string[]): Rows {
+  return { name, keys: purposes.map((p) => `IDEMPOTENCY#${p}#*`) };
+}
+
 export interface Access {
   readonly resource: ResourceKind;
+  /** On the table: the rows the actions are limited to (required there; see `Rows`). */
+  readonly rows?: Rows;
   /** Always granted (unless `when` says otherwise). */
   readonly actions: readonly string[];
   /** Why the binary makes these calls: shown in docs/deploy.md's table. */
@@ -93,10 +123,16 @@ export interface Access {
   /** Text form of `when` for docs and errors. */
   readonly whenText?: string;
   /**
-   * More actions on the same resource, granted only while their own condition holds; they join
-   * this entry's statement (one statement per resource).
+   * More actions on the same resource (and rows), granted only while their own condition holds;
+   * they join this entry's statement.
    */
   readonly conditional?: readonly ConditionalActions[];
+}
+
+/** A setting the binary refuses to start without while another setting is on. */
+export interface RequiredWhen {
+  readonly when: (settings: Readonly<Record<string, string>>) => boolean;
+  readonly whenText: string;
 }
 
 export interface TriggerSpec {
@@ -111,6 +147,8 @@ export interface TriggerSpec {
   readonly settings: Readonly<Record<string, SettingKind>>;
   /** Settings the binary refuses to start without: synth fails while the trigger is on and one is unset. */
   readonly required?: readonly string[];
+  /** Settings the binary refuses to start without while another setting is on (synth fails likewise). */
+  readonly requiredWhen?: Readonly<Record<string, RequiredWhen>>;
   /**
    * True while no issue has specified this binary yet: the access list is what the shared facts
    * imply and is to be confirmed when the binary is written.
@@ -130,6 +168,10 @@ export const SHARED_SETTINGS = [
 
 const TABLE_RW = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] as const;
 
+/** pre-signup links federated sign-ups to native users (and so may create, link and record). */
+const linking = (s: Readonly<Record<string, string>>) => s.LINK_FEDERATED_USERS === 'true';
+const LINKING = 'LINK_FEDERATED_USERS is true';
+
 export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
   'pre-signup': {
     binary: 'pre-signup',
@@ -139,21 +181,39 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
     access: [
       {
         resource: 'userPool',
-        actions: [
-          'cognito-idp:ListUsers',
-          'cognito-idp:AdminGetUser',
-          'cognito-idp:AdminDeleteUser',
-          'cognito-idp:AdminCreateUser',
-          'cognito-idp:AdminSetUserPassword',
-          'cognito-idp:AdminLinkProviderForUser',
+        actions: ['cognito-idp:ListUsers', 'cognito-idp:AdminGetUser', 'cognito-idp:AdminDeleteUser'],
+        why: 'ListUsers finds e-mails/phones that existed before the trigger and guards auto-verify; AdminGetUser looks up the holder of a reservation in the way, AdminDeleteUser removes it when it is an expired, unconfirmed sign-up (take-over)',
+        conditional: [
+          {
+            actions: ['cognito-idp:AdminCreateUser', 'cognito-idp:AdminSetUserPassword', 'cognito-idp:AdminLinkProviderForUser'],
+            when: linking,
+            whenText: LINKING,
+            why: 'link a federated sign-up from a trusted provider to a (new) native user',
+          },
         ],
-        why: 'ListUsers finds e-mails/phones that existed before the trigger and guards auto-verify; AdminGetUser + AdminDeleteUser check and remove the expired, unconfirmed holder of a reservation; AdminCreateUser + AdminSetUserPassword + AdminLinkProviderForUser link a federated sign-up to a (new) native user',
       },
       {
         resource: 'table',
-        actions: TABLE_RW,
+        rows: ROWS.reservations,
+        actions: ['dynamodb:PutItem'],
         env: 'TABLE_NAME',
-        why: 'conditional writes reserve an e-mail/phone (race-free uniqueness), take over expired reservations and release them',
+        why: 'conditional puts reserve an e-mail/phone (race-free uniqueness) and take over an expired or orphaned reservation (conditional on the row read)',
+        conditional: [
+          {
+            actions: ['dynamodb:UpdateItem'],
+            when: linking,
+            whenText: LINKING,
+            why: 'makes a linked user\'s reservation permanent',
+          },
+        ],
+      },
+      {
+        resource: 'table',
+        rows: ROWS.userRows,
+        actions: ['dynamodb:UpdateItem'],
+        when: linking,
+        whenText: LINKING,
+        why: 'records on the linked native user\'s profile row the address the provider verified (what pre-token-generation repairs email_verified against)',
       },
       {
         resource: 'reminderStateMachine',
@@ -177,8 +237,14 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
       PENDING_RESERVATION_SECONDS: integer(120, 31_536_000),
       REMINDER_AFTER_SECONDS: integer(60, 31_536_000),
       LINK_FEDERATED_USERS: boolean,
+      LINK_TRUSTED_PROVIDERS: providerNames,
       FEDERATED_PROVIDER_NAMES: pairList,
       ON_DEPENDENCY_FAILURE: oneOf('deny', 'allow'),
+      DUPLICATE_MESSAGE: oneOf('explicit', 'generic'),
+    },
+    requiredWhen: {
+      // No default: which providers' email_verified to trust is a decision, not a guess.
+      LINK_TRUSTED_PROVIDERS: { when: linking, whenText: LINKING },
     },
   },
   'pre-authentication': {
@@ -189,6 +255,7 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
     access: [
       {
         resource: 'table',
+        rows: ROWS.lockouts,
         actions: ['dynamodb:UpdateItem'],
         env: 'TABLE_NAME',
         why: 'one atomic conditional update per attempt counts it; the old item it returns on a failed condition says why, and at most one more guarded update locks or starts a new window (no read)',
@@ -212,9 +279,17 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
     access: [
       {
         resource: 'table',
-        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        rows: ROWS.lockouts,
+        actions: ['dynamodb:DeleteItem'],
         env: 'TABLE_NAME',
-        why: 'deletes the lockout item unless a lock is active (reset), updates/creates the profile item, puts one history item per sign-in (all conditional, so a retry does not double-count)',
+        why: 'deletes the lockout item unless a lock is active (reset after a successful sign-in; conditional)',
+      },
+      {
+        resource: 'table',
+        rows: ROWS.userRows,
+        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        env: 'TABLE_NAME',
+        why: 'updates/creates the profile item, puts one login-history item per sign-in (both conditional, so a retry does not double-count)',
       },
     ],
     settings: {
@@ -229,17 +304,33 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
     access: [
       {
         resource: 'table',
+        rows: ROWS.userRows,
+        actions: ['dynamodb:UpdateItem'],
+        env: 'TABLE_NAME',
+        why: 'creates the profile item idempotently (an if_not_exists update)',
+      },
+      {
+        resource: 'table',
+        rows: ROWS.reservations,
         actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
         env: 'TABLE_NAME',
-        why: 'creates the profile item idempotently, makes the reservation permanent (or puts it when missing), claims the welcome e-mail idempotency record and marks it done; every decision is a conditional write, no read',
-        conditional: [
-          {
-            actions: ['dynamodb:DeleteItem'],
-            when: (s) => s.WELCOME_EMAIL_FROM !== undefined,
-            whenText: 'WELCOME_EMAIL_FROM is set',
-            why: 'gives the welcome e-mail idempotency claim back after a failed send, so that a retry sends',
-          },
-        ],
+        why: 'makes the e-mail/phone reservations permanent, or puts one that is missing (conditional writes)',
+      },
+      {
+        resource: 'table',
+        rows: ROWS.lockouts,
+        actions: ['dynamodb:DeleteItem'],
+        env: 'TABLE_NAME',
+        why: 'a completed password reset (PostConfirmation_ConfirmForgotPassword) clears the user\'s lockout record',
+      },
+      {
+        resource: 'table',
+        rows: claims('WelcomeClaims', 'welcome'),
+        actions: ['dynamodb:UpdateItem'],
+        env: 'TABLE_NAME',
+        when: (s) => s.WELCOME_EMAIL_FROM !== undefined,
+        whenText: 'WELCOME_EMAIL_FROM is set',
+        why: 'the welcome e-mail once: claim (owner token and lease), done, and given back after a failed send, each a conditional update',
       },
       {
         resource: 'userPool',
@@ -270,6 +361,7 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
     access: [
       {
         resource: 'table',
+        rows: ROWS.userRows,
         actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
         env: 'TABLE_NAME',
         why: 'reads the profile item for claims; creates it when missing (federated/migrated users, an if_not_exists update) and fills picture/name',
@@ -277,13 +369,16 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
       {
         resource: 'userPool',
         actions: ['cognito-idp:AdminUpdateUserAttributes'],
-        why: 'sets email_verified back to true for a linked federated user',
+        when: (s) => s.LINK_TRUSTED_PROVIDERS !== undefined,
+        whenText: 'LINK_TRUSTED_PROVIDERS is set (given, or taken from pre-signup while it links)',
+        why: 'sets email_verified back to true for a linked user whose e-mail is the address a trusted provider verified (recorded on the profile row when linked)',
       },
     ],
     settings: {
       SUPPRESS_CLAIMS: nameList,
       CLAIMS_FROM_PROFILE: profileClaimMap,
       ACCESS_TOKEN_SCOPES_FROM_GROUPS: groupScopes,
+      LINK_TRUSTED_PROVIDERS: providerNames,
     },
   },
   'custom-message': {
@@ -360,9 +455,24 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
       },
       {
         resource: 'table',
-        actions: TABLE_RW,
+        rows: claims('ReminderClaims', 'signup-remind', 'signup-expire-notice'),
+        actions: ['dynamodb:UpdateItem'],
         env: 'TABLE_NAME',
-        why: 'once-only records for both e-mails and the deletion (claim: conditional put; done: update; given back: delete), reads its own "expiring" record on a retry, releases the pending e-mail/phone reservations of an expired user (conditional delete)',
+        why: 'both e-mails once: claim (owner token and lease), done, and given back after a failed send, each a conditional update',
+      },
+      {
+        resource: 'table',
+        rows: claims('ExpiryMarkers', 'signup-expire'),
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        env: 'TABLE_NAME',
+        why: 'the "this sign-up is being expired by us" marker (conditional put), read by a retry that finds the user gone',
+      },
+      {
+        resource: 'table',
+        rows: ROWS.reservations,
+        actions: ['dynamodb:DeleteItem'],
+        env: 'TABLE_NAME',
+        why: 'releases the pending e-mail/phone reservations of an expired user (conditional delete)',
       },
       {
         resource: 'emailIdentity',
@@ -381,27 +491,37 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
 };
 
 /**
- * The operator command `triggers-admin show|unlock <user-pool-id> <username>`
- * (crates/triggers-admin): reads and deletes a lockout record, resolving the name through the
- * pool. Not a function: the construct puts these statements into a customer-managed policy an
- * operator's role can attach (`operatorPolicy`), created when `pre-authentication` is on.
+ * The operator commands of `triggers-admin` (crates/triggers-admin): `show|unlock <pool> <user>`
+ * read and delete a lockout record, resolving the name through the pool; `release <pool>
+ * <address> [--force]` frees a reservation (after looking up its holder), `backfill <pool>` puts
+ * reservations for the pool's existing users. Not a function: the construct puts these statements
+ * into a customer-managed policy an operator's role can attach (`operatorPolicy`), created when
+ * `pre-authentication` is on.
  */
 export const OPERATOR_ACCESS: readonly Access[] = [
   {
     resource: 'table',
+    rows: ROWS.lockouts,
     actions: ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
     env: 'TABLE_NAME',
     why: '`show` reads the lockout record, `unlock` deletes it',
   },
   {
+    resource: 'table',
+    rows: ROWS.reservations,
+    actions: TABLE_RW,
+    env: 'TABLE_NAME',
+    why: '`release` reads a reservation and deletes it; `backfill` puts (or completes) the reservations of existing users, resumably',
+  },
+  {
     resource: 'userPool',
-    actions: ['cognito-idp:AdminGetUser'],
-    why: 'resolves the name given (an e-mail alias, say) to the pool\'s user name, whose record it also handles',
+    actions: ['cognito-idp:ListUsers', 'cognito-idp:AdminGetUser'],
+    why: 'AdminGetUser resolves the name given (an e-mail alias, say) to the pool\'s user name and checks a reservation\'s holder; ListUsers pages through the pool for `backfill` and finds who holds an address for `release`',
   },
 ];
 
 /** The binaries' defaults for settings that are checked against each other at synth. */
-export const PRE_SIGNUP_DEFAULTS = { REMINDER_AFTER_SECONDS: 86_400, PENDING_RESERVATION_SECONDS: 604_800 } as const;
+export const PRE_SIGNUP_DEFAULTS = { REMINDER_AFTER_SECONDS: 43_200, PENDING_RESERVATION_SECONDS: 86_400 } as const;
 export const LOCKOUT_DEFAULTS = { LOCKOUT_BASE_SECONDS: 300, LOCKOUT_MAX_SECONDS: 3_600 } as const;
 
 /** Claims Cognito does not let a pre token generation trigger change (shared facts). */

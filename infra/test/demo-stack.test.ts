@@ -1,10 +1,14 @@
 /**
- * The demo stack as `make synth` builds it (a new pool, the triggers that exist: pre-signup).
+ * The demo stack as `make synth` builds it: a new pool and, by default, every trigger binary the
+ * workspace has (triggers/<name>/), each wired to its function.
  */
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DemoStack } from '../lib/demo-stack';
-import { ASSETS, findCycle, logicalIdAt, resourcesOfType, roleStatements, synth, testApp } from './helpers';
+import { PLACEHOLDER_EMAIL_IDENTITY, PLACEHOLDER_REMINDER_EMAIL_FROM, DemoStack } from '../lib/demo-stack';
+import { TRIGGERS } from '../lib/triggers';
+import { workspaceTriggerBinaries } from '../lib/workspace';
+import { ASSETS, findCycle, logicalIdAt, resourcesOfType, roleStatements, symbolic, synth, testApp } from './helpers';
+import { PRE_SIGNUP_POOL, RESERVATIONS, logs, operatorStatements, table, userPool } from './statements';
 
 const app = testApp();
 const stack = new DemoStack(app, 'Demo', { assetDirectory: ASSETS });
@@ -13,23 +17,62 @@ const { json, template } = out;
 const fnId = logicalIdAt(json, 'AWS::Lambda::Function', '/Triggers/PreSignupFunction');
 const roleId = logicalIdAt(json, 'AWS::IAM::Role', '/Triggers/PreSignupRole');
 const poolId = logicalIdAt(json, 'AWS::Cognito::UserPool', '/UserPool');
+const pascal = (b: string) => b.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
+const WORKSPACE = workspaceTriggerBinaries();
 
 describe('demo stack', () => {
-  it('wires exactly the pre-signup function into the pool LambdaConfig', () => {
-    assert.deepEqual(json.Resources[poolId].Properties.LambdaConfig, { PreSignUp: { 'Fn::GetAtt': [fnId, 'Arn'] } });
-    // Cognito may invoke it, from this pool only.
-    template.hasResourceProperties('AWS::Lambda::Permission', {
-      Action: 'lambda:InvokeFunction',
-      FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] },
-      Principal: 'cognito-idp.amazonaws.com',
-      SourceArn: { 'Fn::GetAtt': [poolId, 'Arn'] },
-    });
-    template.resourceCountIs('AWS::Lambda::Permission', 1);
+  it('deploys, by default, every trigger binary of the workspace: the full set', () => {
+    // At least the binaries that exist today; a new triggers/<name>/ joins by itself (see workspace.test.ts).
+    for (const b of ['post-authentication', 'post-confirmation', 'pre-authentication', 'pre-signup', 'pre-token-generation', 'signup-reminder']) {
+      assert.ok(WORKSPACE.includes(b), b);
+    }
+    assert.deepEqual(Object.keys(stack.triggers.triggers).sort(), WORKSPACE);
+    const fns = Object.values<any>(resourcesOfType(json, 'AWS::Lambda::Function')).map((f) => f.Metadata['aws:cdk:path']);
+    assert.deepEqual(fns.sort(), WORKSPACE.map((b) => `Demo/Triggers/${pascal(b)}Function/Resource`).sort());
   });
 
-  it('deploys one function: arm64, provided.al2023, timeout within 5 s, JSON logs to its own group', () => {
+  it('wires every Cognito trigger of the set into the pool LambdaConfig, invocable from this pool only', () => {
+    const slotted = WORKSPACE.filter((b) => TRIGGERS[b as keyof typeof TRIGGERS].slot !== undefined);
+    const senders = ['CustomEmailSender', 'CustomSMSSender'];
+    const expected: Record<string, unknown> = Object.fromEntries(
+      slotted.map((b) => {
+        const slot = TRIGGERS[b as keyof typeof TRIGGERS].slot!;
+        const arn = `Triggers/${pascal(b)}Function.Arn`;
+        return [slot, senders.includes(slot) ? { LambdaArn: arn, LambdaVersion: 'V1_0' } : arn];
+      }),
+    );
+    if (Object.keys(expected).some((slot) => senders.includes(slot))) expected.KMSKeyID = 'Triggers/SenderKey.Arn';
+    assert.deepEqual(symbolic(json, json.Resources[poolId].Properties.LambdaConfig), expected);
+    for (const b of slotted) {
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [logicalIdAt(json, 'AWS::Lambda::Function', `/Triggers/${pascal(b)}Function`), 'Arn'] },
+        Principal: 'cognito-idp.amazonaws.com',
+        SourceArn: { 'Fn::GetAtt': [poolId, 'Arn'] },
+      });
+    }
+    template.resourceCountIs('AWS::Lambda::Permission', slotted.length);
+    // signup-reminder is run by its state machine, not by Cognito.
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+  });
+
+  it('sends the reminder from the stand-in sender, with a warning, when no SES identity is given', () => {
+    const env = json.Resources[logicalIdAt(json, 'AWS::Lambda::Function', '/Triggers/SignupReminderFunction')].Properties.Environment.Variables;
+    assert.equal(env.REMINDER_EMAIL_FROM, PLACEHOLDER_REMINDER_EMAIL_FROM);
+    const warnings = app.synth().getStackByName(stack.stackName).messages.filter((m) => m.level === 'warning').map((m) => String(m.entry.data));
+    assert.ok(warnings.some((w) => w.includes(`stand-in ${PLACEHOLDER_EMAIL_IDENTITY}`) && w.includes('-c emailIdentity')), warnings.join('\n'));
+    // With an identity given, the sender is in it and there is no warning.
+    const app2 = testApp();
+    const given = new DemoStack(app2, 'Given', { assetDirectory: ASSETS, emailSenderIdentity: 'mail.acme.test' });
+    const json2 = synth(app2, given).json;
+    const env2 = json2.Resources[logicalIdAt(json2, 'AWS::Lambda::Function', '/Triggers/SignupReminderFunction')].Properties.Environment.Variables;
+    assert.equal(env2.REMINDER_EMAIL_FROM, 'no-reply@mail.acme.test');
+    assert.ok(!app2.synth().getStackByName('Given').messages.some((m) => String(m.entry.data).includes('stand-in')));
+  });
+
+  it('deploys each function arm64, provided.al2023, timeout within 5 s, JSON logs to its own group', () => {
     const fns = resourcesOfType(json, 'AWS::Lambda::Function');
-    assert.deepEqual(Object.keys(fns), [fnId]);
+    assert.equal(Object.keys(fns).length, WORKSPACE.length);
     const p = fns[fnId].Properties;
     assert.deepEqual(p.Architectures, ['arm64']);
     assert.equal(p.Runtime, 'provided.al2023');
@@ -40,6 +83,10 @@ describe('demo stack', () => {
     assert.deepEqual(p.LoggingConfig, { LogFormat: 'JSON', ApplicationLogLevel: 'INFO', SystemLogLevel: 'INFO', LogGroup: { Ref: logsId } });
     assert.equal(json.Resources[logsId].Properties.RetentionInDays, 30);
     assert.deepEqual(p.Role, { 'Fn::GetAtt': [roleId, 'Arn'] });
+    for (const f of Object.values<any>(fns)) {
+      assert.deepEqual(f.Properties.Architectures, ['arm64']);
+      assert.ok(f.Properties.Timeout <= 5);
+    }
   });
 
   it('hands pre-signup exactly its settings', () => {
@@ -49,36 +96,17 @@ describe('demo stack', () => {
       MIN_USERNAME_LENGTH: '3',
       RUST_LOG: 'info',
       TABLE_NAME: { Ref: tableId },
+      REMINDER_STATE_MACHINE_ARN: { Ref: logicalIdAt(json, 'AWS::StepFunctions::StateMachine', '/Triggers/ReminderStateMachine') },
     });
   });
 
   it('gives the pre-signup role exactly these statements', () => {
+    // Linking is off in the demo: no AdminCreateUser, AdminSetUserPassword, AdminLinkProviderForUser, no USER# rows.
     assert.deepEqual(roleStatements(json, roleId), [
-      {
-        Sid: 'WriteOwnLogs',
-        Effect: 'Allow',
-        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        Resource: 'Triggers/PreSignupLogs.Arn',
-      },
-      {
-        Sid: 'Table',
-        Effect: 'Allow',
-        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-        Resource: 'Triggers/Table.Arn',
-      },
-      {
-        Sid: 'UserPool',
-        Effect: 'Allow',
-        Action: [
-          'cognito-idp:ListUsers',
-          'cognito-idp:AdminGetUser',
-          'cognito-idp:AdminDeleteUser',
-          'cognito-idp:AdminCreateUser',
-          'cognito-idp:AdminSetUserPassword',
-          'cognito-idp:AdminLinkProviderForUser',
-        ],
-        Resource: 'UserPool.Arn',
-      },
+      logs('PreSignup'),
+      table('Reservations', 'dynamodb:PutItem', RESERVATIONS),
+      { Sid: 'ReminderStateMachine', Effect: 'Allow', Action: 'states:StartExecution', Resource: 'Ref(Triggers/ReminderStateMachine)' },
+      userPool(PRE_SIGNUP_POOL, 'UserPool.Arn'),
     ]);
     // Only Lambda may assume it.
     assert.deepEqual(json.Resources[roleId].Properties.AssumeRolePolicyDocument.Statement, [
@@ -90,8 +118,10 @@ describe('demo stack', () => {
     for (const [id, r] of Object.entries<any>(resourcesOfType(json, 'AWS::IAM::Role'))) {
       assert.equal(r.Properties.ManagedPolicyArns, undefined, `${id} has managed policies`);
     }
-    // Not even the operator policy (triggers-admin): pre-authentication is not on in the demo.
-    template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
+    // The one customer-managed policy is the operator's (triggers-admin), attached to nothing.
+    template.resourceCountIs('AWS::IAM::ManagedPolicy', 1);
+    const policy = json.Resources[logicalIdAt(json, 'AWS::IAM::ManagedPolicy', '/Triggers/OperatorPolicy/')].Properties;
+    assert.deepEqual(symbolic(json, policy.PolicyDocument.Statement), operatorStatements('UserPool.Arn'));
     const roles = Object.values<any>(resourcesOfType(json, 'AWS::Lambda::Function')).map((f) => f.Properties.Role['Fn::GetAtt'][0]);
     assert.equal(new Set(roles).size, roles.length);
   });
@@ -122,8 +152,13 @@ describe('demo stack', () => {
 
   it('passes cdk-nag AwsSolutions with only these acknowledgements, each with its reason', () => {
     assert.deepEqual(out.violations, []);
-    const acks = Object.entries(out.acknowledged).flatMap(([id, rules]) => rules.map((r) => `${id} ${r.id}`));
-    assert.deepEqual(acks.sort(), [`${poolId} AwsSolutions-COG2`, `${poolId} AwsSolutions-COG8`]);
+    const acks = Object.entries(out.acknowledged).flatMap(([id, rules]) => rules.map((r) => `${symbolic(json, { Ref: id }).slice(4, -1)} ${r.id}`));
+    assert.deepEqual(acks.sort(), [
+      'Triggers/ReminderStateMachine/Role AwsSolutions-IAM5[Resource::*]',
+      'Triggers/ReminderStateMachine/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'UserPool AwsSolutions-COG2',
+      'UserPool AwsSolutions-COG8',
+    ]);
     for (const rules of Object.values(out.acknowledged)) for (const r of rules) assert.ok(r.reason.length >= 40, `${r.id}: reason too short`);
   });
 });

@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import { TRIGGER_NAMES } from '../lib/triggers';
 import { existingPoolStack } from './fixtures';
 import { ASSETS, findCycle, logicalIdAt, resourcesOfType, symbolic, synth, testApp } from './helpers';
+import { LINKING_POOL, PRE_SIGNUP_POOL, operatorStatements, userPool } from './statements';
 
 const app = testApp();
 const { stack } = existingPoolStack(app, { assets: ASSETS });
@@ -36,30 +37,12 @@ describe('existing pool', () => {
   it('scopes the pool statements to that pool, inline on the role', () => {
     const role = json.Resources[logicalIdAt(json, 'AWS::IAM::Role', '/Triggers/PreSignupRole/')];
     const statements = symbolic(json, role.Properties.Policies[0].PolicyDocument.Statement);
-    assert.deepEqual(
-      statements.find((s: any) => s.Sid === 'UserPool'),
-      {
-        Sid: 'UserPool',
-        Effect: 'Allow',
-        Action: [
-          'cognito-idp:ListUsers',
-          'cognito-idp:AdminGetUser',
-          'cognito-idp:AdminDeleteUser',
-          'cognito-idp:AdminCreateUser',
-          'cognito-idp:AdminSetUserPassword',
-          'cognito-idp:AdminLinkProviderForUser',
-        ],
-        Resource: POOL_ARN,
-      },
-    );
+    assert.deepEqual(statements.find((s: any) => s.Sid === 'UserPool'), userPool([...PRE_SIGNUP_POOL, ...LINKING_POOL], POOL_ARN));
   });
 
   it('scopes the operator policy (triggers-admin) to that pool and the table', () => {
     const policy = json.Resources[logicalIdAt(json, 'AWS::IAM::ManagedPolicy', '/Triggers/OperatorPolicy/')].Properties;
-    assert.deepEqual(symbolic(json, policy.PolicyDocument.Statement), [
-      { Sid: 'Table', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:DeleteItem'], Resource: 'Triggers/Table.Arn' },
-      { Sid: 'UserPool', Effect: 'Allow', Action: 'cognito-idp:AdminGetUser', Resource: POOL_ARN },
-    ]);
+    assert.deepEqual(symbolic(json, policy.PolicyDocument.Statement), operatorStatements(POOL_ARN));
   });
 
   it('lets Cognito use the sender key only from that pool', () => {

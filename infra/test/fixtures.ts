@@ -18,8 +18,10 @@ export const EVERY_SETTING: CognitoTriggersProps['settings'] = {
     PENDING_RESERVATION_SECONDS: 259_200,
     REMINDER_AFTER_SECONDS: 43_200,
     LINK_FEDERATED_USERS: true,
+    LINK_TRUSTED_PROVIDERS: ['Google', 'CorpSAML'],
     FEDERATED_PROVIDER_NAMES: 'corpsaml:CorpSAML',
     ON_DEPENDENCY_FAILURE: 'allow',
+    DUPLICATE_MESSAGE: 'generic',
   },
   'pre-authentication': {
     LOCKOUT_MAX_ATTEMPTS: 5,

@@ -9,74 +9,44 @@ import { CognitoTriggers, CognitoTriggersProps } from '../lib/cognito-triggers';
 import { TRIGGER_NAMES } from '../lib/triggers';
 import { everyTriggerStack } from './fixtures';
 import { ASSETS, REMINDER_ASL, findCycle, logicalIdAt, resourcesOfType, roleStatements, symbolic, synth, testApp } from './helpers';
+import { LINKING_POOL, LOCKOUTS, PRE_SIGNUP_POOL, RESERVATIONS, SES_IDENTITY, USER_ROWS, logs, operatorStatements, table, userPool } from './statements';
 
 const app = testApp();
 const { stack } = everyTriggerStack(app, { assets: ASSETS, asl: REMINDER_ASL });
 const out = synth(app, stack);
 const { json } = out;
 
-const logs = (id: string) => ({
-  Sid: 'WriteOwnLogs',
-  Effect: 'Allow',
-  Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-  Resource: `Triggers/${id}Logs.Arn`,
-});
-const SES_IDENTITY = 'arn:Ref(AWS::Partition):ses:Ref(AWS::Region):Ref(AWS::AccountId):identity/example.com';
-
-/** The permission table. Keep in step with docs/deploy.md. */
+/** The permission table. Keep in step with docs/deploy.md. Every setting that widens a grant is on here. */
 const EXPECTED: Record<string, unknown[]> = {
   PreSignup: [
     logs('PreSignup'),
-    {
-      Sid: 'Table',
-      Effect: 'Allow',
-      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-      Resource: 'Triggers/Table.Arn',
-    },
+    // UpdateItem and the USER# rows because LINK_FEDERATED_USERS is on (see 'grants that depend on settings' below).
+    table('Reservations', ['dynamodb:PutItem', 'dynamodb:UpdateItem'], RESERVATIONS),
+    table('UserRows', 'dynamodb:UpdateItem', USER_ROWS),
     { Sid: 'ReminderStateMachine', Effect: 'Allow', Action: 'states:StartExecution', Resource: 'Ref(Triggers/ReminderStateMachine)' },
-    {
-      Sid: 'UserPool',
-      Effect: 'Allow',
-      Action: [
-        'cognito-idp:ListUsers',
-        'cognito-idp:AdminGetUser',
-        'cognito-idp:AdminDeleteUser',
-        'cognito-idp:AdminCreateUser',
-        'cognito-idp:AdminSetUserPassword',
-        'cognito-idp:AdminLinkProviderForUser',
-      ],
-      Resource: 'Pool.Arn',
-    },
+    userPool([...PRE_SIGNUP_POOL, ...LINKING_POOL]),
   ],
-  PreAuthentication: [
-    logs('PreAuthentication'),
-    { Sid: 'Table', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: 'Triggers/Table.Arn' },
-  ],
+  PreAuthentication: [logs('PreAuthentication'), table('Lockouts', 'dynamodb:UpdateItem', LOCKOUTS)],
   PostAuthentication: [
     logs('PostAuthentication'),
-    {
-      Sid: 'Table',
-      Effect: 'Allow',
-      Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-      Resource: 'Triggers/Table.Arn',
-    },
+    table('Lockouts', 'dynamodb:DeleteItem', LOCKOUTS),
+    table('UserRows', ['dynamodb:PutItem', 'dynamodb:UpdateItem'], USER_ROWS),
   ],
   PostConfirmation: [
     logs('PostConfirmation'),
-    // DeleteItem because WELCOME_EMAIL_FROM is set (see 'grants that depend on settings' below).
-    {
-      Sid: 'Table',
-      Effect: 'Allow',
-      Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-      Resource: 'Triggers/Table.Arn',
-    },
+    table('UserRows', 'dynamodb:UpdateItem', USER_ROWS),
+    table('Reservations', ['dynamodb:PutItem', 'dynamodb:UpdateItem'], RESERVATIONS),
+    table('Lockouts', 'dynamodb:DeleteItem', LOCKOUTS),
+    // The claims and SES because WELCOME_EMAIL_FROM is set, the group because DEFAULT_GROUP is.
+    table('WelcomeClaims', 'dynamodb:UpdateItem', ['IDEMPOTENCY#welcome#*']),
     { Sid: 'EmailIdentity', Effect: 'Allow', Action: 'ses:SendEmail', Resource: SES_IDENTITY },
-    { Sid: 'UserPool', Effect: 'Allow', Action: 'cognito-idp:AdminAddUserToGroup', Resource: 'Pool.Arn' },
+    userPool('cognito-idp:AdminAddUserToGroup'),
   ],
   PreTokenGeneration: [
     logs('PreTokenGeneration'),
-    { Sid: 'Table', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: 'Triggers/Table.Arn' },
-    { Sid: 'UserPool', Effect: 'Allow', Action: 'cognito-idp:AdminUpdateUserAttributes', Resource: 'Pool.Arn' },
+    table('UserRows', ['dynamodb:GetItem', 'dynamodb:UpdateItem'], USER_ROWS),
+    // LINK_TRUSTED_PROVIDERS taken from pre-signup, which links.
+    userPool('cognito-idp:AdminUpdateUserAttributes'),
   ],
   CustomMessage: [logs('CustomMessage')],
   UserMigration: [logs('UserMigration')],
@@ -91,14 +61,11 @@ const EXPECTED: Record<string, unknown[]> = {
   ],
   SignupReminder: [
     logs('SignupReminder'),
-    {
-      Sid: 'Table',
-      Effect: 'Allow',
-      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-      Resource: 'Triggers/Table.Arn',
-    },
+    table('ReminderClaims', 'dynamodb:UpdateItem', ['IDEMPOTENCY#signup-remind#*', 'IDEMPOTENCY#signup-expire-notice#*']),
+    table('ExpiryMarkers', ['dynamodb:GetItem', 'dynamodb:PutItem'], ['IDEMPOTENCY#signup-expire#*']),
+    table('Reservations', 'dynamodb:DeleteItem', RESERVATIONS),
     { Sid: 'EmailIdentity', Effect: 'Allow', Action: 'ses:SendEmail', Resource: SES_IDENTITY },
-    { Sid: 'UserPool', Effect: 'Allow', Action: ['cognito-idp:AdminGetUser', 'cognito-idp:AdminDeleteUser'], Resource: 'Pool.Arn' },
+    userPool(['cognito-idp:AdminGetUser', 'cognito-idp:AdminDeleteUser']),
   ],
 };
 
@@ -149,12 +116,9 @@ describe('every trigger on, pool in the same stack', () => {
     );
   });
 
-  it('gives the operator policy (triggers-admin show|unlock) exactly its statements, attached to nothing', () => {
+  it('gives the operator policy (triggers-admin: show|unlock, release, backfill) exactly its statements, attached to nothing', () => {
     const policy = json.Resources[logicalIdAt(json, 'AWS::IAM::ManagedPolicy', '/Triggers/OperatorPolicy/')].Properties;
-    assert.deepEqual(symbolic(json, policy.PolicyDocument.Statement), [
-      { Sid: 'Table', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:DeleteItem'], Resource: 'Triggers/Table.Arn' },
-      { Sid: 'UserPool', Effect: 'Allow', Action: 'cognito-idp:AdminGetUser', Resource: 'Pool.Arn' },
-    ]);
+    assert.deepEqual(symbolic(json, policy.PolicyDocument.Statement), operatorStatements('Pool.Arn'));
     assert.equal(policy.Roles, undefined);
     assert.equal(policy.Users, undefined);
     assert.equal(policy.Groups, undefined);
@@ -214,8 +178,10 @@ describe('every trigger on, pool in the same stack', () => {
       PENDING_RESERVATION_SECONDS: '259200',
       REMINDER_AFTER_SECONDS: '43200',
       LINK_FEDERATED_USERS: 'true',
+      LINK_TRUSTED_PROVIDERS: 'Google,CorpSAML',
       FEDERATED_PROVIDER_NAMES: 'corpsaml:CorpSAML',
       ON_DEPENDENCY_FAILURE: 'allow',
+      DUPLICATE_MESSAGE: 'generic',
       RUST_LOG: 'info',
       TABLE_NAME: 'Ref(Triggers/Table)',
       REMINDER_STATE_MACHINE_ARN: 'Ref(Triggers/ReminderStateMachine)',
@@ -224,6 +190,8 @@ describe('every trigger on, pool in the same stack', () => {
       SUPPRESS_CLAIMS: 'phone_number',
       CLAIMS_FROM_PROFILE: 'tenantId:custom:tenant,roles:roles',
       ACCESS_TOKEN_SCOPES_FROM_GROUPS: 'admins:orders/write orders/read;editors:orders/read',
+      // Taken from pre-signup, which links.
+      LINK_TRUSTED_PROVIDERS: 'Google,CorpSAML',
       RUST_LOG: 'info',
       TABLE_NAME: 'Ref(Triggers/Table)',
     });
@@ -315,15 +283,17 @@ function statementsOf(props: Partial<CognitoTriggersProps> & Pick<CognitoTrigger
 }
 
 describe('grants that depend on settings', () => {
-  it('post-confirmation: no DeleteItem, SES or group statement while WELCOME_EMAIL_FROM and DEFAULT_GROUP are unset', () => {
+  it('post-confirmation: no claims, SES or group statement while WELCOME_EMAIL_FROM and DEFAULT_GROUP are unset', () => {
     const { byRole } = statementsOf({ enabled: ['post-confirmation'] });
     assert.deepEqual(byRole.PostConfirmation, [
       logs('PostConfirmation'),
-      { Sid: 'Table', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], Resource: 'Triggers/Table.Arn' },
+      table('UserRows', 'dynamodb:UpdateItem', USER_ROWS),
+      table('Reservations', ['dynamodb:PutItem', 'dynamodb:UpdateItem'], RESERVATIONS),
+      table('Lockouts', 'dynamodb:DeleteItem', LOCKOUTS),
     ]);
   });
 
-  it('post-confirmation: DeleteItem (the claim given back) and SES together with WELCOME_EMAIL_FROM', () => {
+  it('post-confirmation: the welcome claims and SES together with WELCOME_EMAIL_FROM', () => {
     const { byRole } = statementsOf({
       enabled: ['post-confirmation'],
       settings: { 'post-confirmation': { WELCOME_EMAIL_FROM: 'welcome@example.com' } },
@@ -331,14 +301,51 @@ describe('grants that depend on settings', () => {
     });
     assert.deepEqual(byRole.PostConfirmation, [
       logs('PostConfirmation'),
-      {
-        Sid: 'Table',
-        Effect: 'Allow',
-        Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-        Resource: 'Triggers/Table.Arn',
-      },
+      table('UserRows', 'dynamodb:UpdateItem', USER_ROWS),
+      table('Reservations', ['dynamodb:PutItem', 'dynamodb:UpdateItem'], RESERVATIONS),
+      table('Lockouts', 'dynamodb:DeleteItem', LOCKOUTS),
+      table('WelcomeClaims', 'dynamodb:UpdateItem', ['IDEMPOTENCY#welcome#*']),
       { Sid: 'EmailIdentity', Effect: 'Allow', Action: 'ses:SendEmail', Resource: SES_IDENTITY },
     ]);
+  });
+
+  it('pre-signup: the linking actions, the reservation update and the USER# rows only with LINK_FEDERATED_USERS', () => {
+    const off = statementsOf({ enabled: ['pre-signup'] });
+    assert.deepEqual(off.byRole.PreSignup, [logs('PreSignup'), table('Reservations', 'dynamodb:PutItem', RESERVATIONS), userPool(PRE_SIGNUP_POOL)]);
+    const explicitlyOff = statementsOf({ enabled: ['pre-signup'], settings: { 'pre-signup': { LINK_FEDERATED_USERS: false } } });
+    assert.deepEqual(explicitlyOff.byRole.PreSignup, off.byRole.PreSignup);
+    const on = statementsOf({ enabled: ['pre-signup'], settings: { 'pre-signup': { LINK_FEDERATED_USERS: true, LINK_TRUSTED_PROVIDERS: 'Google' } } });
+    assert.deepEqual(on.byRole.PreSignup, [
+      logs('PreSignup'),
+      table('Reservations', ['dynamodb:PutItem', 'dynamodb:UpdateItem'], RESERVATIONS),
+      table('UserRows', 'dynamodb:UpdateItem', USER_ROWS),
+      userPool([...PRE_SIGNUP_POOL, ...LINKING_POOL]),
+    ]);
+  });
+
+  it('pre-token-generation: AdminUpdateUserAttributes only with LINK_TRUSTED_PROVIDERS, its own or pre-signup\'s while it links', () => {
+    const env = (json: any) =>
+      symbolic(json, json.Resources[logicalIdAt(json, 'AWS::Lambda::Function', '/Triggers/PreTokenGenerationFunction/')].Properties.Environment.Variables);
+    const alone = statementsOf({ enabled: ['pre-token-generation'] });
+    assert.deepEqual(alone.byRole.PreTokenGeneration, [logs('PreTokenGeneration'), table('UserRows', ['dynamodb:GetItem', 'dynamodb:UpdateItem'], USER_ROWS)]);
+    assert.equal(env(alone.json).LINK_TRUSTED_PROVIDERS, undefined);
+    const notLinking = statementsOf({ enabled: ['pre-signup', 'pre-token-generation'] });
+    assert.deepEqual(notLinking.byRole.PreTokenGeneration, alone.byRole.PreTokenGeneration);
+    const withRepair = [...alone.byRole.PreTokenGeneration, userPool('cognito-idp:AdminUpdateUserAttributes')];
+    const own = statementsOf({ enabled: ['pre-token-generation'], settings: { 'pre-token-generation': { LINK_TRUSTED_PROVIDERS: ['Google'] } } });
+    assert.deepEqual(own.byRole.PreTokenGeneration, withRepair);
+    assert.equal(env(own.json).LINK_TRUSTED_PROVIDERS, 'Google');
+    const inherited = statementsOf({
+      enabled: ['pre-signup', 'pre-token-generation'],
+      settings: { 'pre-signup': { LINK_FEDERATED_USERS: true, LINK_TRUSTED_PROVIDERS: 'Google, CorpSAML' } },
+    });
+    assert.deepEqual(inherited.byRole.PreTokenGeneration, withRepair);
+    assert.equal(env(inherited.json).LINK_TRUSTED_PROVIDERS, 'Google,CorpSAML');
+    const narrower = statementsOf({
+      enabled: ['pre-signup', 'pre-token-generation'],
+      settings: { 'pre-signup': { LINK_FEDERATED_USERS: true, LINK_TRUSTED_PROVIDERS: 'Google,CorpSAML' }, 'pre-token-generation': { LINK_TRUSTED_PROVIDERS: 'Google' } },
+    });
+    assert.equal(env(narrower.json).LINK_TRUSTED_PROVIDERS, 'Google');
   });
 
   it('signup-reminder: SES always (REMINDER_EMAIL_FROM is required); pre-signup gets StartExecution only with the reminder on', () => {
@@ -348,7 +355,8 @@ describe('grants that depend on settings', () => {
       emailSender: { identity: 'example.com' },
     });
     assert.deepEqual(on.byRole.SignupReminder, EXPECTED.SignupReminder);
-    const off = statementsOf({ enabled: ['pre-signup'] });
+    const linking = { 'pre-signup': { LINK_FEDERATED_USERS: true, LINK_TRUSTED_PROVIDERS: 'Google' } };
+    const off = statementsOf({ enabled: ['pre-signup'], settings: linking });
     assert.deepEqual(off.byRole.PreSignup, EXPECTED.PreSignup.filter((st: any) => st.Sid !== 'ReminderStateMachine'));
   });
 
@@ -360,9 +368,6 @@ describe('grants that depend on settings', () => {
     const on = statementsOf({ enabled: ['pre-authentication'] });
     const policies = Object.values<any>(resourcesOfType(on.json, 'AWS::IAM::ManagedPolicy'));
     assert.equal(policies.length, 1);
-    assert.deepEqual(symbolic(on.json, policies[0].Properties.PolicyDocument.Statement), [
-      { Sid: 'Table', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:DeleteItem'], Resource: 'Triggers/Table.Arn' },
-      { Sid: 'UserPool', Effect: 'Allow', Action: 'cognito-idp:AdminGetUser', Resource: 'Pool.Arn' },
-    ]);
+    assert.deepEqual(symbolic(on.json, policies[0].Properties.PolicyDocument.Statement), operatorStatements('Pool.Arn'));
   });
 });

@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { App, Duration, Stack, aws_cognito as cognito, aws_lambda as lambda } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack, aws_cognito as cognito, aws_lambda as lambda } from 'aws-cdk-lib';
 import { buildApp } from '../lib/app';
 import { CognitoTriggers, CognitoTriggersProps } from '../lib/cognito-triggers';
 import { ASSETS, REMINDER_ASL, tempDir, tempFile } from './helpers';
@@ -159,10 +159,30 @@ describe('settings', () => {
       () => preSignup({ PENDING_RESERVATION_SECONDS: 3600, REMINDER_AFTER_SECONDS: 3600 }),
       /REMINDER_AFTER_SECONDS \(3600\) must be shorter than PENDING_RESERVATION_SECONDS \(3600\): the reminder must go out before the unconfirmed sign-up expires/,
     );
-    assert.throws(() => preSignup({ PENDING_RESERVATION_SECONDS: 3600 }), /REMINDER_AFTER_SECONDS \(86400, the default\) must be shorter than PENDING_RESERVATION_SECONDS \(3600\)/);
-    assert.throws(() => preSignup({ REMINDER_AFTER_SECONDS: 700_000 }), /REMINDER_AFTER_SECONDS \(700000\) must be shorter than PENDING_RESERVATION_SECONDS \(604800, the default\)/);
+    // The binary's defaults: a pending reservation lives 24 h (Cognito's confirmation code), the reminder goes at 12 h.
+    assert.throws(() => preSignup({ PENDING_RESERVATION_SECONDS: 3600 }), /REMINDER_AFTER_SECONDS \(43200, the default\) must be shorter than PENDING_RESERVATION_SECONDS \(3600\)/);
+    assert.throws(() => preSignup({ REMINDER_AFTER_SECONDS: 86_400 }), /REMINDER_AFTER_SECONDS \(86400\) must be shorter than PENDING_RESERVATION_SECONDS \(86400, the default\)/);
     preSignup({ PENDING_RESERVATION_SECONDS: 3600, REMINDER_AFTER_SECONDS: 3599 });
-    preSignup({ PENDING_RESERVATION_SECONDS: 86_401 });
+    preSignup({ PENDING_RESERVATION_SECONDS: 43_201 });
+    preSignup({ REMINDER_AFTER_SECONDS: 86_399 });
+  });
+  it('refuses linking without the providers whose email_verified it trusts, naming the prop', () => {
+    const preSignup = (settings: NonNullable<CognitoTriggersProps['settings']>['pre-signup']) => build({ settings: { 'pre-signup': settings } });
+    assert.throws(
+      () => preSignup({ LINK_FEDERATED_USERS: true }),
+      /pre-signup: LINK_FEDERATED_USERS is true but LINK_TRUSTED_PROVIDERS is not set; the binary does not start without it\. Set settings\['pre-signup'\]\.LINK_TRUSTED_PROVIDERS/,
+    );
+    assert.throws(() => preSignup({ LINK_FEDERATED_USERS: true, LINK_TRUSTED_PROVIDERS: [] }), /invalid setting LINK_TRUSTED_PROVIDERS=\[\]: expected a list of identity provider names/);
+    assert.throws(() => preSignup({ LINK_FEDERATED_USERS: true, LINK_TRUSTED_PROVIDERS: 'Google,Corp SAML' }), /invalid setting LINK_TRUSTED_PROVIDERS="Corp SAML"/);
+    assert.throws(() => preSignup({ LINK_FEDERATED_USERS: true, LINK_TRUSTED_PROVIDERS: 'x'.repeat(33) }), /invalid setting LINK_TRUSTED_PROVIDERS="x{33}"/);
+    preSignup({ LINK_FEDERATED_USERS: true, LINK_TRUSTED_PROVIDERS: ['Google', 'SignInWithApple', 'Corp-SAML.1'] });
+    // Trusted providers without linking: nothing to refuse (the binary ignores them), no linking grant (permissions.test.ts).
+    preSignup({ LINK_TRUSTED_PROVIDERS: 'Google' });
+    preSignup({ LINK_FEDERATED_USERS: false });
+  });
+  it('checks DUPLICATE_MESSAGE', () => {
+    assert.throws(() => build({ settings: { 'pre-signup': { DUPLICATE_MESSAGE: 'vague' as 'generic' } } }), /invalid setting DUPLICATE_MESSAGE="vague": expected one of explicit, generic/);
+    build({ settings: { 'pre-signup': { DUPLICATE_MESSAGE: 'generic' } } });
   });
   it('needs an SES identity for e-mail, and an address that belongs to it', () => {
     const settings = { 'post-confirmation': { WELCOME_EMAIL_FROM: 'hello@example.com' } };
@@ -206,6 +226,27 @@ describe('settings', () => {
     assert.throws(() => reminder({ EXPIRY_EMAIL_SUBJECT: 'Hi\r\nBcc: x@y.z' }), /EXPIRY_EMAIL_SUBJECT=.*one line/);
     assert.throws(() => reminder({ REMINDER_EMAIL_FROM: 'no-reply' }), /REMINDER_EMAIL_FROM="no-reply": expected an e-mail address/);
     reminder({ SIGNUP_URL: 'https://example.com/signup?x=1&y=2', REMINDER_EMAIL_SUBJECT: 'x'.repeat(200), EXPIRY_EMAIL_SUBJECT: 'Gone' });
+  });
+});
+
+describe('log level', () => {
+  it('refuses trace for a production stack (anything but removalPolicy DESTROY), accepts it for a throwaway one', () => {
+    assert.throws(() => build({ logLevel: 'trace' }), /logLevel trace is refused for a production stack \(removalPolicy is not DESTROY\): use debug at most, or removalPolicy DESTROY/);
+    assert.throws(() => build({ logLevel: 'trace', removalPolicy: RemovalPolicy.RETAIN }), /logLevel trace is refused/);
+    assert.throws(() => build({ logLevel: 'trace', removalPolicy: RemovalPolicy.SNAPSHOT }), /logLevel trace is refused/);
+    const env = (t: CognitoTriggers) => Stack.of(t).resolve((t.triggers['pre-signup']!.function.node.defaultChild as lambda.CfnFunction).environment).variables;
+    const cfn = (t: CognitoTriggers) => t.triggers['pre-signup']!.function.node.defaultChild as lambda.CfnFunction;
+    const throwaway = build({ logLevel: 'trace', removalPolicy: RemovalPolicy.DESTROY });
+    assert.equal(env(throwaway).RUST_LOG, 'trace');
+    assert.equal((Stack.of(throwaway).resolve(cfn(throwaway).loggingConfig) as any).applicationLogLevel, 'TRACE');
+    assert.equal(env(build({ logLevel: 'debug' })).RUST_LOG, 'debug');
+    assert.throws(() => build({ logLevel: 'verbose' as 'info' }), /logLevel must be one of error, warn, info, debug, trace/);
+  });
+  it('takes -c logLevel on the command line, under the same rule', () => {
+    assert.throws(() => buildApp({ context: { logLevel: 'trace', lambdaAssets: ASSETS } }), /logLevel trace is refused for a production stack/);
+    const { stack } = buildApp({ context: { logLevel: 'trace', removal: 'destroy', lambdaAssets: ASSETS } });
+    assert.equal(Stack.of(stack).resolve((stack.triggers.triggers['pre-signup']!.function.node.defaultChild as lambda.CfnFunction).environment).variables.RUST_LOG, 'trace');
+    assert.throws(() => buildApp({ context: { logLevel: 'loud', lambdaAssets: ASSETS } }), /-c logLevel must be error, warn, info, debug or trace/);
   });
 });
 
@@ -278,17 +319,22 @@ describe('pool and trigger selection', () => {
     assert.throws(() => new CognitoTriggers(stack, 'B', { pool: { userPool }, enabled: ['pre-signup'], assetDirectory: ASSETS }), /already exists/);
   });
   it('checks the app\'s -c triggers list', () => {
-    assert.throws(() => buildApp({ context: { triggers: 'pre-signup,bogus', lambdaAssets: ASSETS } }), /unknown trigger bogus/);
+    assert.throws(() => buildApp({ context: { triggers: 'pre-signup,bogus', lambdaAssets: ASSETS } }), /-c triggers: no entry for bogus in the trigger table \(infra\/lib\/triggers.ts\); add one .* or leave it out/);
     const { stack } = buildApp({ context: { triggers: 'pre-signup,post-confirmation', lambdaAssets: ASSETS } });
     assert.deepEqual(Object.keys(stack.triggers.triggers).sort(), ['post-confirmation', 'pre-signup']);
     const attached = buildApp({ context: { userPoolId: 'eu-west-1_AbC123', lambdaAssets: ASSETS } }).stack;
     assert.equal(attached.region, 'eu-west-1');
     assert.equal(attached.userPool, undefined);
     assert.throws(() => buildApp({ context: { featurePlan: 'FREE', lambdaAssets: ASSETS } }), /featurePlan must be/);
-    // The reminder needs its sender from the command line too (and the real definition, by default).
-    const withReminder = { triggers: 'pre-signup,signup-reminder', lambdaAssets: ASSETS, emailIdentity: 'example.com' };
-    assert.throws(() => buildApp({ context: withReminder }), /REMINDER_EMAIL_FROM is not set/);
-    const reminded = buildApp({ context: { ...withReminder, reminderEmailFrom: 'no-reply@example.com' } }).stack;
+    // The reminder's sender from the command line (and the real definition, by default); without
+    // one, no-reply@ in the identity given.
+    const withReminder = { triggers: 'pre-signup,signup-reminder', lambdaAssets: ASSETS, emailIdentity: 'acme.test' };
+    const sender = (stack: ReturnType<typeof buildApp>['stack']) =>
+      Stack.of(stack).resolve((stack.triggers.triggers['signup-reminder']!.function.node.defaultChild as lambda.CfnFunction).environment).variables.REMINDER_EMAIL_FROM;
+    assert.equal(sender(buildApp({ context: withReminder }).stack), 'no-reply@acme.test');
+    const reminded = buildApp({ context: { ...withReminder, reminderEmailFrom: 'Acme <hello@acme.test>' } }).stack;
     assert.ok(reminded.triggers.reminderStateMachine);
+    assert.equal(sender(reminded), 'Acme <hello@acme.test>');
+    assert.throws(() => buildApp({ context: { ...withReminder, reminderEmailFrom: 'hello@other.test' } }), /REMINDER_EMAIL_FROM=hello@other.test is not covered by the SES identity acme.test/);
   });
 });

@@ -13,6 +13,7 @@ import {
   oneOf,
   pairList,
   profileClaimMap,
+  providerNames,
   senderAddress,
   senderAddressOf,
   text,
@@ -75,6 +76,12 @@ describe('settings', () => {
     assert.equal(pairList.render('P', 'corpsaml:CorpSAML, oidc : MyOIDC'), 'corpsaml:CorpSAML,oidc:MyOIDC');
     assert.equal(pairList.render('P', { corpsaml: 'CorpSAML' }), 'corpsaml:CorpSAML');
     for (const bad of ['google=Google', ':Google', 'google:', 'two words:X']) assert.throws(() => pairList.render('P', bad), /expected key:value pairs/, bad);
+  });
+  it('identity provider names, as the pool spells them', () => {
+    assert.equal(providerNames.render('L', ' Google , CorpSAML'), 'Google,CorpSAML');
+    assert.equal(providerNames.render('L', ['SignInWithApple', 'Corp-SAML.1']), 'SignInWithApple,Corp-SAML.1');
+    for (const bad of ['Corp SAML', '_hidden', 'x'.repeat(33)]) assert.throws(() => providerNames.render('L', bad), /expected a list of identity provider names/, bad);
+    assert.throws(() => providerNames.render('L', ' , '), /invalid setting L=/);
   });
   it('group-to-scopes entries', () => {
     assert.equal(groupScopes.render('G', 'admins:orders/write orders/read;editors:orders/read'), 'admins:orders/write orders/read;editors:orders/read');

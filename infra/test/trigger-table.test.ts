@@ -1,6 +1,7 @@
 /** The trigger table itself: complete, consistent, and matching the binaries' contract. */
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { statementId } from '../lib/permissions';
 import { OPERATOR_ACCESS, SHARED_SETTINGS, TRIGGERS, TRIGGER_NAMES, managedSettingNames } from '../lib/triggers';
 
 describe('trigger table', () => {
@@ -16,10 +17,13 @@ describe('trigger table', () => {
     assert.equal(new Set(defined).size, defined.length);
   });
   it('names every action with its service and says why', () => {
-    for (const spec of Object.values(TRIGGERS)) {
-      const kinds = spec.access.map((a) => a.resource);
-      assert.equal(new Set(kinds).size, kinds.length, `${spec.binary}: one entry per resource`);
+    for (const spec of [...Object.values(TRIGGERS), { binary: 'triggers-admin', access: OPERATOR_ACCESS }]) {
+      const sids = spec.access.map(statementId);
+      assert.equal(new Set(sids).size, sids.length, `${spec.binary}: one entry per resource (and, on the table, per rows)`);
       for (const a of spec.access) {
+        // Every table grant is limited to named rows, by key prefix; nothing else carries rows.
+        assert.equal(a.rows !== undefined, a.resource === 'table', `${spec.binary}: rows on ${a.resource}`);
+        for (const k of a.rows?.keys ?? []) assert.match(k, /^[A-Z]+#([a-z-]+#)?\*$/, `${spec.binary}: key pattern ${k}`);
         assert.ok(a.actions.length > 0 && a.actions.every((x) => /^[a-z0-9-]+:[A-Za-z]+$/.test(x)), `${spec.binary}: ${a.actions}`);
         assert.ok(!a.actions.some((x) => x.includes('*')), `${spec.binary}: no wildcard actions`);
         assert.ok(a.why.length > 20, `${spec.binary}: why`);
@@ -38,10 +42,11 @@ describe('trigger table', () => {
   });
   it('lists what triggers-admin calls, and only that', () => {
     assert.deepEqual(
-      OPERATOR_ACCESS.map((a) => [a.resource, a.actions]),
+      OPERATOR_ACCESS.map((a) => [a.resource, a.rows?.keys, a.actions]),
       [
-        ['table', ['dynamodb:GetItem', 'dynamodb:DeleteItem']],
-        ['userPool', ['cognito-idp:AdminGetUser']],
+        ['table', ['LOCKOUT#*'], ['dynamodb:GetItem', 'dynamodb:DeleteItem']],
+        ['table', ['EMAIL#*', 'PHONE#*'], ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']],
+        ['userPool', undefined, ['cognito-idp:ListUsers', 'cognito-idp:AdminGetUser']],
       ],
     );
   });
@@ -61,8 +66,10 @@ describe('trigger table', () => {
       'AUTO_CONFIRM_EMAIL_DOMAINS',
       'CHECK_EXISTING_USERS',
       'DENIED_EMAIL_DOMAINS',
+      'DUPLICATE_MESSAGE',
       'FEDERATED_PROVIDER_NAMES',
       'LINK_FEDERATED_USERS',
+      'LINK_TRUSTED_PROVIDERS',
       'MIN_USERNAME_LENGTH',
       'ON_DEPENDENCY_FAILURE',
       'PENDING_RESERVATION_SECONDS',
@@ -70,7 +77,8 @@ describe('trigger table', () => {
       'UNIQUE_EMAIL',
       'UNIQUE_PHONE',
     ]);
-    assert.deepEqual(TRIGGERS['pre-signup'].access.map((a) => a.env).filter(Boolean), ['TABLE_NAME', 'REMINDER_STATE_MACHINE_ARN']);
+    assert.deepEqual([...new Set(TRIGGERS['pre-signup'].access.map((a) => a.env).filter(Boolean))], ['TABLE_NAME', 'REMINDER_STATE_MACHINE_ARN']);
+    assert.deepEqual(Object.keys(TRIGGERS['pre-signup'].requiredWhen ?? {}), ['LINK_TRUSTED_PROVIDERS']);
   });
   it('gives the other written binaries the settings their docs list (docs/triggers/*.md)', () => {
     const settings = (t: keyof typeof TRIGGERS) => Object.keys(TRIGGERS[t].settings).sort();
@@ -83,10 +91,10 @@ describe('trigger table', () => {
     ]);
     assert.deepEqual(settings('post-authentication'), ['LOGIN_HISTORY_DAYS']);
     assert.deepEqual(settings('post-confirmation'), ['DEFAULT_GROUP', 'WELCOME_EMAIL_FROM', 'WELCOME_EMAIL_TEMPLATE']);
-    assert.deepEqual(settings('pre-token-generation'), ['ACCESS_TOKEN_SCOPES_FROM_GROUPS', 'CLAIMS_FROM_PROFILE', 'SUPPRESS_CLAIMS']);
+    assert.deepEqual(settings('pre-token-generation'), ['ACCESS_TOKEN_SCOPES_FROM_GROUPS', 'CLAIMS_FROM_PROFILE', 'LINK_TRUSTED_PROVIDERS', 'SUPPRESS_CLAIMS']);
     assert.deepEqual(settings('signup-reminder'), ['EXPIRY_EMAIL_SUBJECT', 'REMINDER_EMAIL_FROM', 'REMINDER_EMAIL_SUBJECT', 'SIGNUP_URL']);
     for (const t of ['pre-authentication', 'post-authentication', 'post-confirmation', 'pre-token-generation', 'signup-reminder'] as const) {
-      assert.deepEqual(TRIGGERS[t].access.map((a) => a.env).filter(Boolean), ['TABLE_NAME'], t);
+      assert.deepEqual([...new Set(TRIGGERS[t].access.map((a) => a.env).filter(Boolean))], ['TABLE_NAME'], t);
     }
   });
 });

@@ -1,0 +1,178 @@
+/**
+ * One trigger's function: its code asset, log group, role (the statements from ./permissions.ts)
+ * and Lambda function, and its wiring into the pool's LambdaConfig (or the invoke permission for a
+ * pool deployed elsewhere).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CfnOutput, Stack, aws_cognito as cognito, aws_iam as iam, aws_lambda as lambda, aws_logs as logs } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { grantsFor, resourceValue, ResourceRefs } from './permissions';
+import { CognitoTriggersProps, DeployedTrigger, LogLevel, MAX_TIMEOUT } from './props';
+import { Keeping } from './resources';
+import { LambdaConfigSlot, TRIGGERS, TriggerName } from './triggers';
+import { checkSenderAddresses } from './validation';
+import { DEFAULT_ASSET_DIRECTORY } from './workspace';
+
+const OPERATION: Record<Exclude<LambdaConfigSlot, 'CustomEmailSender' | 'CustomSMSSender'>, cognito.UserPoolOperation> = {
+  PreSignUp: cognito.UserPoolOperation.PRE_SIGN_UP,
+  PreAuthentication: cognito.UserPoolOperation.PRE_AUTHENTICATION,
+  PostAuthentication: cognito.UserPoolOperation.POST_AUTHENTICATION,
+  PostConfirmation: cognito.UserPoolOperation.POST_CONFIRMATION,
+  PreTokenGeneration: cognito.UserPoolOperation.PRE_TOKEN_GENERATION,
+  CustomMessage: cognito.UserPoolOperation.CUSTOM_MESSAGE,
+  UserMigration: cognito.UserPoolOperation.USER_MIGRATION,
+};
+
+const APPLICATION_LOG_LEVEL: Record<LogLevel, lambda.ApplicationLogLevel> = {
+  error: lambda.ApplicationLogLevel.ERROR,
+  warn: lambda.ApplicationLogLevel.WARN,
+  info: lambda.ApplicationLogLevel.INFO,
+  debug: lambda.ApplicationLogLevel.DEBUG,
+  trace: lambda.ApplicationLogLevel.TRACE,
+};
+
+export interface FunctionArgs {
+  readonly props: CognitoTriggersProps;
+  readonly keeping: Keeping;
+  readonly refs: ResourceRefs;
+  /** The trigger's environment from its settings (./validation.ts); resource names are added here. */
+  readonly env: Record<string, string>;
+  readonly reminderEnabled: boolean;
+}
+
+export function deployTrigger(scope: Construct, binary: TriggerName, args: FunctionArgs): DeployedTrigger {
+  const { props, keeping, refs, env } = args;
+  const spec = TRIGGERS[binary];
+  const id = pascal(binary);
+  const options = props.functionOptions?.[binary] ?? {};
+
+  const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+    retention: keeping.logRetention,
+    removalPolicy: keeping.removalPolicy,
+  });
+
+  // Statements that do not reference a pool in this stack live in the role's inline policy, so
+  // they exist before the function does. Statements on a pool in this stack go into a separate
+  // policy attached after the pool: the pool depends on the function (LambdaConfig), the
+  // function on its role, so a role that referenced the pool would close a cycle.
+  const inline: iam.PolicyStatement[] = [
+    new iam.PolicyStatement({
+      sid: 'WriteOwnLogs',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      // The log group's ARN attribute ends in ":*" (its log streams): this group only.
+      resources: [logGroup.logGroupArn],
+    }),
+  ];
+  const onPool: iam.PolicyStatement[] = [];
+  for (const { access, statement } of grantsFor(scope, binary, spec.access, env, { reminderEnabled: args.reminderEnabled }, refs)) {
+    if (access.resource === 'userPool' && 'userPool' in props.pool) onPool.push(statement);
+    else inline.push(statement);
+    if (access.env) env[access.env] = resourceValue(access.resource, refs);
+  }
+  checkSenderAddresses(props, binary, env);
+
+  const role = new iam.Role(scope, `${id}Role`, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: `${binary} trigger: only the calls its binary makes`,
+    inlinePolicies: { [`${id}Runtime`]: new iam.PolicyDocument({ statements: inline }) },
+  });
+  if (onPool.length > 0) {
+    new iam.Policy(scope, `${id}UserPoolAccess`, { roles: [role], statements: onPool });
+  }
+
+  const fn = new lambda.Function(scope, `${id}Function`, {
+    description: `Cognito ${binary} trigger: ${spec.summary}`.slice(0, 256),
+    runtime: lambda.Runtime.PROVIDED_AL2023,
+    architecture: lambda.Architecture.ARM_64,
+    handler: 'bootstrap',
+    code: codeOf(props.assetDirectory ?? DEFAULT_ASSET_DIRECTORY, binary),
+    role,
+    memorySize: options.memorySize ?? props.memorySize ?? 256,
+    timeout: options.timeout ?? props.timeout ?? MAX_TIMEOUT,
+    environment: env,
+    loggingFormat: lambda.LoggingFormat.JSON,
+    applicationLogLevelV2: APPLICATION_LOG_LEVEL[props.logLevel ?? 'info'],
+    systemLogLevelV2: lambda.SystemLogLevel.INFO,
+    logGroup,
+  });
+  const slot = slotFor(props, binary);
+  new CfnOutput(scope, `${id}FunctionArn`, {
+    value: fn.functionArn,
+    description: spec.slot ? `${binary}: set as LambdaConfig ${slot}` : `${binary}: run by the reminder state machine`,
+  });
+  return { binary, function: fn, role, logGroup, slot };
+}
+
+/** Puts the function into the pool's LambdaConfig (pool in this stack) or lets the existing pool invoke it. */
+export function wire(scope: Construct, props: CognitoTriggersProps, t: DeployedTrigger, refs: ResourceRefs) {
+  const slot = TRIGGERS[t.binary].slot;
+  if (!slot) return;
+  const principal = new iam.ServicePrincipal('cognito-idp.amazonaws.com');
+  if (!('userPool' in props.pool)) {
+    t.function.addPermission('InvokedByUserPool', {
+      principal,
+      sourceArn: refs.userPoolArn,
+      sourceAccount: Stack.of(scope).account,
+    });
+    return;
+  }
+  const pool = props.pool.userPool;
+  if (slot === 'CustomEmailSender' || slot === 'CustomSMSSender') {
+    // UserPool.addTrigger() insists on a key given at pool construction; the key is ours.
+    const cfn = pool.node.defaultChild as cognito.CfnUserPool;
+    t.function.addPermission('InvokedByUserPool', { principal, sourceArn: pool.userPoolArn });
+    cfn.addPropertyOverride(`LambdaConfig.${slot}`, { LambdaArn: t.function.functionArn, LambdaVersion: 'V1_0' });
+    cfn.addPropertyOverride('LambdaConfig.KMSKeyID', refs.senderKey!.keyArn);
+    return;
+  }
+  if (slot === 'PreTokenGeneration' && props.preTokenGenerationVersion === 'V2_0') {
+    pool.addTrigger(cognito.UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG, t.function, cognito.LambdaVersion.V2_0);
+    return;
+  }
+  pool.addTrigger(OPERATION[slot], t.function);
+}
+
+/** The LambdaConfig key the trigger fills (PreTokenGenerationConfig for V2). */
+function slotFor(props: CognitoTriggersProps, binary: TriggerName): string | undefined {
+  const slot = TRIGGERS[binary].slot;
+  if (slot === 'PreTokenGeneration' && (props.preTokenGenerationVersion ?? 'V1_0') === 'V2_0') return 'PreTokenGenerationConfig';
+  return slot;
+}
+
+/** The code asset: `<dir>/<binary>/bootstrap.zip` (cargo lambda --output-format zip) or `<dir>/<binary>/bootstrap`. */
+function codeOf(assetDirectory: string, binary: TriggerName): lambda.Code {
+  const dir = path.join(assetDirectory, binary);
+  const zip = path.join(dir, 'bootstrap.zip');
+  const exe = path.join(dir, 'bootstrap');
+  if (fs.existsSync(zip)) return lambda.Code.fromAsset(zip);
+  if (fs.existsSync(exe)) {
+    checkArm64(exe, binary);
+    return lambda.Code.fromAsset(dir, { exclude: ['*', '!bootstrap'] });
+  }
+  throw new Error(
+    `CognitoTriggers: no build of ${binary}: expected ${zip} or ${exe}. ` +
+      'Run `make infra-lambdas` (cargo lambda build --release --arm64 --output-format zip; make synth runs it for missing builds), ' +
+      'or point assetDirectory (-c lambdaAssets=DIR) at a directory that has them.',
+  );
+}
+
+/** Refuses an x86-64 build (Lambda would fail with "exec format error" at the first sign-up). */
+function checkArm64(file: string, binary: string) {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(20);
+    const n = fs.readSync(fd, head, 0, 20, 0);
+    if (n < 20 || head.readUInt32BE(0) !== 0x7f454c46) return; // not ELF: a test stand-in
+    const machine = head[5] === 1 ? head.readUInt16LE(18) : head.readUInt16BE(18);
+    if (machine !== 0xb7) {
+      throw new Error(`CognitoTriggers: ${file} is not an arm64 (aarch64) binary; build ${binary} with cargo lambda build --release --arm64`);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function pascal(binary: string): string {
+  return binary.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
+}

@@ -1,0 +1,90 @@
+/**
+ * IAM statements from the trigger table's `Access` entries: one statement per entry that applies
+ * to the trigger's settings, on exactly one resource ARN (never `*`), table statements limited to
+ * their rows with `dynamodb:LeadingKeys`. Also the operator policy's statements.
+ */
+import { Stack, aws_dynamodb as dynamodb, aws_iam as iam, aws_kms as kms, aws_stepfunctions as sfn } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { Access, AccessCondition, OPERATOR_ACCESS, ResourceKind, TriggerName } from './triggers';
+
+/** The resources the statements name, as far as they exist. */
+export interface ResourceRefs {
+  readonly userPoolArn: string;
+  readonly table?: dynamodb.ITable;
+  readonly reminderStateMachine?: sfn.StateMachine;
+  readonly senderKey?: kms.Key;
+  /** emailSender.identity. */
+  readonly emailIdentity?: string;
+}
+
+type Ctx = Parameters<AccessCondition>[1];
+
+export interface Grant {
+  readonly access: Access;
+  readonly statement: iam.PolicyStatement;
+}
+
+/** The statements a trigger with these settings gets, in table order. */
+export function grantsFor(
+  scope: Construct,
+  binary: TriggerName,
+  accessList: readonly Access[],
+  env: Readonly<Record<string, string>>,
+  ctx: Ctx,
+  refs: ResourceRefs,
+): Grant[] {
+  return accessList
+    .filter((access) => !access.when || access.when(env, ctx))
+    .map((access) => ({ access, statement: statementFor(scope, access, actionsOf(access, env, ctx), refs, binary) }));
+}
+
+/** The operator policy's statements (OPERATOR_ACCESS), every action unconditionally. */
+export function operatorStatements(scope: Construct, refs: ResourceRefs): iam.PolicyStatement[] {
+  return OPERATOR_ACCESS.map((access) => statementFor(scope, access, [...access.actions], refs, 'pre-authentication'));
+}
+
+/** The value of the setting that hands a resource to the binary (its `Access.env`): the table by name, the others by ARN. */
+export function resourceValue(kind: ResourceKind, refs: ResourceRefs): string {
+  if (kind === 'table') return refs.table!.tableName;
+  if (kind === 'reminderStateMachine' || kind === 'senderKey') return resourceArn(undefined, kind, refs);
+  throw new Error(`CognitoTriggers: no setting carries a ${kind}`);
+}
+
+function statementFor(scope: Construct, access: Access, actions: string[], refs: ResourceRefs, binary: TriggerName): iam.PolicyStatement {
+  if (access.resource === 'table' && !access.rows) throw new Error(`CognitoTriggers: a table grant of ${binary} names no rows`);
+  return new iam.PolicyStatement({
+    sid: statementId(access),
+    actions,
+    resources: [resourceArn(scope, access.resource, refs, binary)],
+    // Single-item calls carry exactly one partition key; every one must match a pattern.
+    conditions: access.rows ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...access.rows.keys] } } : undefined,
+  });
+}
+
+/** An entry's actions plus those of its conditional parts that apply. */
+function actionsOf(access: Access, env: Readonly<Record<string, string>>, ctx: Ctx): string[] {
+  return [...access.actions, ...(access.conditional ?? []).filter((c) => c.when(env, ctx)).flatMap((c) => c.actions)];
+}
+
+/** The Sid names the resource (UserPool, EmailIdentity, ...) and, on the table, the rows (TableReservations). */
+export function statementId(access: Access): string {
+  return access.resource.charAt(0).toUpperCase() + access.resource.slice(1) + (access.rows?.name ?? '');
+}
+
+/** The one ARN a statement on `kind` names (the SES identity's needs the stack, `scope`). */
+function resourceArn(scope: Construct | undefined, kind: ResourceKind, refs: ResourceRefs, binary?: TriggerName): string {
+  switch (kind) {
+    case 'userPool':
+      return refs.userPoolArn;
+    case 'table':
+      return refs.table!.tableArn;
+    case 'reminderStateMachine':
+      return refs.reminderStateMachine!.stateMachineArn;
+    case 'senderKey':
+      return refs.senderKey!.keyArn;
+    case 'emailIdentity': {
+      if (!refs.emailIdentity) throw new Error(`CognitoTriggers: ${binary} sends e-mail: set emailSender.identity (the verified SES identity)`);
+      return Stack.of(scope!).formatArn({ service: 'ses', resource: 'identity', resourceName: refs.emailIdentity });
+    }
+  }
+}

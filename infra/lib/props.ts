@@ -1,0 +1,191 @@
+/**
+ * The props of `CognitoTriggers` and what it hands back: which pool, which triggers, their
+ * settings (by the exact environment-variable names the binaries read) and the knobs of the
+ * functions. Checked by ./validation.ts.
+ */
+import { Duration, RemovalPolicy, aws_cognito as cognito, aws_dynamodb as dynamodb, aws_iam as iam, aws_lambda as lambda, aws_logs as logs } from 'aws-cdk-lib';
+import { TriggerName } from './triggers';
+
+/** Cognito abandons a synchronous trigger after 5 seconds; a longer timeout only burns money. */
+export const MAX_TIMEOUT = Duration.seconds(5);
+
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Which pool the triggers attach to. */
+export type PoolAttachment =
+  /** A pool defined in the same stack: the construct fills its LambdaConfig. */
+  | { readonly userPool: cognito.UserPool }
+  /**
+   * A pool that exists already (deployed by other tooling). The construct creates the functions,
+   * grants `cognito-idp.amazonaws.com` permission to invoke them from that pool only, and outputs
+   * the ARN for each LambdaConfig slot; the pool's owner sets the slots (docs/deploy.md).
+   */
+  | {
+      readonly existingUserPoolId: string;
+      /** The pool's feature plan; needed to allow V2 pre token generation (Essentials or Plus). */
+      readonly featurePlan?: cognito.FeaturePlan;
+    };
+
+type DomainList = string | readonly string[];
+/** Settings by the exact environment-variable names the binaries read (docs/triggers/*.md). */
+export interface TriggerSettings {
+  readonly 'pre-signup'?: {
+    readonly ALLOWED_EMAIL_DOMAINS?: DomainList;
+    readonly DENIED_EMAIL_DOMAINS?: DomainList;
+    readonly AUTO_CONFIRM_EMAIL_DOMAINS?: DomainList;
+    readonly UNIQUE_EMAIL?: boolean;
+    readonly UNIQUE_PHONE?: boolean;
+    readonly MIN_USERNAME_LENGTH?: number;
+    /** Also look among the pool's users (ListUsers) for users created before the trigger. Binary default true. */
+    readonly CHECK_EXISTING_USERS?: boolean;
+    /**
+     * Seconds an unconfirmed sign-up holds its address (120-31536000). Binary default 86400 (24 h,
+     * the life of Cognito's confirmation code).
+     */
+    readonly PENDING_RESERVATION_SECONDS?: number;
+    /** Seconds until the reminder e-mail (60-31536000), shorter than PENDING_RESERVATION_SECONDS. Binary default 43200 (12 h). */
+    readonly REMINDER_AFTER_SECONDS?: number;
+    /** Link a federated sign-up to the native user with the same verified e-mail. Needs LINK_TRUSTED_PROVIDERS. */
+    readonly LINK_FEDERATED_USERS?: boolean;
+    /**
+     * Providers whose `email_verified` claim is trusted for linking (`Google`, `CorpSAML`), as the
+     * pool names them. Required with LINK_FEDERATED_USERS (no default); also handed to
+     * pre-token-generation unless it has its own.
+     */
+    readonly LINK_TRUSTED_PROVIDERS?: string | readonly string[];
+    /** `prefix:ProviderName` pairs (`corpsaml:CorpSAML`), or a record of them. */
+    readonly FEDERATED_PROVIDER_NAMES?: string | Readonly<Record<string, string>>;
+    /** When the table or Cognito does not answer in time. Binary default deny. */
+    readonly ON_DEPENDENCY_FAILURE?: 'deny' | 'allow';
+    /**
+     * The answer to a sign-up whose e-mail/phone is taken: `explicit` (default) says so, `generic`
+     * does not tell whether an account exists (docs/triggers/pre-signup.md: the enumeration trade-off).
+     */
+    readonly DUPLICATE_MESSAGE?: 'explicit' | 'generic';
+  };
+  readonly 'pre-authentication'?: {
+    readonly LOCKOUT_MAX_ATTEMPTS?: number;
+    readonly LOCKOUT_WINDOW_SECONDS?: number;
+    readonly LOCKOUT_BASE_SECONDS?: number;
+    readonly LOCKOUT_MAX_SECONDS?: number;
+    /** When the table does not answer in time. Binary default allow. */
+    readonly LOCKOUT_ON_STORE_FAILURE?: 'allow' | 'deny';
+  };
+  readonly 'post-authentication'?: { readonly LOGIN_HISTORY_DAYS?: number };
+  readonly 'post-confirmation'?: {
+    readonly WELCOME_EMAIL_FROM?: string;
+    readonly WELCOME_EMAIL_TEMPLATE?: string;
+    readonly DEFAULT_GROUP?: string;
+  };
+  readonly 'pre-token-generation'?: {
+    readonly SUPPRESS_CLAIMS?: string | readonly string[];
+    readonly CLAIMS_FROM_PROFILE?: string | Readonly<Record<string, string>>;
+    /**
+     * V2 only. `group:scope scope;group:scope` (`admins:orders/write orders/read;editors:orders/read`),
+     * or a record `{ admins: ['orders/write', 'orders/read'] }`.
+     */
+    readonly ACCESS_TOKEN_SCOPES_FROM_GROUPS?: string | Readonly<Record<string, string | readonly string[]>>;
+    /**
+     * Providers for which `email_verified` is repaired (only when the e-mail is the address the
+     * provider verified at linking). Default: pre-signup's LINK_TRUSTED_PROVIDERS while it links;
+     * unset: no repair, and no `AdminUpdateUserAttributes`.
+     */
+    readonly LINK_TRUSTED_PROVIDERS?: string | readonly string[];
+  };
+  readonly 'custom-message'?: Record<string, never>;
+  readonly 'user-migration'?: Record<string, never>;
+  readonly 'custom-email-sender'?: { readonly EMAIL_FROM?: string };
+  readonly 'custom-sms-sender'?: Record<string, never>;
+  readonly 'signup-reminder'?: {
+    /** Required: the sender of both e-mails, `no-reply@example.com` or `Example <no-reply@example.com>`. */
+    readonly REMINDER_EMAIL_FROM?: string;
+    /** At most 200 characters. Binary default `Please confirm your sign-up`. */
+    readonly REMINDER_EMAIL_SUBJECT?: string;
+    /** At most 200 characters. Binary default `Your unconfirmed sign-up was removed`. */
+    readonly EXPIRY_EMAIL_SUBJECT?: string;
+    /** An https URL linked from both e-mails. Unset: no link. */
+    readonly SIGNUP_URL?: string;
+  };
+}
+
+export interface FunctionOptions {
+  /** MiB. Default: the construct's `memorySize`. */
+  readonly memorySize?: number;
+  /** At most 5 seconds. Default: the construct's `timeout`. */
+  readonly timeout?: Duration;
+}
+
+export interface CognitoTriggersProps {
+  readonly pool: PoolAttachment;
+  /** The triggers to deploy and wire. Every other trigger is left out entirely. */
+  readonly enabled: readonly TriggerName[];
+  /** Per-trigger settings, checked at synth. */
+  readonly settings?: TriggerSettings;
+  /**
+   * Settings the typed props do not know yet (for example a new setting of a binary), by
+   * environment-variable name. Names the construct sets itself are refused.
+   */
+  readonly extraSettings?: Partial<Record<TriggerName, Readonly<Record<string, string>>>>;
+  /** Directory holding `<binary>/bootstrap.zip` or `<binary>/bootstrap`. Default: `<repo>/target/lambda`. */
+  readonly assetDirectory?: string;
+  /** The reminder state machine's ASL file. Default: `<repo>/triggers/signup-reminder/state-machine.asl.json`. */
+  readonly reminderDefinitionFile?: string;
+  /**
+   * The SES identity (a verified domain such as `example.com`, or an address) the functions send
+   * from. Needed when `signup-reminder` is on (it always sends, from REMINDER_EMAIL_FROM) or a
+   * setting that sends e-mail (WELCOME_EMAIL_FROM, EMAIL_FROM) is set; every such address must
+   * belong to this identity.
+   */
+  readonly emailSender?: { readonly identity: string };
+  /**
+   * Create a customer-managed policy for the operator commands of `triggers-admin` (OPERATOR_ACCESS
+   * in ./triggers.ts: lockout records, reservations, user look-ups), for an operator's role to
+   * attach. Only made when `pre-authentication` is on. Default true.
+   */
+  readonly operatorPolicy?: boolean;
+  /**
+   * RUST_LOG and Lambda's application log level. Default `info`. `trace` only with removalPolicy
+   * DESTROY (a throwaway stack): a stack that keeps its data is a production stack, and trace
+   * writes the most of what every invocation sees.
+   */
+  readonly logLevel?: LogLevel;
+  /** MiB for every function. Default 256 (CPU scales with memory; TLS set-up dominates a cold call at 128). */
+  readonly memorySize?: number;
+  /** Function timeout, at most 5 s. Default 5 s. */
+  readonly timeout?: Duration;
+  readonly functionOptions?: Partial<Record<TriggerName, FunctionOptions>>;
+  /**
+   * Time budget inside each function (trigger-core's TRIGGER_BUDGET_MS and SDK_* settings).
+   * Unset values keep the binaries' defaults: budget 4.5 s, connect 300 ms, attempt 1 s,
+   * operation 2.5 s, 2 attempts.
+   */
+  readonly budget?: {
+    /** How long an invocation may take before the binary answers with its failure policy (TRIGGER_BUDGET_MS). */
+    readonly invocation?: Duration;
+    readonly connectTimeout?: Duration;
+    readonly attemptTimeout?: Duration;
+    readonly operationTimeout?: Duration;
+    readonly maxAttempts?: number;
+  };
+  /** Pre token generation event version. Default V1_0; V2_0 needs the Essentials or Plus feature plan. */
+  readonly preTokenGenerationVersion?: 'V1_0' | 'V2_0';
+  /** Use an existing table instead of creating one (must have the pk/sk/expiresAt layout). */
+  readonly table?: dynamodb.ITable;
+  /**
+   * For the table, the KMS key and every log group. Default RETAIN. Anything but DESTROY counts
+   * as a production stack (see `logLevel`).
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /** Default one month. */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+export interface DeployedTrigger {
+  readonly binary: TriggerName;
+  readonly function: lambda.Function;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+  /** The LambdaConfig key it fills (PreTokenGenerationConfig for V2). */
+  readonly slot?: string;
+}

@@ -1,0 +1,40 @@
+/**
+ * The shapes of the statements the permission tests list (each test names its values): a role's
+ * own log group, a table statement limited to its rows, a pool statement.
+ */
+
+export const logs = (id: string) => ({
+  Sid: 'WriteOwnLogs',
+  Effect: 'Allow',
+  Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+  Resource: `Triggers/${id}Logs.Arn`,
+});
+
+export const SES_IDENTITY = 'arn:Ref(AWS::Partition):ses:Ref(AWS::Region):Ref(AWS::AccountId):identity/example.com';
+
+/** `pk` patterns of the shared rows. */
+export const RESERVATIONS = ['EMAIL#*', 'PHONE#*'];
+export const USER_ROWS = ['USER#*'];
+export const LOCKOUTS = ['LOCKOUT#*'];
+
+/** A table statement: Sid `Table<rows>`, limited to the `pk` patterns `keys`. */
+export const table = (rows: string, action: string | string[], keys: string[]) => ({
+  Sid: `Table${rows}`,
+  Effect: 'Allow',
+  Action: action,
+  Resource: 'Triggers/Table.Arn',
+  Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': keys } },
+});
+
+export const userPool = (action: string | string[], resource = 'Pool.Arn') => ({ Sid: 'UserPool', Effect: 'Allow', Action: action, Resource: resource });
+
+/** pre-signup on the pool: always, and with LINK_FEDERATED_USERS. */
+export const PRE_SIGNUP_POOL = ['cognito-idp:ListUsers', 'cognito-idp:AdminGetUser', 'cognito-idp:AdminDeleteUser'];
+export const LINKING_POOL = ['cognito-idp:AdminCreateUser', 'cognito-idp:AdminSetUserPassword', 'cognito-idp:AdminLinkProviderForUser'];
+
+/** triggers-admin's policy (OPERATOR_ACCESS), on the pool `pool`. */
+export const operatorStatements = (pool: string) => [
+  table('Lockouts', ['dynamodb:GetItem', 'dynamodb:DeleteItem'], LOCKOUTS),
+  table('Reservations', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], RESERVATIONS),
+  userPool(['cognito-idp:ListUsers', 'cognito-idp:AdminGetUser'], pool),
+];
