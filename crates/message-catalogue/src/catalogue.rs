@@ -46,7 +46,8 @@ pub struct Values {
     /// Absent only for a kind without a code (the account-takeover notice).
     pub code: Option<Slot>,
     pub username: Option<Slot>,
-    /// The verification link, when the pool verifies by link.
+    /// The verification link, when the pool verifies by link (sign-up and resend only: other
+    /// kinds ignore it).
     pub link: Option<Slot>,
     /// The user's display name: user-supplied text, escaped in HTML, never interpreted.
     pub name: Option<String>,
@@ -56,7 +57,7 @@ pub struct Values {
 
 impl Values {
     /// What validation renders every template with: Cognito's own placeholders and a long name.
-    pub fn samples(kind: MessageKind) -> [Self; 3] {
+    pub fn samples(kind: MessageKind) -> Vec<Self> {
         let full = Self {
             code: kind.needs_code().then(|| Slot::Placeholder("{####}".to_owned())),
             username: Some(Slot::Placeholder("{username}".to_owned())),
@@ -65,8 +66,10 @@ impl Values {
             email: Some("alexandra.featherstonehaugh@example.com".to_owned()),
         };
         let bare = Self { name: None, email: None, ..full.clone() };
-        let link = Self { link: Some(Slot::Placeholder("{##Click Here##}".to_owned())), ..full.clone() };
-        [full, bare, link]
+        let link = kind
+            .may_link()
+            .then(|| Self { link: Some(Slot::Placeholder("{##Click Here##}".to_owned())), ..full.clone() });
+        [Some(full), Some(bare), link].into_iter().flatten().collect()
     }
 }
 
@@ -280,10 +283,10 @@ impl Catalogue {
 }
 
 fn context(locale: &str, kind: MessageKind, values: &Values, subject: Option<&str>) -> Value {
-    let optional = |slot: &Option<Slot>| slot.as_ref().map_or(Value::from(()), Slot::value);
+    let link = values.link.as_ref().filter(|_| kind.may_link());
     let mut pairs = vec![
         ("locale", Value::from(locale)),
-        ("link", optional(&values.link)),
+        ("link", link.map_or(Value::from(()), Slot::value)),
         ("name", Value::from(values.name.clone())),
         ("email", Value::from(values.email.clone())),
     ];
@@ -319,7 +322,8 @@ fn rules(kind: MessageKind, part: Part, rendered: &str, values: &Values) -> Resu
     }
     if kind.needs_code() {
         let Some(code) = &values.code else { return Err("this kind of message needs a code; none was given".into()) };
-        let has_link = values.link.as_ref().is_some_and(|link| rendered.contains(&link.rendered(part)));
+        let link = values.link.as_ref().filter(|_| kind.may_link());
+        let has_link = link.is_some_and(|link| rendered.contains(&link.rendered(part)));
         if !has_link && !rendered.contains(&code.rendered(part)) {
             return Err("does not print {{ code }}: Cognito requires the code in this message".to_owned());
         }

@@ -60,6 +60,11 @@ impl MessageKind {
         !matches!(self, Self::AccountTakeover)
     }
 
+    /// A pool that verifies by link sends these with a link instead of a code.
+    pub fn may_link(self) -> bool {
+        matches!(self, Self::SignUp | Self::ResendCode)
+    }
+
     /// Cognito refuses an AdminCreateUser message without the user-name placeholder.
     pub fn needs_username(self) -> bool {
         matches!(self, Self::AdminInvitation)
