@@ -8,6 +8,8 @@ SHELL := /bin/bash
 include local/local.mk
 # The sign-up reminder state machine: asl-validate.
 include triggers/signup-reminder/reminder.mk
+# Message templates: check-templates.
+include crates/message-catalogue/templates.mk
 # CDK app: synth and its offline tests.
 include infra/infra.mk
 

@@ -33,6 +33,14 @@ fn state_dir() -> PathBuf {
         .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.local"))
 }
 
+/// The trigger → function map cognito-local was started with (`TriggerFunctions` of its
+/// `.cognito/config.json`): global for every pool.
+pub fn wired_triggers() -> Result<Value, Error> {
+    let path = state_dir().join("cognito-local/.cognito/config.json");
+    let config: Value = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
+    Ok(config["TriggerFunctions"].clone())
+}
+
 /// A name no other run uses.
 pub fn unique(prefix: &str) -> String {
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();

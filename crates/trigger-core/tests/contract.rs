@@ -186,10 +186,23 @@ fn token_v2_accepts_null_groups_and_claims_of_any_json_type() {
 
 #[test]
 fn custom_message_answers_the_three_message_fields() {
-    let (_, output) = round_trip::<CustomMessageEvent>("custom-message.json");
-    for key in ["smsMessage", "emailMessage", "emailSubject"] {
-        assert!(output["response"].get(key).is_some(), "response.{key} must be present");
+    for name in [
+        "custom-message.json",
+        "custom-message-admin-create-user.json",
+        "custom-message-cognito-local.json",
+        "custom-message-hostile-name.json",
+    ] {
+        let (_, output) = round_trip::<CustomMessageEvent>(name);
+        for key in ["smsMessage", "emailMessage", "emailSubject"] {
+            assert!(output["response"].get(key).is_some(), "{name}: response.{key} must be present");
+        }
     }
+    let event: CustomMessageEvent = parse(&fixture("custom-message.json"));
+    assert_eq!(event.request.link_parameter.as_deref(), Some("{##Click Here##}"));
+    assert!(event.request.other.is_empty(), "linkParameter is a declared field");
+    let event: CustomMessageEvent = parse(&fixture("custom-message-cognito-local.json"));
+    assert_eq!(event.request.attribute("email"), Some("local.user@example.com"));
+    assert_eq!(event.request.attribute("email_verified"), None, "a boolean is no text attribute");
     let mut event: CustomMessageEvent = parse(&fixture("custom-message.json"));
     event.response.email_message = Some("Your code is {####}".into());
     assert_eq!(serialise(&event)["response"]["emailMessage"], "Your code is {####}");

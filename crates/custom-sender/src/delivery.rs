@@ -1,0 +1,92 @@
+//! Once-only delivery. Lambda invokes the senders asynchronously, retries a failed invocation
+//! twice and may deliver one event more than once. One delivery is identified by (source, pool,
+//! user, encrypted code): Cognito encrypts every code with a fresh data key, so the ciphertext
+//! differs per message and is the same in every retry of it. The key is a hash, so the stored
+//! record holds neither the user name nor the ciphertext.
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use trigger_core::idempotency;
+use trigger_core::ports::Key;
+
+use crate::source::Channel;
+
+/// How long a delivery record is kept: longer than Lambda's longest asynchronous retry window
+/// (an event is retried for at most 6 hours), short enough that a genuine repeat of a message
+/// without a code (the account-takeover notice) a day later is sent.
+pub const DELIVERY_KEEP_SECONDS: i64 = 24 * 60 * 60;
+
+/// The identity of one delivery, as hex. `code` is the encrypted `request.code`; when there is
+/// none (account-takeover notices), `request` — the whole request object, identical in every
+/// retry — stands in for it. Every part is length-prefixed, so no two different tuples hash alike.
+pub fn delivery_id(source: &str, user_pool_id: &str, user_name: &str, code: Option<&str>, request: &Value) -> String {
+    let mut hash = Sha256::new();
+    let request_text;
+    let last = match code {
+        Some(code) => code,
+        None => {
+            request_text = canonical(request);
+            &request_text
+        }
+    };
+    for part in [source, user_pool_id, user_name, last] {
+        hash.update((part.len() as u64).to_be_bytes());
+        hash.update(part.as_bytes());
+    }
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `serde_json`'s map is ordered by key (no `preserve_order` feature), so the text of a value is
+/// the same for the same content.
+fn canonical(value: &Value) -> String {
+    value.to_string()
+}
+
+/// The idempotency record of one delivery on `channel`
+/// (`IDEMPOTENCY#custom-email-sender#<id>`, see `trigger_core::idempotency`).
+pub fn delivery_key(channel: Channel, id: &str) -> Key {
+    idempotency::key(channel.purpose(), id)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn one_delivery_one_key_and_any_difference_another() {
+        let request = json!({ "code": "AYADeB…", "userAttributes": { "email": "a@example.com" } });
+        let id = delivery_id("CustomEmailSender_SignUp", "pool", "jane", Some("AYADeB…"), &request);
+        assert_eq!(id.len(), 64);
+        assert_eq!(id, delivery_id("CustomEmailSender_SignUp", "pool", "jane", Some("AYADeB…"), &request));
+        let others = [
+            delivery_id("CustomEmailSender_ResendCode", "pool", "jane", Some("AYADeB…"), &request),
+            delivery_id("CustomEmailSender_SignUp", "pool2", "jane", Some("AYADeB…"), &request),
+            delivery_id("CustomEmailSender_SignUp", "pool", "jane2", Some("AYADeB…"), &request),
+            delivery_id("CustomEmailSender_SignUp", "pool", "jane", Some("AYADeC…"), &request),
+            // Length prefixes: moving a character from one part to the next is another delivery.
+            delivery_id("CustomEmailSender_SignUp", "poolj", "ane", Some("AYADeB…"), &request),
+        ];
+        for other in others {
+            assert_ne!(other, id);
+        }
+        assert!(!id.contains("jane"), "the record holds no user name");
+    }
+
+    #[test]
+    fn a_notice_without_a_code_is_keyed_by_its_request() {
+        let notice = json!({ "userAttributes": { "email": "a@example.com" }, "clientMetadata": {} });
+        let reordered: Value =
+            serde_json::from_str(r#"{ "clientMetadata": {}, "userAttributes": { "email": "a@example.com" } }"#)
+                .unwrap();
+        let source = "CustomEmailSender_AccountTakeOverNotification";
+        let id = delivery_id(source, "pool", "jane", None, &notice);
+        assert_eq!(id, delivery_id(source, "pool", "jane", None, &reordered), "same content, same key");
+        let later = json!({ "userAttributes": { "email": "b@example.com" }, "clientMetadata": {} });
+        assert_ne!(id, delivery_id(source, "pool", "jane", None, &later));
+        let key = delivery_key(Channel::Email, &id);
+        assert_eq!(key.pk, format!("IDEMPOTENCY#custom-email-sender#{id}"));
+        assert_eq!(key.sk, "CLAIM");
+    }
+}

@@ -1,0 +1,338 @@
+//! The catalogue: every template compiled once, validated at load, rendered per message.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::Path;
+
+use minijinja::{AutoEscape, Environment, HtmlEscape, UndefinedBehavior, Value};
+
+use crate::builtin;
+use crate::kind::{MessageKind, Part, template_name};
+use crate::locale::fallbacks;
+use crate::overrides;
+use crate::problem::{Problem, Problems};
+
+/// A value the message must carry: the code, the user name or the verification link.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Slot {
+    /// A Cognito placeholder (`{####}`, `{username}`, `{##Click Here##}`). Cognito replaces it
+    /// after the trigger answers, so it must reach Cognito exactly as given: never escaped.
+    Placeholder(String),
+    /// A real value (a decrypted code, a user name): escaped in HTML like any other value.
+    Text(String),
+}
+
+impl Slot {
+    fn value(&self) -> Value {
+        match self {
+            Self::Placeholder(text) => Value::from_safe_string(text.clone()),
+            Self::Text(text) => Value::from(text.as_str()),
+        }
+    }
+
+    /// How the slot appears in a rendered `part`.
+    fn rendered(&self, part: Part) -> String {
+        match (self, part) {
+            (Self::Text(text), Part::Html) => HtmlEscape(text).to_string(),
+            (Self::Placeholder(text) | Self::Text(text), _) => text.clone(),
+        }
+    }
+}
+
+/// What one message is filled with. Templates see `code` and `username` (when the kind has
+/// them), `link`, `name`, `email` (none when absent), `locale` and, in bodies, `subject`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Values {
+    /// Absent only for a kind without a code (the account-takeover notice).
+    pub code: Option<Slot>,
+    pub username: Option<Slot>,
+    /// The verification link, when the pool verifies by link (sign-up and resend only: other
+    /// kinds ignore it).
+    pub link: Option<Slot>,
+    /// The user's display name: user-supplied text, escaped in HTML, never interpreted.
+    pub name: Option<String>,
+    /// The user's e-mail address: user-supplied text, as `name`.
+    pub email: Option<String>,
+}
+
+impl Values {
+    /// What validation renders every template with: Cognito's own placeholders and a long name.
+    pub fn samples(kind: MessageKind) -> Vec<Self> {
+        let full = Self {
+            code: kind.needs_code().then(|| Slot::Placeholder("{####}".to_owned())),
+            username: Some(Slot::Placeholder("{username}".to_owned())),
+            link: None,
+            name: Some("Alexandra Featherstonehaugh-Smythe".to_owned()),
+            email: Some("alexandra.featherstonehaugh@example.com".to_owned()),
+        };
+        let bare = Self { name: None, email: None, ..full.clone() };
+        let link = kind
+            .may_link()
+            .then(|| Self { link: Some(Slot::Placeholder("{##Click Here##}".to_owned())), ..full.clone() });
+        [Some(full), Some(bare), link].into_iter().flatten().collect()
+    }
+}
+
+/// One rendered message. Which parts are sent depends on the channel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    pub locale: String,
+    pub kind: MessageKind,
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+    pub sms: String,
+}
+
+/// A message that could not be rendered (at runtime: the caller falls back; at load: a problem).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct RenderError(pub Problem);
+
+/// Why a catalogue could not be built.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CatalogueError {
+    #[error("default locale {given:?} is not in the catalogue (available: {available})")]
+    DefaultLocale { given: String, available: String },
+    #[error("{0}")]
+    Templates(Problems),
+}
+
+/// Every template of every locale, compiled and validated.
+pub struct Catalogue {
+    env: Environment<'static>,
+    locales: BTreeSet<String>,
+    default_locale: String,
+    /// Template name → the file its author knows (`built-in en/sign-up.html` or a path).
+    origins: BTreeMap<String, String>,
+}
+
+impl fmt::Debug for Catalogue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Catalogue")
+            .field("locales", &self.locales)
+            .field("default_locale", &self.default_locale)
+            .field("templates", &self.origins.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|name| if name.ends_with(".html") { AutoEscape::Html } else { AutoEscape::None });
+    env
+}
+
+fn describe(err: &minijinja::Error) -> String {
+    match err.detail() {
+        Some(detail) => format!("{}: {detail}", err.kind()),
+        None => err.kind().to_string(),
+    }
+}
+
+impl Catalogue {
+    /// The built-in templates only.
+    pub fn builtin(default_locale: &str) -> Result<Self, CatalogueError> {
+        Self::load(None, default_locale)
+    }
+
+    /// The built-in templates with the overrides in `dir` on top, every template validated.
+    /// Every problem found is reported at once.
+    pub fn load(dir: Option<&Path>, default_locale: &str) -> Result<Self, CatalogueError> {
+        let mut problems = Problems::default();
+        let mut sources: BTreeMap<String, (String, String)> = builtin::all()
+            .map(|(name, source)| (name.to_owned(), (format!("built-in {name}"), source.to_owned())))
+            .collect();
+        let mut locales: BTreeSet<String> = builtin::LOCALES.iter().map(|l| (*l).to_owned()).collect();
+        if let Some(dir) = dir {
+            for file in overrides::read_dir(dir, &mut problems) {
+                locales.extend(file.locale);
+                sources.insert(file.name, (file.path.display().to_string(), file.source));
+            }
+        }
+        // Templates already reported (missing or not compiling): their messages are not rendered.
+        let mut broken: BTreeSet<String> = BTreeSet::new();
+        for locale in &locales {
+            for kind in MessageKind::ALL {
+                for part in Part::ALL {
+                    let name = template_name(locale, kind, part);
+                    if !sources.contains_key(&name) {
+                        broken.insert(name.clone());
+                        let file = dir.map_or_else(|| name.clone(), |d| d.join(&name).display().to_string());
+                        problems.push(file, None, "missing: a locale needs all 32 templates (8 kinds × 4 parts)");
+                    }
+                }
+            }
+        }
+        let mut env = environment();
+        let mut origins = BTreeMap::new();
+        for (name, (origin, source)) in sources {
+            if let Err(err) = env.add_template_owned(name.clone(), source) {
+                problems.push(origin.clone(), err.line(), describe(&err));
+                broken.insert(name.clone());
+            }
+            origins.insert(name, origin);
+        }
+        let default_locale = fallbacks(default_locale).into_iter().find(|l| locales.contains(l)).ok_or_else(|| {
+            CatalogueError::DefaultLocale {
+                given: default_locale.to_owned(),
+                available: locales.iter().cloned().collect::<Vec<_>>().join(", "),
+            }
+        })?;
+        let catalogue = Self { env, locales, default_locale, origins };
+        // A broken shared template (the layout) would fail every message that uses it: report
+        // it alone. Otherwise the messages whose own files are fine are still checked, so that
+        // one run shows every problem.
+        if !broken.iter().any(|name| !name.contains('/')) {
+            catalogue.validate(&broken, &mut problems);
+        }
+        if problems.is_empty() { Ok(catalogue) } else { Err(CatalogueError::Templates(problems)) }
+    }
+
+    /// Renders every message of every locale with the sample values and applies Cognito's rules,
+    /// skipping messages with a part in `broken` (already reported).
+    fn validate(&self, broken: &BTreeSet<String>, problems: &mut Problems) {
+        for locale in &self.locales {
+            for kind in MessageKind::ALL {
+                if Part::ALL.into_iter().any(|part| broken.contains(&template_name(locale, kind, part))) {
+                    continue;
+                }
+                for values in Values::samples(kind) {
+                    if let Err(RenderError(problem)) = self.render(locale, kind, &values)
+                        && !problems.0.contains(&problem)
+                    {
+                        problems.0.push(problem);
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn locales(&self) -> impl Iterator<Item = &str> {
+        self.locales.iter().map(String::as_str)
+    }
+
+    pub fn default_locale(&self) -> &str {
+        &self.default_locale
+    }
+
+    /// How many templates the catalogue holds (message parts and shared ones).
+    pub fn template_count(&self) -> usize {
+        self.origins.len()
+    }
+
+    /// The file a template came from: `built-in en/sign-up.html` or the override's path.
+    pub fn origin(&self, name: &str) -> Option<&str> {
+        self.origins.get(name).map(String::as_str)
+    }
+
+    /// The locale to write in: the first preference the catalogue has (each tried as given, then
+    /// as its language: `pt-BR` → `pt`), else the default.
+    pub fn locale_for<'a>(&self, preferences: impl IntoIterator<Item = Option<&'a str>>) -> &str {
+        preferences
+            .into_iter()
+            .flatten()
+            .flat_map(fallbacks)
+            .find_map(|tag| self.locales.get(&tag))
+            .map_or(self.default_locale.as_str(), String::as_str)
+    }
+
+    /// All four parts of one message, each checked against Cognito's rules.
+    pub fn render(&self, locale: &str, kind: MessageKind, values: &Values) -> Result<Message, RenderError> {
+        if !self.locales.contains(locale) {
+            let problem = Problem { file: locale.to_owned(), line: None, what: "no such locale".to_owned() };
+            return Err(RenderError(problem));
+        }
+        let subject = self.part(locale, kind, Part::Subject, &context(locale, kind, values, None), values)?;
+        let body = context(locale, kind, values, Some(&subject));
+        Ok(Message {
+            locale: locale.to_owned(),
+            kind,
+            html: self.part(locale, kind, Part::Html, &body, values)?,
+            text: self.part(locale, kind, Part::Text, &body, values)?,
+            sms: self.part(locale, kind, Part::Sms, &body, values)?,
+            subject,
+        })
+    }
+
+    fn problem(&self, name: &str, line: Option<usize>, what: String) -> RenderError {
+        let file = self.origins.get(name).cloned().unwrap_or_else(|| name.to_owned());
+        RenderError(Problem { file, line, what })
+    }
+
+    fn part(
+        &self,
+        locale: &str,
+        kind: MessageKind,
+        part: Part,
+        context: &Value,
+        values: &Values,
+    ) -> Result<String, RenderError> {
+        let name = template_name(locale, kind, part);
+        let engine_error = |err: minijinja::Error| {
+            // An error inside an extended or included template names that template.
+            let at = err.name().filter(|n| self.origins.contains_key(*n)).unwrap_or(&name).to_owned();
+            self.problem(&at, err.line(), describe(&err))
+        };
+        let rendered = self.env.get_template(&name).and_then(|t| t.render(context)).map_err(engine_error)?;
+        let rendered = if part.trimmed() { rendered.trim().to_owned() } else { rendered };
+        rules(kind, part, &rendered, values).map_err(|what| self.problem(&name, None, what))?;
+        Ok(rendered)
+    }
+}
+
+fn context(locale: &str, kind: MessageKind, values: &Values, subject: Option<&str>) -> Value {
+    let link = values.link.as_ref().filter(|_| kind.may_link());
+    let mut pairs = vec![
+        ("locale", Value::from(locale)),
+        ("link", link.map_or(Value::from(()), Slot::value)),
+        ("name", Value::from(values.name.clone())),
+        ("email", Value::from(values.email.clone())),
+    ];
+    // Left undefined when the kind has none: printing it is then an error, not the text "none".
+    if kind.needs_code()
+        && let Some(code) = &values.code
+    {
+        pairs.push(("code", code.value()));
+    }
+    if let Some(username) = &values.username {
+        pairs.push(("username", username.value()));
+    }
+    if let Some(subject) = subject {
+        pairs.push(("subject", Value::from(subject)));
+    }
+    Value::from_pairs(pairs)
+}
+
+/// Cognito's rules for one rendered part; `Err` says what is wrong.
+fn rules(kind: MessageKind, part: Part, rendered: &str, values: &Values) -> Result<(), String> {
+    let chars = rendered.chars().count();
+    if chars > part.limit() {
+        return Err(format!("renders to {chars} characters; the limit is {}", part.limit()));
+    }
+    if part == Part::Subject {
+        if rendered.is_empty() {
+            return Err("renders to an empty subject".to_owned());
+        }
+        if rendered.contains(['\n', '\r']) {
+            return Err("a subject must be one line".to_owned());
+        }
+        return Ok(());
+    }
+    if kind.needs_code() {
+        let Some(code) = &values.code else { return Err("this kind of message needs a code; none was given".into()) };
+        let link = values.link.as_ref().filter(|_| kind.may_link());
+        let has_link = link.is_some_and(|link| rendered.contains(&link.rendered(part)));
+        if !has_link && !rendered.contains(&code.rendered(part)) {
+            return Err("does not print {{ code }}: Cognito requires the code in this message".to_owned());
+        }
+    }
+    if kind.needs_username() {
+        let printed = values.username.as_ref().is_some_and(|u| rendered.contains(&u.rendered(part)));
+        if !printed {
+            return Err("does not print {{ username }}: Cognito requires the user name in an invitation".to_owned());
+        }
+    }
+    Ok(())
+}
