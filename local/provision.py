@@ -21,6 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 DEFAULT_ENDPOINT = "http://127.0.0.1:4566"
 DEFAULT_TABLE = "cognito-triggers-local"
 DEFAULT_SENDER = "no-reply@example.com"
+DEFAULT_LEGACY_TABLE = "cognito-triggers-legacy-local"
 REGION = "us-east-1"
 
 
@@ -65,6 +66,24 @@ def ensure_table(ddb, name: str) -> str:
     return created
 
 
+def ensure_legacy_table(ddb, name: str) -> str:
+    """The legacy password table user-migration reads (partition key `username`, no TTL)."""
+    try:
+        ddb.create_table(
+            TableName=name,
+            AttributeDefinitions=[{"AttributeName": "username", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "username", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        created = "created"
+    except ClientError as err:
+        if err.response["Error"]["Code"] != "ResourceInUseException":
+            raise
+        created = "exists"
+    ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    return created
+
+
 def ensure_sender(ses, address: str) -> str:
     try:
         ses.get_email_identity(EmailIdentity=address)
@@ -81,15 +100,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--endpoint", default=os.environ.get("MOTO_ENDPOINT", DEFAULT_ENDPOINT))
     parser.add_argument("--table", default=os.environ.get("TABLE_NAME", DEFAULT_TABLE))
     parser.add_argument("--sender", default=os.environ.get("SES_SENDER", DEFAULT_SENDER))
+    parser.add_argument("--legacy-table", default=os.environ.get("LEGACY_USERS_TABLE", DEFAULT_LEGACY_TABLE))
     args = parser.parse_args(argv)
 
     try:
         table = ensure_table(client("dynamodb", args.endpoint), args.table)
+        legacy = ensure_legacy_table(client("dynamodb", args.endpoint), args.legacy_table)
         sender = ensure_sender(client("sesv2", args.endpoint), args.sender)
     except (BotoCoreError, ClientError) as err:
         print(f"provision: failed against {args.endpoint}: {err}", file=sys.stderr)
         return 1
-    print(f"provision: DynamoDB table {args.table} ({table}, TTL on expiresAt); "
+    print(f"provision: DynamoDB table {args.table} ({table}, TTL on expiresAt), "
+          f"legacy users table {args.legacy_table} ({legacy}); "
           f"SES identity {args.sender} ({sender}) at {args.endpoint}")
     return 0
 

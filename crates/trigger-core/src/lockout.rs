@@ -8,6 +8,9 @@
 //! (incremented by every write, the guard of the second, conditional write), `updatedAt`, and
 //! `expiresAt` (TTL: once it passes the record no longer matters and reads as absent).
 
+pub mod attempt;
+pub mod policy;
+
 use crate::ports::{AttrValue, CompareOp, Condition, EXPIRES_AT, Item, Key, PortError, Store, WriteOutcome};
 
 pub const SORT_KEY: &str = "STATE";

@@ -5,10 +5,12 @@
 //! atomically, `trigger_core::lockout` is the lockout item shared with post-authentication,
 //! post-confirmation and `triggers-admin`; this file connects them to the event and applies the failure policy.
 
-pub mod attempt;
 pub mod message;
-pub mod policy;
 pub mod settings;
+
+/// The attempt counter and its policy live in `trigger_core::lockout` (user-migration counts
+/// failed sign-ins on the same record); re-exported under their old paths.
+pub use trigger_core::lockout::{attempt, policy};
 
 use std::sync::Arc;
 

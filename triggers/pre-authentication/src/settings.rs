@@ -22,23 +22,9 @@ pub struct Settings {
     pub table_name: String,
 }
 
-const DAY: i64 = 86_400;
-
 impl Settings {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let policy = Policy {
-            max_attempts: env.number("LOCKOUT_MAX_ATTEMPTS", 5, 1..=1_000)?,
-            window_seconds: env.number("LOCKOUT_WINDOW_SECONDS", 300, 1..=DAY)?,
-            base_seconds: env.number("LOCKOUT_BASE_SECONDS", 300, 1..=DAY)?,
-            max_seconds: env.number("LOCKOUT_MAX_SECONDS", 3_600, 1..=31 * DAY)?,
-        };
-        if policy.max_seconds < policy.base_seconds {
-            return Err(ConfigError::invalid(
-                "LOCKOUT_MAX_SECONDS",
-                &policy.max_seconds.to_string(),
-                format!("must be at least LOCKOUT_BASE_SECONDS ({})", policy.base_seconds),
-            ));
-        }
+        let policy = Policy::from_env(env)?;
         let on_store_failure = match env.text("LOCKOUT_ON_STORE_FAILURE").map(str::to_ascii_lowercase).as_deref() {
             None | Some("allow") => OnStoreFailure::Allow,
             Some("deny") => OnStoreFailure::Deny,

@@ -62,7 +62,7 @@ async fn a_lock_expires_with_the_clock_and_the_next_one_doubles() {
     }
     assert_eq!(attempt().await.unwrap_err().user_message(), "Too many sign-in attempts. Try again in 5 minutes");
     clock.advance(Duration::from_secs(240));
-    assert_eq!(attempt().await.unwrap_err().user_message(), "Too many sign-in attempts. Try again in 1 minute.");
+    assert_eq!(attempt().await.unwrap_err().user_message(), "Too many sign-in attempts. Try again in 1 minute");
     clock.advance(Duration::from_secs(60));
     for _ in 0..5 {
         attempt().await.unwrap();

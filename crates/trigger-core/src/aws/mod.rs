@@ -7,6 +7,8 @@
 mod cognito;
 mod dynamodb;
 mod error;
+mod legacy_users;
+mod old_pool;
 mod ses;
 mod sfn;
 
@@ -18,6 +20,8 @@ use aws_config::{BehaviorVersion, SdkConfig};
 
 pub use cognito::CognitoDirectory;
 pub use dynamodb::DynamoStore;
+pub use legacy_users::DynamoLegacyUsers;
+pub use old_pool::CognitoOldPool;
 pub use ses::SesMailer;
 pub use sfn::StepFunctionsScheduler;
 
@@ -88,6 +92,18 @@ impl Aws {
 
     pub fn directory(&self) -> CognitoDirectory {
         CognitoDirectory::new(aws_sdk_cognitoidentityprovider::Client::new(&self.config))
+    }
+
+    pub fn legacy_users(&self, table_name: impl Into<String>) -> DynamoLegacyUsers {
+        DynamoLegacyUsers::new(aws_sdk_dynamodb::Client::new(&self.config), table_name)
+    }
+
+    /// Another user pool, in `region` (the prefix of its id), through `client_id`.
+    pub fn old_pool(&self, user_pool_id: &str, client_id: &str, region: &str) -> CognitoOldPool {
+        let config = aws_sdk_cognitoidentityprovider::config::Builder::from(&self.config)
+            .region(aws_config::Region::new(region.to_owned()))
+            .build();
+        CognitoOldPool::new(aws_sdk_cognitoidentityprovider::Client::from_conf(config), user_pool_id, client_id)
     }
 
     pub fn mailer(&self) -> SesMailer {

@@ -4,13 +4,17 @@
 
 mod clock;
 mod directory;
+mod legacy_users;
 mod mailer;
+mod old_pool;
 mod scheduler;
 mod store;
 
 pub use clock::FixedClock;
 pub use directory::FakeDirectory;
+pub use legacy_users::InMemoryLegacyUsers;
 pub use mailer::RecordingMailer;
+pub use old_pool::{FakeOldPool, OldPoolUser};
 pub use scheduler::{RecordingScheduler, StartedExecution};
 pub use store::InMemoryStore;
 

@@ -5,7 +5,9 @@
 
 mod clock;
 mod directory;
+mod legacy_users;
 mod mailer;
+mod old_pool;
 mod scheduler;
 pub(crate) mod store;
 
@@ -14,7 +16,9 @@ pub use directory::{
     CreateOutcome, DeleteOutcome, DirectoryUser, LinkOutcome, ProviderUser, SearchableAttribute, UserDirectory,
     UserPage, UserStatus, linked_identities, list_users_filter,
 };
+pub use legacy_users::{LegacyUser, LegacyUsers};
 pub use mailer::{Email, Mailer, SentEmail, escape_html};
+pub use old_pool::{OldPoolSignIn, OldUserPool};
 pub use scheduler::{Scheduler, StartOutcome, execution_name_is_valid};
 pub use store::{
     AttrValue, CompareOp, Condition, EXPIRES_AT, Item, Key, PK, SK, Store, Update, UpdateOutcome, WriteOutcome,

@@ -1,7 +1,8 @@
 //! The lockout policy as a pure function of (state, now, settings). `attempt` applies its
 //! decisions to the store atomically; the conditions there mirror the comparisons here exactly.
 
-use trigger_core::lockout::LockoutState;
+use super::LockoutState;
+use crate::config::{ConfigError, Env};
 
 /// The lockout settings (`LOCKOUT_*`, see docs/triggers/pre-authentication.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,6 +19,30 @@ pub struct Policy {
 impl Default for Policy {
     fn default() -> Self {
         Self { max_attempts: 5, window_seconds: 300, base_seconds: 300, max_seconds: 3600 }
+    }
+}
+
+const DAY: i64 = 86_400;
+
+impl Policy {
+    /// `LOCKOUT_MAX_ATTEMPTS`, `LOCKOUT_WINDOW_SECONDS`, `LOCKOUT_BASE_SECONDS`,
+    /// `LOCKOUT_MAX_SECONDS` (docs/triggers/pre-authentication.md): every function that counts
+    /// attempts on the record reads the same settings.
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let policy = Self {
+            max_attempts: env.number("LOCKOUT_MAX_ATTEMPTS", 5, 1..=1_000)?,
+            window_seconds: env.number("LOCKOUT_WINDOW_SECONDS", 300, 1..=DAY)?,
+            base_seconds: env.number("LOCKOUT_BASE_SECONDS", 300, 1..=DAY)?,
+            max_seconds: env.number("LOCKOUT_MAX_SECONDS", 3_600, 1..=31 * DAY)?,
+        };
+        if policy.max_seconds < policy.base_seconds {
+            return Err(ConfigError::invalid(
+                "LOCKOUT_MAX_SECONDS",
+                &policy.max_seconds.to_string(),
+                format!("must be at least LOCKOUT_BASE_SECONDS ({})", policy.base_seconds),
+            ));
+        }
+        Ok(policy)
     }
 }
 

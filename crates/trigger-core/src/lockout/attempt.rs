@@ -1,4 +1,5 @@
-//! One sign-in attempt against the lockout record, atomically.
+//! One sign-in attempt against the lockout record, atomically. Pre-authentication counts every
+//! password sign-in with it; user-migration counts the failed ones of users it moves in.
 //!
 //! The common path is one conditional `UpdateItem`: `ADD attempts 1` if the record is absent, or
 //! live, unlocked, in its window and under the maximum. DynamoDB applies it atomically, so N
@@ -9,10 +10,10 @@
 //! was made on; losing that guard means another attempt changed the record first, and the attempt
 //! is denied (never allowed uncounted).
 
-use trigger_core::ports::{AttrValue, CompareOp, Condition, EXPIRES_AT, Key, PortError, Store, Update, UpdateOutcome};
+use crate::ports::{AttrValue, CompareOp, Condition, EXPIRES_AT, Key, PortError, Store, Update, UpdateOutcome};
 
-use crate::policy::{self, Decision, Policy};
-use trigger_core::lockout::{ATTEMPTS, LOCKED_UNTIL, LOCKOUTS, LockoutState, UPDATED_AT, VERSION, WINDOW_START};
+use super::policy::{self, Decision, Policy};
+use super::{ATTEMPTS, LOCKED_UNTIL, LOCKOUTS, LockoutState, UPDATED_AT, VERSION, WINDOW_START};
 
 /// What became of an attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,10 +120,10 @@ mod tests {
 
     use std::sync::Arc;
 
-    use trigger_core::fakes::InMemoryStore;
+    use crate::fakes::InMemoryStore;
 
     use super::*;
-    use trigger_core::lockout as record;
+    use crate::lockout as record;
 
     const NOW: i64 = 1_700_000_000;
 
