@@ -46,6 +46,8 @@ fn mail_to(to: &str) -> usize {
 fn task(action: &str, pool: &LocalPool, user_name: &str, email: &str) -> Value {
     json!({
         "action": action, "userPoolId": pool.pool_id, "userName": user_name, "email": email,
+        // What pre sign-up puts in the execution input: the step identifies the user by it.
+        "signedUpAt": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs(),
         "remindAfterSeconds": 1, "expireAfterSeconds": 1, "execution": { "name": format!("signup-{user_name}") },
     })
 }

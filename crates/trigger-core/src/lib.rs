@@ -6,7 +6,9 @@ pub mod aws;
 pub mod config;
 pub mod error;
 pub mod events;
-/// In-memory fakes of the ports, for unit tests of the triggers (never wired into a binary).
+/// In-memory fakes of the ports, for unit tests of the triggers: compiled only for tests
+/// (`testing` feature, which dev-dependencies turn on), never into a binary.
+#[cfg(any(test, feature = "testing"))]
 pub mod fakes;
 pub mod idempotency;
 pub mod lockout;
@@ -17,6 +19,8 @@ pub mod profile;
 pub mod random;
 pub mod reservations;
 pub mod runtime;
+/// Helpers for tests against the local stack (and the Runtime API emulator): `testing` only.
+#[cfg(feature = "testing")]
 pub mod testing;
 
 pub use config::{ConfigError, Env};

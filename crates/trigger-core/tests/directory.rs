@@ -3,16 +3,14 @@
 //! exchange, which no local stand-in implements.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
-mod support;
-
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::types::AttributeType;
 use serde_json::json;
-use support::ReplayEndpoint;
 use trigger_core::aws::CognitoDirectory;
 use trigger_core::ports::{
     DeleteOutcome, LinkOutcome, PortErrorKind, ProviderUser, SearchableAttribute, UserDirectory,
 };
+use trigger_core::testing::{ReplayEndpoint, local_aws, unique};
 
 fn replay_directory(endpoint: &ReplayEndpoint) -> CognitoDirectory {
     endpoint.directory()
@@ -85,7 +83,7 @@ async fn throttling_and_server_errors_are_typed() {
 
 /// A fresh pool in moto with the given users (user name, e-mail).
 async fn moto_pool(client: &Client, users: &[(&str, &str)]) -> String {
-    let pool = client.create_user_pool().pool_name(support::unique("dir")).send().await.unwrap();
+    let pool = client.create_user_pool().pool_name(unique("dir")).send().await.unwrap();
     let pool_id = pool.user_pool().unwrap().id().unwrap().to_owned();
     for (username, email) in users {
         client
@@ -104,7 +102,7 @@ async fn moto_pool(client: &Client, users: &[(&str, &str)]) -> String {
 #[tokio::test]
 #[ignore = "needs the local stack: run with `make test`"]
 async fn list_users_filter_finds_exact_matches_and_crafted_input_matches_nobody() {
-    let aws = support::local_aws().await;
+    let aws = local_aws().await.unwrap();
     let client = Client::new(aws.sdk_config());
     let pool =
         moto_pool(&client, &[("alice", "alice@example.com"), ("victim", "x@y.com"), ("bs", r"back\slash@example.com")])
@@ -129,7 +127,7 @@ async fn list_users_filter_finds_exact_matches_and_crafted_input_matches_nobody(
 #[tokio::test]
 #[ignore = "needs the local stack: run with `make test`"]
 async fn list_users_follows_pagination_tokens() {
-    let aws = support::local_aws().await;
+    let aws = local_aws().await.unwrap();
     let client = Client::new(aws.sdk_config());
     let users: Vec<(String, String)> =
         (0..65).map(|i| (format!("shared-{i:02}"), "shared@example.com".to_owned())).collect();
@@ -143,7 +141,7 @@ async fn list_users_follows_pagination_tokens() {
 #[tokio::test]
 #[ignore = "needs the local stack: run with `make test`"]
 async fn get_update_group_and_delete_a_user() {
-    let aws = support::local_aws().await;
+    let aws = local_aws().await.unwrap();
     let client = Client::new(aws.sdk_config());
     let pool = moto_pool(&client, &[("carol", "carol@example.com")]).await;
     client.create_group().user_pool_id(&pool).group_name("members").send().await.unwrap();
@@ -204,7 +202,7 @@ async fn the_fake_pages_like_list_users() {
 #[tokio::test]
 #[ignore = "needs the local stack: run with `make test`"]
 async fn list_users_page_walks_the_whole_pool() {
-    let aws = support::local_aws().await;
+    let aws = local_aws().await.unwrap();
     let client = Client::new(aws.sdk_config());
     let users: Vec<(String, String)> =
         (0..65).map(|i| (format!("paged-{i:02}"), format!("p{i}@example.com"))).collect();

@@ -1,16 +1,15 @@
 //! The SESv2 mailer and the Step Functions scheduler against the local stack (moto).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
-mod support;
-
 use serde_json::{Value, json};
 use trigger_core::ports::{Email, Mailer, Scheduler, StartOutcome};
+use trigger_core::testing::{local_aws, unique};
 
 #[tokio::test]
 #[ignore = "needs the local stack: run with `make test`"]
 async fn mailer_sends_one_message_that_reads_back_from_the_local_ses() {
-    let aws = support::local_aws().await;
-    let to = format!("{}@example.com", support::unique("rcpt"));
+    let aws = local_aws().await.unwrap();
+    let to = format!("{}@example.com", unique("rcpt"));
     let email = Email {
         from: "no-reply@example.com".into(),
         to: to.clone(),
@@ -27,12 +26,12 @@ async fn mailer_sends_one_message_that_reads_back_from_the_local_ses() {
 #[tokio::test]
 #[ignore = "needs the local stack: run with `make test`"]
 async fn scheduler_starts_one_execution_per_name() {
-    let aws = support::local_aws().await;
+    let aws = local_aws().await.unwrap();
     let sfn = aws_sdk_sfn::Client::new(aws.sdk_config());
     let definition = json!({ "StartAt": "Done", "States": { "Done": { "Type": "Pass", "End": true } } });
     let machine = sfn
         .create_state_machine()
-        .name(support::unique("reminder"))
+        .name(unique("reminder"))
         .definition(definition.to_string())
         .role_arn("arn:aws:iam::123456789012:role/local-stepfunctions")
         .send()

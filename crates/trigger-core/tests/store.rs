@@ -6,6 +6,7 @@ mod support;
 use std::sync::Arc;
 
 use trigger_core::fakes::InMemoryStore;
+use trigger_core::testing::{local_aws, table_name, unique};
 
 #[tokio::test]
 async fn in_memory_store_meets_the_contract() {
@@ -15,7 +16,7 @@ async fn in_memory_store_meets_the_contract() {
 #[tokio::test]
 #[ignore = "needs the local stack: run with `make test`"]
 async fn dynamodb_store_meets_the_contract() {
-    let aws = support::local_aws().await;
-    let store = Arc::new(aws.store(support::table_name()));
-    support::store_contract::run(store, &support::unique("contract")).await;
+    let aws = local_aws().await.unwrap();
+    let store = Arc::new(aws.store(table_name()));
+    support::store_contract::run(store, &unique("contract")).await;
 }

@@ -2,8 +2,6 @@
 //! the profile, and history items with their TTL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
-mod support;
-
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,15 +14,16 @@ use trigger_core::fakes::FixedClock;
 use trigger_core::lockout as record;
 use trigger_core::ports::{EXPIRES_AT, Store};
 use trigger_core::runtime::run_within;
+use trigger_core::testing::{local_aws, table_name, unique};
 
 const NOW: u64 = 1_900_000_000;
 
 #[tokio::test]
 #[ignore = "needs the local stack: run with `make test`"]
 async fn a_sign_in_resets_the_lockout_and_writes_profile_and_history_with_ttl() {
-    let store = Arc::new(support::local_aws().await.store(support::table_name()));
-    let pool = support::unique("us-east-1_post");
-    let sub = support::unique("sub");
+    let store = Arc::new(local_aws().await.unwrap().store(table_name()));
+    let pool = unique("us-east-1_post");
+    let sub = unique("sub");
     let lock_key = record::key(&pool, "jane.doe");
     for _ in 0..5 {
         assert_eq!(

@@ -2,8 +2,6 @@
 //! concurrent, leave one profile row and one welcome e-mail.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
-mod support;
-
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,12 +13,12 @@ use trigger_core::Env;
 use trigger_core::lockout::{self, LockoutState};
 use trigger_core::ports::{Clock, Store, SystemClock};
 use trigger_core::runtime::run_within;
+use trigger_core::testing::{local_aws, ses_messages_to, table_name, unique};
 
 async fn trigger() -> (Arc<PostConfirmation>, Arc<dyn Store>) {
-    let aws = support::local_aws().await;
-    let store: Arc<dyn Store> = Arc::new(aws.store(support::table_name()));
-    let env =
-        Env::from_pairs([("TABLE_NAME", support::table_name()), ("WELCOME_EMAIL_FROM", "no-reply@example.com".into())]);
+    let aws = local_aws().await.unwrap();
+    let store: Arc<dyn Store> = Arc::new(aws.store(table_name()));
+    let env = Env::from_pairs([("TABLE_NAME", table_name()), ("WELCOME_EMAIL_FROM", "no-reply@example.com".into())]);
     let ports = Ports {
         store: store.clone(),
         directory: Arc::new(aws.directory()),
@@ -48,8 +46,8 @@ async fn invoke(trigger: &PostConfirmation, event: Value) {
 #[ignore = "needs the local stack: run with `make test`"]
 async fn retries_in_sequence_and_concurrently_leave_one_row_and_one_email() {
     let (trigger, store) = trigger().await;
-    let sub = support::unique("sub");
-    let email = format!("{}@example.com", support::unique("welcome"));
+    let sub = unique("sub");
+    let email = format!("{}@example.com", unique("welcome"));
     let confirmation = event("post-confirmation.json", &sub, &email);
     for _ in 0..3 {
         invoke(&trigger, confirmation.clone()).await;
@@ -67,30 +65,30 @@ async fn retries_in_sequence_and_concurrently_leave_one_row_and_one_email() {
     assert_eq!(rows.len(), 1, "one profile row");
     assert_eq!(rows[0].str("sk"), Some("PROFILE"));
     assert_eq!(rows[0].str("email"), Some(email.as_str()));
-    assert_eq!(support::messages_to(&email), 1, "exactly one welcome e-mail in moto's SES");
+    assert_eq!(ses_messages_to(&email).unwrap().len(), 1, "exactly one welcome e-mail in moto's SES");
 }
 
 #[tokio::test]
 #[ignore = "needs the local stack: run with `make test`"]
 async fn a_password_reset_confirmation_writes_no_row_and_sends_no_email() {
     let (trigger, store) = trigger().await;
-    let sub = support::unique("sub");
-    let email = format!("{}@example.com", support::unique("reset"));
+    let sub = unique("sub");
+    let email = format!("{}@example.com", unique("reset"));
     invoke(&trigger, event("post-confirmation-forgot-password.json", &sub, &email)).await;
     assert!(store.query(&format!("USER#{sub}"), "", 10, false).await.unwrap().is_empty(), "no row");
-    assert_eq!(support::messages_to(&email), 0, "no e-mail");
+    assert_eq!(ses_messages_to(&email).unwrap().len(), 0, "no e-mail");
     // The same user confirming a sign-up does get both: the test above is not vacuous.
     invoke(&trigger, event("post-confirmation.json", &sub, &email)).await;
     assert_eq!(store.query(&format!("USER#{sub}"), "", 10, false).await.unwrap().len(), 1);
-    assert_eq!(support::messages_to(&email), 1);
+    assert_eq!(ses_messages_to(&email).unwrap().len(), 1);
 }
 
 #[tokio::test]
 #[ignore = "needs the local stack: run with `make test`"]
 async fn a_password_reset_clears_a_lockout_set_by_wrong_passwords() {
     let (trigger, store) = trigger().await;
-    let sub = support::unique("sub");
-    let email = format!("{}@example.com", support::unique("locked"));
+    let sub = unique("sub");
+    let email = format!("{}@example.com", unique("locked"));
     let reset = event("post-confirmation-forgot-password.json", &sub, &email);
     let pool = reset["userPoolId"].as_str().unwrap().to_owned();
     // Five wrong passwords as pre authentication counts them: the user is locked.

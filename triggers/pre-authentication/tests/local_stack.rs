@@ -2,8 +2,6 @@
 //! expiry with an injected clock, and unknown user names.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
-mod support;
-
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,6 +14,7 @@ use trigger_core::fakes::FixedClock;
 use trigger_core::lockout::{self as record, LockoutState};
 use trigger_core::ports::{Clock, EXPIRES_AT, Store};
 use trigger_core::runtime::run_within;
+use trigger_core::testing::{local_aws, table_name, unique};
 
 fn fixture(name: &str) -> Value {
     let path = format!("{}/../../tests/fixtures/events/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -25,8 +24,8 @@ fn fixture(name: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 8)]
 #[ignore = "needs the local stack: run with `make test`"]
 async fn fifty_concurrent_attempts_let_exactly_the_maximum_through() {
-    let store: Arc<dyn Store> = Arc::new(support::local_aws().await.store(support::table_name()));
-    let key = record::key(&support::unique("pool"), "jane");
+    let store: Arc<dyn Store> = Arc::new(local_aws().await.unwrap().store(table_name()));
+    let key = record::key(&unique("pool"), "jane");
     let now = trigger_core::ports::SystemClock.epoch_seconds();
     let tasks: Vec<_> = (0..50)
         .map(|_| {
@@ -50,12 +49,12 @@ async fn fifty_concurrent_attempts_let_exactly_the_maximum_through() {
 #[tokio::test]
 #[ignore = "needs the local stack: run with `make test`"]
 async fn a_lock_expires_with_the_clock_and_the_next_one_doubles() {
-    let store = Arc::new(support::local_aws().await.store(support::table_name()));
+    let store = Arc::new(local_aws().await.unwrap().store(table_name()));
     let clock = Arc::new(FixedClock::at_epoch_seconds(1_900_000_000));
     let settings = Settings::from_env(&Env::from_pairs([("TABLE_NAME", "t")])).unwrap();
     let trigger = PreAuthentication::new(settings, Ports { store: store.clone(), clock: clock.clone() });
     let mut event = fixture("pre-authentication.json");
-    event["userPoolId"] = Value::from(support::unique("us-east-1_lock"));
+    event["userPoolId"] = Value::from(unique("us-east-1_lock"));
     let attempt = || run_within(&trigger, Duration::from_secs(5), event.clone());
     for _ in 0..5 {
         attempt().await.unwrap();
@@ -80,8 +79,8 @@ async fn a_lock_expires_with_the_clock_and_the_next_one_doubles() {
 #[tokio::test]
 #[ignore = "needs the local stack: run with `make test`"]
 async fn a_user_that_does_not_exist_is_answered_like_one_that_does() {
-    let store = Arc::new(support::local_aws().await.store(support::table_name()));
-    let pool = support::unique("us-east-1_ghost");
+    let store = Arc::new(local_aws().await.unwrap().store(table_name()));
+    let pool = unique("us-east-1_ghost");
     let mut answers = Vec::new();
     for name in ["pre-authentication.json", "pre-authentication-user-not-found.json"] {
         let clock = Arc::new(FixedClock::at_epoch_seconds(1_900_000_000));

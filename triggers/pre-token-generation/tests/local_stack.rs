@@ -2,8 +2,6 @@
 //! missing profile created exactly once under concurrent token requests.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
-mod support;
-
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,12 +10,13 @@ use serde_json::{Value, json};
 use trigger_core::Env;
 use trigger_core::ports::{AttrValue, Item, Key, Store, SystemClock};
 use trigger_core::runtime::run_within;
+use trigger_core::testing::{local_aws, table_name, unique};
 
 async fn trigger() -> (Arc<PreTokenGeneration>, Arc<dyn Store>) {
-    let aws = support::local_aws().await;
-    let store: Arc<dyn Store> = Arc::new(aws.store(support::table_name()));
+    let aws = local_aws().await.unwrap();
+    let store: Arc<dyn Store> = Arc::new(aws.store(table_name()));
     let env = Env::from_pairs([
-        ("TABLE_NAME", support::table_name()),
+        ("TABLE_NAME", table_name()),
         ("CLAIMS_FROM_PROFILE", "tenantId:custom:tenant,roles:roles,username:custom:profile_user".into()),
     ]);
     let ports = Ports { store: store.clone(), directory: Arc::new(aws.directory()), clock: Arc::new(SystemClock) };
@@ -40,7 +39,7 @@ async fn invoke(trigger: &PreTokenGeneration, event: Value) -> Value {
 #[ignore = "needs the local stack: run with `make test`"]
 async fn claims_from_the_profile_row_appear_in_v1_and_v2_answers() {
     let (trigger, store) = trigger().await;
-    let sub = support::unique("sub");
+    let sub = unique("sub");
     let row = Item::new(&Key::new(format!("USER#{sub}"), "PROFILE"))
         .with("sub", AttrValue::s(&sub))
         .with("tenantId", AttrValue::s("acme"))
@@ -60,7 +59,7 @@ async fn claims_from_the_profile_row_appear_in_v1_and_v2_answers() {
 #[ignore = "needs the local stack: run with `make test`"]
 async fn concurrent_tokens_for_a_user_without_profile_create_exactly_one_item() {
     let (trigger, store) = trigger().await;
-    let sub = support::unique("sub");
+    let sub = unique("sub");
     let tasks: Vec<_> = (0..10)
         .map(|_| {
             let (trigger, event) = (trigger.clone(), event("pre-token-generation-v1.json", &sub));

@@ -4,8 +4,6 @@
 //! Functions to prove CreateStateMachine accepts it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
-mod support;
-
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,6 +15,7 @@ use trigger_core::aws::Aws;
 use trigger_core::ports::{Clock, Store, SystemClock};
 use trigger_core::reservations::{self, Kind};
 use trigger_core::runtime::run_within;
+use trigger_core::testing::{local_aws, ses_messages_to, table_name, unique};
 use trigger_core::{Env, TriggerError};
 
 struct Local {
@@ -28,14 +27,14 @@ struct Local {
 }
 
 async fn local() -> Local {
-    let aws = support::local_aws().await;
+    let aws = local_aws().await.unwrap();
     let cognito = Cognito::new(aws.sdk_config());
-    let pool = cognito.create_user_pool().pool_name(support::unique("reminder")).send().await.unwrap();
+    let pool = cognito.create_user_pool().pool_name(unique("reminder")).send().await.unwrap();
     let pool = pool.user_pool().unwrap().id().unwrap().to_owned();
     let client = cognito.create_user_pool_client().user_pool_id(&pool).client_name("app").send().await.unwrap();
     let client_id = client.user_pool_client().unwrap().client_id().unwrap().to_owned();
     let env = Env::from_pairs([
-        ("TABLE_NAME", support::table_name()),
+        ("TABLE_NAME", table_name()),
         ("REMINDER_EMAIL_FROM", "no-reply@example.com".to_owned()),
         ("SIGNUP_URL", "https://example.com/signup".to_owned()),
     ]);
@@ -57,7 +56,7 @@ impl Local {
             .sign_up()
             .client_id(&self.client_id)
             .username(username)
-            .password(format!("Aa1!{}", support::unique("pw")))
+            .password(format!("Aa1!{}", unique("pw")))
             .user_attributes(AttributeType::builder().name("email").value(email).build().unwrap())
             .send()
             .await
@@ -71,7 +70,7 @@ impl Local {
     }
 
     fn store(&self) -> impl Store {
-        self.aws.store(support::table_name())
+        self.aws.store(table_name())
     }
 
     /// The pending row pre sign-up writes.
@@ -97,12 +96,12 @@ impl Local {
 #[ignore = "needs the local stack: run with `make test`"]
 async fn remind_sends_exactly_one_email_to_an_unconfirmed_user() {
     let local = local().await;
-    let user = support::unique("una");
+    let user = unique("una");
     let email = format!("{user}@example.com");
     local.sign_up(&user, &email).await;
     assert_eq!(local.run("remind", &user, &email).await.unwrap()["outcome"], "sent");
     assert_eq!(local.run("remind", &user, &email).await.unwrap()["outcome"], "already-sent");
-    let sent = support::sent_to(&email);
+    let sent = ses_messages_to(&email).unwrap();
     assert_eq!(sent.len(), 1, "exactly one reminder to {email}: {sent:?}");
     assert!(sent[0].to_string().contains("Please confirm your sign-up"), "{:?}", sent[0]);
     assert!(local.exists(&user).await, "remind never deletes");
@@ -112,7 +111,7 @@ async fn remind_sends_exactly_one_email_to_an_unconfirmed_user() {
 #[ignore = "needs the local stack: run with `make test`"]
 async fn expire_deletes_an_unconfirmed_user_frees_the_address_and_notifies_once() {
     let local = local().await;
-    let user = support::unique("exp");
+    let user = unique("exp");
     let email = format!("{user}@Example.com");
     local.sign_up(&user, &email).await;
     let key = local.reserve(&email, &user).await;
@@ -120,7 +119,7 @@ async fn expire_deletes_an_unconfirmed_user_frees_the_address_and_notifies_once(
     assert!(!local.exists(&user).await, "the unconfirmed user is deleted");
     assert_eq!(local.store().get(&key).await.unwrap(), None, "the reservation row is gone");
     assert_eq!(local.run("expire", &user, &email).await.unwrap()["outcome"], "expired", "a retry is fine");
-    let sent = support::sent_to(&email);
+    let sent = ses_messages_to(&email).unwrap();
     assert_eq!(sent.len(), 1, "one notice: {sent:?}");
     assert!(sent[0].to_string().contains("was removed"), "{:?}", sent[0]);
 }
@@ -129,7 +128,7 @@ async fn expire_deletes_an_unconfirmed_user_frees_the_address_and_notifies_once(
 #[ignore = "needs the local stack: run with `make test`"]
 async fn a_confirmed_user_is_neither_reminded_nor_expired() {
     let local = local().await;
-    let user = support::unique("conf");
+    let user = unique("conf");
     let email = format!("{user}@example.com");
     local.sign_up(&user, &email).await;
     local.cognito.admin_confirm_sign_up().user_pool_id(&local.pool).username(&user).send().await.unwrap();
@@ -138,26 +137,26 @@ async fn a_confirmed_user_is_neither_reminded_nor_expired() {
     assert_eq!(local.run("expire", &user, &email).await.unwrap()["outcome"], "skipped-confirmed");
     assert!(local.exists(&user).await);
     assert!(local.store().get(&key).await.unwrap().is_some(), "the reservation is kept");
-    assert!(support::sent_to(&email).is_empty(), "no e-mail");
+    assert!(ses_messages_to(&email).unwrap().is_empty(), "no e-mail");
 }
 
 #[tokio::test]
 #[ignore = "needs the local stack: run with `make test`"]
 async fn a_missing_user_gets_its_pending_reservation_released_and_no_mail() {
     let local = local().await;
-    let user = support::unique("gone");
+    let user = unique("gone");
     let email = format!("{user}@example.com");
     let key = local.reserve(&email, &user).await;
     assert_eq!(local.run("remind", &user, &email).await.unwrap()["outcome"], "skipped-gone");
     assert_eq!(local.run("expire", &user, &email).await.unwrap()["outcome"], "skipped-gone");
     assert_eq!(local.store().get(&key).await.unwrap(), None);
-    assert!(support::sent_to(&email).is_empty());
+    assert!(ses_messages_to(&email).unwrap().is_empty());
 }
 
 #[tokio::test]
 #[ignore = "needs the local stack: run with `make test`"]
 async fn the_definition_is_accepted_by_create_state_machine() {
-    let aws = support::local_aws().await;
+    let aws = local_aws().await.unwrap();
     let sfn = aws_sdk_sfn::Client::new(aws.sdk_config());
     let text = std::fs::read_to_string(format!("{}/state-machine.asl.json", env!("CARGO_MANIFEST_DIR"))).unwrap();
     assert!(text.contains("${SignupReminderFunctionArn}"));
@@ -166,7 +165,7 @@ async fn the_definition_is_accepted_by_create_state_machine() {
         text.replace("${SignupReminderFunctionArn}", "arn:aws:lambda:us-east-1:123456789012:function:signup-reminder");
     let created = sfn
         .create_state_machine()
-        .name(support::unique("signup-reminder"))
+        .name(unique("signup-reminder"))
         .definition(&definition)
         .role_arn("arn:aws:iam::123456789012:role/local-stepfunctions")
         .send()
