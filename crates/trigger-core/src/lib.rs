@@ -10,6 +10,7 @@ pub mod events;
 /// (`testing` feature, which dev-dependencies turn on), never into a binary.
 #[cfg(any(test, feature = "testing"))]
 pub mod fakes;
+pub mod html;
 pub mod idempotency;
 pub mod lockout;
 pub mod logging;

@@ -121,7 +121,7 @@ impl Template {
     }
 }
 
-pub use trigger_core::ports::escape_html;
+pub use trigger_core::html::escape as escape_html;
 
 #[cfg(test)]
 mod tests {

@@ -5,7 +5,7 @@ use trigger_core::ports::Email;
 
 use crate::settings::Settings;
 
-pub use trigger_core::ports::escape_html;
+pub use trigger_core::html::escape as escape_html;
 
 /// "Please confirm": sent once, while the user is still unconfirmed.
 pub fn reminder(settings: &Settings, to: &str) -> Email {

@@ -15,7 +15,7 @@ use super::error::{build_error, port_error};
 use crate::logging::Secret;
 use crate::ports::{
     CreateOutcome, DeleteOutcome, DirectoryUser, LinkOutcome, PortError, ProviderUser, SearchableAttribute,
-    UserDirectory, UserPage, UserStatus, list_users_filter,
+    UserDirectory, UserPage, UserStatus,
 };
 
 const SERVICE: &str = "cognito-idp";
@@ -55,6 +55,22 @@ fn user_from_list(user: &UserType) -> DirectoryUser {
         created_at: user.user_create_date().map(|d| d.secs()),
         attributes: attributes(user.attributes()),
     }
+}
+
+/// The ListUsers filter for an exact match: `email = "a@b.c"`. Inside the quotes, `\` and `"` are
+/// escaped with a backslash, as Cognito specifies, so a crafted value cannot end the string.
+pub(crate) fn list_users_filter(attribute: SearchableAttribute, value: &str) -> String {
+    let mut filter = String::with_capacity(value.len() + 16);
+    filter.push_str(attribute.as_str());
+    filter.push_str(" = \"");
+    for c in value.chars() {
+        if c == '\\' || c == '"' {
+            filter.push('\\');
+        }
+        filter.push(c);
+    }
+    filter.push('"');
+    filter
 }
 
 /// Whether a listed user really matches: the emulators differ from Cognito on filters, and a
@@ -283,5 +299,19 @@ impl UserDirectory for CognitoDirectory {
             .await
             .map_err(|e| port_error(SERVICE, "DescribeUserPool", e))?;
         Ok(output.user_pool().and_then(|pool| u64::try_from(pool.estimated_number_of_users()).ok()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_escapes_quote_and_backslash_exactly_as_cognito_specifies() {
+        assert_eq!(list_users_filter(SearchableAttribute::Email, "a@b.com"), r#"email = "a@b.com""#);
+        assert_eq!(list_users_filter(SearchableAttribute::Email, r#"x@y.com" OR 1"#), r#"email = "x@y.com\" OR 1""#);
+        assert_eq!(list_users_filter(SearchableAttribute::Email, r"a\b@c.d"), r#"email = "a\\b@c.d""#);
+        assert_eq!(list_users_filter(SearchableAttribute::PhoneNumber, r#"\""#), r#"phone_number = "\\\"""#);
+        assert_eq!(list_users_filter(SearchableAttribute::Username, ""), r#"username = """#);
     }
 }

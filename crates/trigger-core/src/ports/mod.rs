@@ -14,10 +14,10 @@ pub(crate) mod store;
 pub use clock::{Clock, SystemClock};
 pub use directory::{
     CreateOutcome, DeleteOutcome, DirectoryUser, LinkOutcome, ProviderUser, SearchableAttribute, UserDirectory,
-    UserPage, UserStatus, linked_identities, list_users_filter,
+    UserPage, UserStatus, linked_identities,
 };
 pub use legacy_users::{LegacyUser, LegacyUsers};
-pub use mailer::{Email, Mailer, SentEmail, escape_html};
+pub use mailer::{Email, Mailer, SentEmail};
 pub use old_pool::{OldPoolSignIn, OldUserPool};
 pub use scheduler::{Scheduler, StartOutcome, execution_name_is_valid};
 pub use store::{
