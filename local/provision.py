@@ -36,18 +36,13 @@ def client(service: str, endpoint: str):
     )
 
 
-def ensure_table(ddb, name: str) -> str:
+def create_table(ddb, name: str, keys: list[str]) -> str:
+    """Creates a pay-per-request table with string `keys` (partition, then sort) unless it exists."""
     try:
         ddb.create_table(
             TableName=name,
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
+            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"} for key in keys],
+            KeySchema=[{"AttributeName": key, "KeyType": kind} for key, kind in zip(keys, ("HASH", "RANGE"))],
             BillingMode="PAY_PER_REQUEST",
         )
         created = "created"
@@ -56,7 +51,12 @@ def ensure_table(ddb, name: str) -> str:
             raise
         created = "exists"
     ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    return created
 
+
+def ensure_table(ddb, name: str) -> str:
+    """The project's table (`pk`, `sk`), with TTL on `expiresAt`."""
+    created = create_table(ddb, name, ["pk", "sk"])
     ttl = ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
     if ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING") or ttl.get("AttributeName") != "expiresAt":
         ddb.update_time_to_live(
@@ -68,20 +68,7 @@ def ensure_table(ddb, name: str) -> str:
 
 def ensure_legacy_table(ddb, name: str) -> str:
     """The legacy password table user-migration reads (partition key `username`, no TTL)."""
-    try:
-        ddb.create_table(
-            TableName=name,
-            AttributeDefinitions=[{"AttributeName": "username", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "username", "KeyType": "HASH"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        created = "created"
-    except ClientError as err:
-        if err.response["Error"]["Code"] != "ResourceInUseException":
-            raise
-        created = "exists"
-    ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
-    return created
+    return create_table(ddb, name, ["username"])
 
 
 def ensure_sender(ses, address: str) -> str:

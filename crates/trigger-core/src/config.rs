@@ -93,6 +93,19 @@ impl Env {
         self.number(variable, default_ms, range_ms).map(Duration::from_millis)
     }
 
+    /// One of a fixed set of words (any case), or `default` when unset: `choices` pairs each word
+    /// with its value, the first pair being the default. Anything else fails naming the words.
+    pub fn choice<T: Copy>(&self, variable: &str, choices: &[(&str, T)]) -> Result<T, ConfigError> {
+        let Some(&(_, default)) = choices.first() else {
+            return Err(ConfigError::invalid(variable, "", "no choices defined"));
+        };
+        let Some(value) = self.text(variable) else { return Ok(default) };
+        choices.iter().find(|(word, _)| word.eq_ignore_ascii_case(value)).map(|&(_, v)| v).ok_or_else(|| {
+            let words: Vec<&str> = choices.iter().map(|(word, _)| *word).collect();
+            ConfigError::invalid(variable, value, format!("expected {}", words.join(" or ")))
+        })
+    }
+
     /// A comma-separated list; entries are trimmed and blanks dropped. Unset is empty.
     pub fn list(&self, variable: &str) -> Vec<String> {
         self.text(variable)
@@ -129,6 +142,15 @@ mod tests {
         assert_eq!(env.list("L"), ["a", "b", "c"]);
         assert!(env.list("UNSET").is_empty());
         assert_eq!(env.pairs("P"), Ok(vec![("x".into(), "y".into()), ("k".into(), "custom:t".into())]));
+    }
+
+    #[test]
+    fn a_choice_is_one_of_its_words_in_any_case_and_the_first_is_the_default() {
+        let choices = [("deny", 0), ("allow", 1)];
+        assert_eq!(Env::default().choice("C", &choices), Ok(0));
+        assert_eq!(Env::from_pairs([("C", " Allow ")]).choice("C", &choices), Ok(1));
+        let err = Env::from_pairs([("C", "maybe")]).choice("C", &choices).unwrap_err();
+        assert_eq!(err.to_string(), r#"C="maybe" is invalid: expected deny or allow"#);
     }
 
     #[test]

@@ -25,14 +25,8 @@ pub struct Settings {
 impl Settings {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let policy = Policy::from_env(env)?;
-        let on_store_failure = match env.text("LOCKOUT_ON_STORE_FAILURE").map(str::to_ascii_lowercase).as_deref() {
-            None | Some("allow") => OnStoreFailure::Allow,
-            Some("deny") => OnStoreFailure::Deny,
-            Some(_) => {
-                let value = env.text("LOCKOUT_ON_STORE_FAILURE").unwrap_or_default();
-                return Err(ConfigError::invalid("LOCKOUT_ON_STORE_FAILURE", value, "expected allow or deny"));
-            }
-        };
+        let on_store_failure = env
+            .choice("LOCKOUT_ON_STORE_FAILURE", &[("allow", OnStoreFailure::Allow), ("deny", OnStoreFailure::Deny)])?;
         Ok(Self { policy, on_store_failure, table_name: env.required("TABLE_NAME")?.to_owned() })
     }
 }

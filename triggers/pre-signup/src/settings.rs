@@ -137,27 +137,19 @@ impl Settings {
         if (unique_email || unique_phone || link_federated_users) && table_name.is_none() {
             return Err(ConfigError::Missing { variable: "TABLE_NAME".into() });
         }
-        let duplicate_message = match env.text("DUPLICATE_MESSAGE").map(str::to_ascii_lowercase).as_deref() {
-            None | Some("explicit") => DuplicateMessage::Explicit,
-            Some("generic") => DuplicateMessage::Generic,
-            Some(_) => {
-                let value = env.text("DUPLICATE_MESSAGE").unwrap_or_default();
-                return Err(ConfigError::invalid("DUPLICATE_MESSAGE", value, "expected explicit or generic"));
-            }
-        };
+        let duplicate_message = env.choice(
+            "DUPLICATE_MESSAGE",
+            &[("explicit", DuplicateMessage::Explicit), ("generic", DuplicateMessage::Generic)],
+        )?;
         let mut provider_names: BTreeMap<String, String> =
             SOCIAL_PROVIDERS.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         for (prefix, name) in env.pairs("FEDERATED_PROVIDER_NAMES")? {
             provider_names.insert(prefix.to_lowercase(), name);
         }
-        let on_dependency_failure = match env.text("ON_DEPENDENCY_FAILURE").map(str::to_ascii_lowercase).as_deref() {
-            None | Some("deny") => OnDependencyFailure::Deny,
-            Some("allow") => OnDependencyFailure::Allow,
-            Some(_) => {
-                let value = env.text("ON_DEPENDENCY_FAILURE").unwrap_or_default();
-                return Err(ConfigError::invalid("ON_DEPENDENCY_FAILURE", value, "expected deny or allow"));
-            }
-        };
+        let on_dependency_failure = env.choice(
+            "ON_DEPENDENCY_FAILURE",
+            &[("deny", OnDependencyFailure::Deny), ("allow", OnDependencyFailure::Allow)],
+        )?;
         let reminder = match env.text("REMINDER_STATE_MACHINE_ARN") {
             Some(arn) if arn.starts_with("arn:") && arn.contains(":stateMachine:") => {
                 Some(Reminder { state_machine_arn: arn.to_owned() })

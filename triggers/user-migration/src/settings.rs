@@ -153,15 +153,7 @@ fn delivery_mediums(env: &Env) -> Result<Vec<DeliveryMedium>, ConfigError> {
 }
 
 fn lockout(env: &Env) -> Result<LockoutMode, ConfigError> {
-    match env.text("MIGRATION_LOCKOUT").map(str::to_ascii_lowercase).as_deref() {
-        None | Some("count") => Ok(LockoutMode::Count),
-        Some("check") => Ok(LockoutMode::Check),
-        Some(_) => Err(ConfigError::invalid(
-            "MIGRATION_LOCKOUT",
-            env.text("MIGRATION_LOCKOUT").unwrap_or_default(),
-            "expected count or check",
-        )),
-    }
+    env.choice("MIGRATION_LOCKOUT", &[("count", LockoutMode::Count), ("check", LockoutMode::Check)])
 }
 
 fn dummy_hash(env: &Env) -> Result<Secret<String>, ConfigError> {
