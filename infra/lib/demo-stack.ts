@@ -4,7 +4,7 @@
  * (`-c triggers=a,b`, `make synth INFRA_TRIGGERS=a,b`). A trigger that lands in the workspace joins
  * the default set by itself; one without an entry in the trigger table is refused.
  */
-import { Annotations, CfnOutput, RemovalPolicy, Stack, StackProps, Validations, aws_cognito as cognito } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, RemovalPolicy, Stack, StackProps, Validations, aws_cognito as cognito, aws_dynamodb as dynamodb } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { CognitoTriggers, CognitoTriggersProps, LogLevel, TriggerSettings } from './cognito-triggers';
 import { TriggerName } from './triggers';
@@ -102,6 +102,17 @@ export class DemoStack extends Stack {
       const from = identity === undefined ? PLACEHOLDER_REMINDER_EMAIL_FROM : identity.includes('@') ? identity : `no-reply@${identity}`;
       identity ??= PLACEHOLDER_EMAIL_IDENTITY;
       settings = { ...settings, 'signup-reminder': { ...settings['signup-reminder'], REMINDER_EMAIL_FROM: from } };
+    }
+    const migration = settings['user-migration'];
+    if (enabled.includes('user-migration') && !migration?.LEGACY_USERS_TABLE && !migration?.OLD_USER_POOL_ID) {
+      // The migration trigger needs a backend: the demo brings an (empty) legacy password table.
+      const legacy = new dynamodb.Table(this, 'LegacyUsers', {
+        partitionKey: { name: 'username', type: dynamodb.AttributeType.STRING },
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        removalPolicy,
+      });
+      settings = { ...settings, 'user-migration': { ...migration, LEGACY_USERS_TABLE: legacy.tableName } };
     }
     if (identity === PLACEHOLDER_EMAIL_IDENTITY) {
       Annotations.of(this).addWarningV2(

@@ -35,7 +35,7 @@ export function grantsFor(
 ): Grant[] {
   return accessList
     .filter((access) => !access.when || access.when(env, ctx))
-    .map((access) => ({ access, statement: statementFor(scope, access, actionsOf(access, env, ctx), refs, binary) }));
+    .map((access) => ({ access, statement: statementFor(scope, access, actionsOf(access, env, ctx), refs, binary, env) }));
 }
 
 /** The operator policy's statements (OPERATOR_ACCESS), every action unconditionally. */
@@ -50,12 +50,19 @@ export function resourceValue(kind: ResourceKind, refs: ResourceRefs): string {
   throw new Error(`CognitoTriggers: no setting carries a ${kind}`);
 }
 
-function statementFor(scope: Construct, access: Access, actions: string[], refs: ResourceRefs, binary: TriggerName): iam.PolicyStatement {
+function statementFor(
+  scope: Construct,
+  access: Access,
+  actions: string[],
+  refs: ResourceRefs,
+  binary: TriggerName,
+  env: Readonly<Record<string, string>> = {},
+): iam.PolicyStatement {
   if (access.resource === 'table' && !access.rows) throw new Error(`CognitoTriggers: a table grant of ${binary} names no rows`);
   return new iam.PolicyStatement({
     sid: statementId(access),
     actions,
-    resources: [resourceArn(scope, access.resource, refs, binary)],
+    resources: [resourceArn(scope, access.resource, refs, binary, env)],
     // Single-item calls carry exactly one partition key; every one must match a pattern.
     conditions: access.rows ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...access.rows.keys] } } : undefined,
   });
@@ -71,8 +78,14 @@ export function statementId(access: Access): string {
   return access.resource.charAt(0).toUpperCase() + access.resource.slice(1) + (access.rows?.name ?? '');
 }
 
-/** The one ARN a statement on `kind` names (the SES identity's needs the stack, `scope`). */
-function resourceArn(scope: Construct | undefined, kind: ResourceKind, refs: ResourceRefs, binary?: TriggerName): string {
+/** The one ARN a statement on `kind` names (the SES identity's and the settings' resources need the stack, `scope`). */
+function resourceArn(
+  scope: Construct | undefined,
+  kind: ResourceKind,
+  refs: ResourceRefs,
+  binary?: TriggerName,
+  env: Readonly<Record<string, string>> = {},
+): string {
   switch (kind) {
     case 'userPool':
       return refs.userPoolArn;
@@ -85,6 +98,18 @@ function resourceArn(scope: Construct | undefined, kind: ResourceKind, refs: Res
     case 'emailIdentity': {
       if (!refs.emailIdentity) throw new Error(`CognitoTriggers: ${binary} sends e-mail: set emailSender.identity (the verified SES identity)`);
       return Stack.of(scope!).formatArn({ service: 'ses', resource: 'identity', resourceName: refs.emailIdentity });
+    }
+    case 'oldUserPool': {
+      // The pool id names its Region (`eu-west-1_AbC123`); the account is this stack's.
+      const id = env.OLD_USER_POOL_ID;
+      if (!id) throw new Error(`CognitoTriggers: ${binary} grants on the old user pool need OLD_USER_POOL_ID`);
+      const region = id.split('_')[0];
+      return Stack.of(scope!).formatArn({ service: 'cognito-idp', region, resource: 'userpool', resourceName: id });
+    }
+    case 'legacyUsersTable': {
+      const name = env.LEGACY_USERS_TABLE;
+      if (!name) throw new Error(`CognitoTriggers: ${binary} grants on the legacy table need LEGACY_USERS_TABLE`);
+      return Stack.of(scope!).formatArn({ service: 'dynamodb', resource: 'table', resourceName: name });
     }
   }
 }

@@ -94,7 +94,29 @@ export interface TriggerSettings {
     readonly LINK_TRUSTED_PROVIDERS?: string | readonly string[];
   };
   readonly 'custom-message'?: Record<string, never>;
-  readonly 'user-migration'?: Record<string, never>;
+  readonly 'user-migration'?: {
+    /** The legacy password table (partition key `username`); required unless OLD_USER_POOL_ID is set. */
+    readonly LEGACY_USERS_TABLE?: string;
+    /** The pool users migrate from (`eu-west-1_AbC123`, this account); needs OLD_CLIENT_ID. */
+    readonly OLD_USER_POOL_ID?: string;
+    readonly OLD_CLIENT_ID?: string;
+    readonly MIGRATION_BACKEND_ORDER?: string | readonly string[];
+    readonly MIGRATE_ATTRIBUTES?: string | readonly string[];
+    readonly PASSWORD_MIN_LENGTH?: number;
+    readonly PASSWORD_REQUIRE_LOWERCASE?: boolean;
+    readonly PASSWORD_REQUIRE_UPPERCASE?: boolean;
+    readonly PASSWORD_REQUIRE_NUMBERS?: boolean;
+    readonly PASSWORD_REQUIRE_SYMBOLS?: boolean;
+    readonly DESIRED_DELIVERY_MEDIUMS?: string | readonly string[];
+    readonly FORCE_ALIAS_CREATION?: boolean;
+    /** `count` (default: failures count on the lockout record) or `check` (only refuse locked names). */
+    readonly MIGRATION_LOCKOUT?: 'count' | 'check';
+    readonly LOCKOUT_MAX_ATTEMPTS?: number;
+    readonly LOCKOUT_WINDOW_SECONDS?: number;
+    readonly LOCKOUT_BASE_SECONDS?: number;
+    readonly LOCKOUT_MAX_SECONDS?: number;
+    readonly LEGACY_DUMMY_HASH?: string;
+  };
   readonly 'custom-email-sender'?: { readonly EMAIL_FROM?: string };
   readonly 'custom-sms-sender'?: Record<string, never>;
   readonly 'signup-reminder'?: {

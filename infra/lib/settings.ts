@@ -184,6 +184,36 @@ export const nameList: SettingKind = {
   },
 };
 
+/** Comma-separated words (attribute names such as `custom:*`, backend names): letters, digits, `_ : . * -`. */
+export const wordList: SettingKind = {
+  expects: 'a list of words (letters, digits, _ : . * -)',
+  render(name, value) {
+    const items = asList(name, value, this.expects);
+    for (const w of items) if (!/^[A-Za-z0-9_:.*-]{1,128}$/.test(w)) throw new SettingError(name, w, this.expects);
+    return items.join(',');
+  },
+};
+
+/** A DynamoDB table name (3-255 of `A-Z a-z 0-9 _ . -`). */
+export const tableName: SettingKind = {
+  expects: 'a DynamoDB table name (3-255 characters: letters, digits, _ . -)',
+  render(name, value) {
+    const v = checkedText(name, value, this.expects);
+    if (!Token.isUnresolved(v) && !/^[A-Za-z0-9_.-]{3,255}$/.test(v)) throw new SettingError(name, value, this.expects);
+    return v;
+  },
+};
+
+/** A user pool id: `<region>_<id>` (`eu-west-1_AbC123`). */
+export const userPoolId: SettingKind = {
+  expects: 'a user pool id such as eu-west-1_AbC123',
+  render(name, value) {
+    const v = checkedText(name, value, this.expects);
+    if (!Token.isUnresolved(v) && !/^[a-z]{2}(-[a-z]+)+-\d_[0-9A-Za-z]+$/.test(v)) throw new SettingError(name, value, this.expects);
+    return v;
+  },
+};
+
 // A Cognito identity provider name (CreateIdentityProvider ProviderName): 1-32 visible characters,
 // not starting with `_`; no `,` (the list separator).
 const PROVIDER = /^(?!_)(?:(?!,)[\p{L}\p{M}\p{S}\p{N}\p{P}]){1,32}$/u;

@@ -24,6 +24,9 @@ import {
   senderAddress,
   text,
   textUpTo,
+  tableName,
+  userPoolId,
+  wordList,
 } from './settings';
 
 /** Binary names: a contract with the Rust workspace (`target/lambda/<binary>/`). */
@@ -59,9 +62,18 @@ export type LambdaConfigSlot =
  * - `table`: the project's DynamoDB table (docs/architecture.md);
  * - `reminderStateMachine`: the sign-up reminder state machine (only when `signup-reminder` is on);
  * - `emailIdentity`: the SES identity of `emailSender` (domain or address);
- * - `senderKey`: the KMS key Cognito encrypts custom-sender codes with.
+ * - `senderKey`: the KMS key Cognito encrypts custom-sender codes with;
+ * - `oldUserPool`: the pool users migrate from (`OLD_USER_POOL_ID`, its Region from the id, this account);
+ * - `legacyUsersTable`: the customer's legacy password table (`LEGACY_USERS_TABLE`, this account and Region).
  */
-export type ResourceKind = 'userPool' | 'table' | 'reminderStateMachine' | 'emailIdentity' | 'senderKey';
+export type ResourceKind =
+  | 'userPool'
+  | 'table'
+  | 'reminderStateMachine'
+  | 'emailIdentity'
+  | 'senderKey'
+  | 'oldUserPool'
+  | 'legacyUsersTable';
 
 /** When the trigger may call something only while a setting is set: see `Access.when`. */
 export type AccessCondition = (settings: Readonly<Record<string, string>>, ctx: { reminderEnabled: boolean }) => boolean;
@@ -393,11 +405,71 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
   'user-migration': {
     binary: 'user-migration',
     slot: 'UserMigration',
-    summary: 'Migrates users from a legacy store on first sign-in; the legacy source is not an AWS resource of this app',
+    summary: 'Moves users in at their first sign-in or password reset, from an old user pool or a legacy password table',
     invocation: 'sync',
-    provisional: true,
-    access: [],
-    settings: {},
+    access: [
+      {
+        resource: 'table',
+        rows: ROWS.lockouts,
+        actions: ['dynamodb:GetItem'],
+        env: 'TABLE_NAME',
+        why: "refuses a locked name before any password is checked (pre-authentication's lockout record)",
+        conditional: [
+          {
+            when: (s) => s.MIGRATION_LOCKOUT !== 'check',
+            whenText: 'MIGRATION_LOCKOUT is count (the default)',
+            actions: ['dynamodb:UpdateItem'],
+            why: 'counts a failed sign-in on that record, as pre authentication does',
+          },
+        ],
+      },
+      {
+        resource: 'table',
+        rows: ROWS.reservations,
+        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        env: 'TABLE_NAME',
+        why: "reserves the migrated user's e-mail address, confirmed, as a sign-up's is",
+      },
+      {
+        resource: 'legacyUsersTable',
+        actions: ['dynamodb:GetItem'],
+        when: (s) => s.LEGACY_USERS_TABLE !== undefined,
+        whenText: 'LEGACY_USERS_TABLE is set',
+        why: 'reads the one row of the user signing in (password hash, attributes)',
+      },
+      {
+        resource: 'oldUserPool',
+        actions: ['cognito-idp:AdminInitiateAuth', 'cognito-idp:AdminGetUser'],
+        when: (s) => s.OLD_USER_POOL_ID !== undefined,
+        whenText: 'OLD_USER_POOL_ID is set',
+        why: 'checks the password in the old pool (ADMIN_USER_PASSWORD_AUTH) and reads the user',
+      },
+    ],
+    settings: {
+      LEGACY_USERS_TABLE: tableName,
+      OLD_USER_POOL_ID: userPoolId,
+      OLD_CLIENT_ID: textUpTo(128),
+      MIGRATION_BACKEND_ORDER: wordList,
+      MIGRATE_ATTRIBUTES: wordList,
+      PASSWORD_MIN_LENGTH: integer(6, 99),
+      PASSWORD_REQUIRE_LOWERCASE: boolean,
+      PASSWORD_REQUIRE_UPPERCASE: boolean,
+      PASSWORD_REQUIRE_NUMBERS: boolean,
+      PASSWORD_REQUIRE_SYMBOLS: boolean,
+      DESIRED_DELIVERY_MEDIUMS: wordList,
+      FORCE_ALIAS_CREATION: boolean,
+      MIGRATION_LOCKOUT: oneOf('count', 'check'),
+      LOCKOUT_MAX_ATTEMPTS: integer(1, 1000),
+      LOCKOUT_WINDOW_SECONDS: integer(1, 86_400),
+      LOCKOUT_BASE_SECONDS: integer(1, 86_400),
+      LOCKOUT_MAX_SECONDS: integer(1, 31 * 86_400),
+      LEGACY_DUMMY_HASH: textUpTo(512),
+    },
+    requiredWhen: {
+      // At least one backend: without the old pool, the legacy table is the one.
+      LEGACY_USERS_TABLE: { when: (s) => s.OLD_USER_POOL_ID === undefined, whenText: 'OLD_USER_POOL_ID is not set' },
+      OLD_CLIENT_ID: { when: (s) => s.OLD_USER_POOL_ID !== undefined, whenText: 'OLD_USER_POOL_ID is set' },
+    },
   },
   'custom-email-sender': {
     binary: 'custom-email-sender',

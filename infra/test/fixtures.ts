@@ -37,6 +37,14 @@ export const EVERY_SETTING: CognitoTriggersProps['settings'] = {
     CLAIMS_FROM_PROFILE: { tenantId: 'custom:tenant', roles: 'roles' },
     ACCESS_TOKEN_SCOPES_FROM_GROUPS: 'admins:orders/write orders/read;editors:orders/read',
   },
+  'user-migration': {
+    LEGACY_USERS_TABLE: 'legacy-users',
+    OLD_USER_POOL_ID: 'eu-west-1_Old123',
+    OLD_CLIENT_ID: '1example23456789',
+    MIGRATE_ATTRIBUTES: ['email', 'name', 'custom:*'],
+    PASSWORD_MIN_LENGTH: 10,
+    MIGRATION_LOCKOUT: 'count',
+  },
   'custom-email-sender': { EMAIL_FROM: 'no-reply@example.com' },
   'signup-reminder': {
     REMINDER_EMAIL_FROM: 'Example <no-reply@example.com>',

@@ -49,7 +49,24 @@ const EXPECTED: Record<string, unknown[]> = {
     userPool('cognito-idp:AdminUpdateUserAttributes'),
   ],
   CustomMessage: [logs('CustomMessage')],
-  UserMigration: [logs('UserMigration')],
+  UserMigration: [
+    logs('UserMigration'),
+    // UpdateItem because MIGRATION_LOCKOUT=count; the legacy table and the old pool because both are set.
+    table('Lockouts', ['dynamodb:GetItem', 'dynamodb:UpdateItem'], LOCKOUTS),
+    table('Reservations', ['dynamodb:PutItem', 'dynamodb:UpdateItem'], RESERVATIONS),
+    {
+      Sid: 'LegacyUsersTable',
+      Effect: 'Allow',
+      Action: 'dynamodb:GetItem',
+      Resource: 'arn:Ref(AWS::Partition):dynamodb:Ref(AWS::Region):Ref(AWS::AccountId):table/legacy-users',
+    },
+    {
+      Sid: 'OldUserPool',
+      Effect: 'Allow',
+      Action: ['cognito-idp:AdminInitiateAuth', 'cognito-idp:AdminGetUser'],
+      Resource: 'arn:Ref(AWS::Partition):cognito-idp:eu-west-1:Ref(AWS::AccountId):userpool/eu-west-1_Old123',
+    },
+  ],
   CustomEmailSender: [
     logs('CustomEmailSender'),
     { Sid: 'SenderKey', Effect: 'Allow', Action: 'kms:Decrypt', Resource: 'Triggers/SenderKey.Arn' },
@@ -283,6 +300,24 @@ function statementsOf(props: Partial<CognitoTriggersProps> & Pick<CognitoTrigger
 }
 
 describe('grants that depend on settings', () => {
+  it('user-migration: only the backend it is given, and no lockout write with MIGRATION_LOCKOUT=check', () => {
+    const { byRole } = statementsOf({
+      enabled: ['user-migration'],
+      settings: { 'user-migration': { LEGACY_USERS_TABLE: 'legacy-users', MIGRATION_LOCKOUT: 'check' } },
+    });
+    assert.deepEqual(byRole.UserMigration, [
+      logs('UserMigration'),
+      table('Lockouts', 'dynamodb:GetItem', LOCKOUTS),
+      table('Reservations', ['dynamodb:PutItem', 'dynamodb:UpdateItem'], RESERVATIONS),
+      {
+        Sid: 'LegacyUsersTable',
+        Effect: 'Allow',
+        Action: 'dynamodb:GetItem',
+        Resource: 'arn:Ref(AWS::Partition):dynamodb:Ref(AWS::Region):Ref(AWS::AccountId):table/legacy-users',
+      },
+    ]);
+  });
+
   it('post-confirmation: no claims, SES or group statement while WELCOME_EMAIL_FROM and DEFAULT_GROUP are unset', () => {
     const { byRole } = statementsOf({ enabled: ['post-confirmation'] });
     assert.deepEqual(byRole.PostConfirmation, [

@@ -166,6 +166,18 @@ describe('settings', () => {
     preSignup({ PENDING_RESERVATION_SECONDS: 43_201 });
     preSignup({ REMINDER_AFTER_SECONDS: 86_399 });
   });
+  it('refuses user-migration without a backend, and an old pool without its app client', () => {
+    assert.throws(() => build({ enabled: ['user-migration'] }), /settings\['user-migration'\]\.LEGACY_USERS_TABLE/);
+    assert.throws(
+      () => build({ enabled: ['user-migration'], settings: { 'user-migration': { OLD_USER_POOL_ID: 'eu-west-1_Old123' } } }),
+      /settings\['user-migration'\]\.OLD_CLIENT_ID/,
+    );
+    assert.throws(
+      () => build({ enabled: ['user-migration'], settings: { 'user-migration': { OLD_USER_POOL_ID: 'not-a-pool', OLD_CLIENT_ID: 'c' } } }),
+      /OLD_USER_POOL_ID/,
+    );
+    build({ enabled: ['user-migration'], settings: { 'user-migration': { OLD_USER_POOL_ID: 'eu-west-1_Old123', OLD_CLIENT_ID: 'c' } } });
+  });
   it('refuses linking without the providers whose email_verified it trusts, naming the prop', () => {
     const preSignup = (settings: NonNullable<CognitoTriggersProps['settings']>['pre-signup']) => build({ settings: { 'pre-signup': settings } });
     assert.throws(
