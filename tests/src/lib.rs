@@ -14,6 +14,7 @@ use aws_sdk_cognitoidentityprovider::types::{
 use serde_json::Value;
 
 pub mod lockout;
+pub mod migration;
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 

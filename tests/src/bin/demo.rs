@@ -101,6 +101,21 @@ async fn journey() -> Result<(), Error> {
         row.get("lastLoginAt").map_or("missing", String::as_str),
         row.get("lastClientId").map_or("missing", String::as_str),
     ));
+
+    // User migration (user-migration, from the legacy password table in moto).
+    let legacy = format!("{}@example.com", unique("leo"));
+    step(&format!("Leo, a user of the old system, signs in for the first time ({legacy})"));
+    e2e::migration::put_legacy_user(&legacy, "Leo Legacy").await?;
+    let token = pool.sign_in(&legacy, e2e::migration::LEGACY_PASSWORD).await?;
+    let claims = e2e::jwt_claims(&token).ok_or("the ID token is not a JWT")?;
+    outcome(&format!(
+        "user-migration verified his bcrypt hash and moved him in: signed in, ID token for {}",
+        claims["email"].as_str().unwrap_or("?")
+    ));
+    e2e::migration::delete_legacy_user(&legacy).await?;
+    step("Leo signs in again, with the old system's row gone");
+    pool.sign_in(&legacy, e2e::migration::LEGACY_PASSWORD).await?;
+    outcome("signed in as a user of this pool: the migration was needed once");
     pool.delete().await;
     Ok(())
 }
