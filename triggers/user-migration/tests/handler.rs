@@ -1,6 +1,8 @@
 //! The trigger on fixture events with in-memory fakes: every rule of docs/triggers/user-migration.md.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
+mod vectors;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -110,28 +112,12 @@ fn denial(result: Result<Value, TriggerError>) -> String {
     }
 }
 
-fn legacy_vectors() -> Vec<(String, String, String)> {
-    let path = format!("{}/../../crates/legacy-passwords/tests/fixtures/vectors.json", env!("CARGO_MANIFEST_DIR"));
-    let all: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    all.as_array()
-        .unwrap()
-        .iter()
-        .map(|v| {
-            (
-                v["format"].as_str().unwrap().into(),
-                v["password"].as_str().unwrap().into(),
-                v["hash"].as_str().unwrap().into(),
-            )
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn a_legacy_row_in_every_hash_format_moves_its_user_in() {
     let w = world();
     let trigger = w.trigger(settings(&[]));
     let mut formats = std::collections::BTreeSet::new();
-    for (n, (format, password, hash)) in legacy_vectors().into_iter().enumerate() {
+    for (n, (format, password, hash)) in vectors::all().into_iter().enumerate() {
         let name = format!("user{n}@example.com");
         w.legacy.insert(row(&name, &hash, &[("email", &name), ("email_verified", "true"), ("given_name", "Leg")]));
         let answer = invoke(&trigger, sign_in_event(&name.to_uppercase(), &password)).await.unwrap();

@@ -4,6 +4,8 @@
 //! -- --include-ignored` (`make test` does).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
+mod vectors;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -107,22 +109,6 @@ fn trigger(
     UserMigration::new(settings, ports)
 }
 
-fn vectors() -> Vec<(String, String, String)> {
-    let path = format!("{}/../../crates/legacy-passwords/tests/fixtures/vectors.json", env!("CARGO_MANIFEST_DIR"));
-    let all: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    all.as_array()
-        .unwrap()
-        .iter()
-        .map(|v| {
-            (
-                v["format"].as_str().unwrap().into(),
-                v["password"].as_str().unwrap().into(),
-                v["hash"].as_str().unwrap().into(),
-            )
-        })
-        .collect()
-}
-
 #[tokio::test]
 #[ignore = "needs the local stack: run with `make test`"]
 async fn legacy_rows_in_every_format_migrate_and_wrong_passwords_are_refused() {
@@ -138,7 +124,7 @@ async fn legacy_rows_in_every_format_migrate_and_wrong_passwords_are_refused() {
     );
     let mut seen = std::collections::BTreeSet::new();
     // One vector per format and dialect keeps the run short.
-    for (format, password, hash) in vectors() {
+    for (format, password, hash) in vectors::all() {
         let dialect = hash.split('$').take(3).collect::<Vec<_>>().join("$");
         if !seen.insert((format.clone(), dialect.chars().take(18).collect::<String>())) {
             continue;
