@@ -71,6 +71,7 @@ export function deployTrigger(scope: Construct, binary: TriggerName, args: Funct
     if (access.env) env[access.env] = resourceValue(access.resource, refs);
   }
   checkSenderAddresses(props, binary, env);
+  const layers = messageTemplateLayers(scope, props, binary, env);
 
   const role = new iam.Role(scope, `${id}Role`, {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -91,6 +92,7 @@ export function deployTrigger(scope: Construct, binary: TriggerName, args: Funct
     memorySize: options.memorySize ?? props.memorySize ?? 256,
     timeout: options.timeout ?? props.timeout ?? MAX_TIMEOUT,
     environment: env,
+    layers,
     loggingFormat: lambda.LoggingFormat.JSON,
     applicationLogLevelV2: APPLICATION_LOG_LEVEL[props.logLevel ?? 'info'],
     systemLogLevelV2: lambda.SystemLogLevel.INFO,
@@ -141,6 +143,30 @@ function slotFor(props: CognitoTriggersProps, binary: TriggerName): string | und
 }
 
 /** The code asset: `<dir>/<binary>/bootstrap.zip` (cargo lambda --output-format zip) or `<dir>/<binary>/bootstrap`. */
+/** Where a layer's files are in the function: Lambda extracts layers under /opt. */
+export const MESSAGE_TEMPLATES_MOUNT = '/opt';
+
+/** The template overrides for the binaries that render the message catalogue, as a layer. */
+function messageTemplateLayers(
+  scope: Construct,
+  props: CognitoTriggersProps,
+  binary: TriggerName,
+  env: Record<string, string>,
+): lambda.ILayerVersion[] | undefined {
+  const dir = props.messageTemplatesDirectory;
+  if (dir === undefined || binary !== 'custom-message') return undefined;
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+    throw new Error(`CognitoTriggers: messageTemplatesDirectory ${dir} is not a directory (make check-templates DIR=… validates one)`);
+  }
+  env.MESSAGE_TEMPLATES_DIR = MESSAGE_TEMPLATES_MOUNT;
+  const layer = new lambda.LayerVersion(scope, 'MessageTemplates', {
+    code: lambda.Code.fromAsset(dir),
+    compatibleArchitectures: [lambda.Architecture.ARM_64],
+    description: 'custom-message template overrides (MESSAGE_TEMPLATES_DIR)',
+  });
+  return [layer];
+}
+
 function codeOf(assetDirectory: string, binary: TriggerName): lambda.Code {
   const dir = path.join(assetDirectory, binary);
   const zip = path.join(dir, 'bootstrap.zip');

@@ -93,7 +93,12 @@ export interface TriggerSettings {
      */
     readonly LINK_TRUSTED_PROVIDERS?: string | readonly string[];
   };
-  readonly 'custom-message'?: Record<string, never>;
+  readonly 'custom-message'?: {
+    /** The language for users whose own the catalogue lacks (`en` by default; `de`, `pt-BR` …). */
+    readonly DEFAULT_LOCALE?: string;
+    /** The pool verifies e-mail by link: sign-up and resend messages carry the link. */
+    readonly VERIFICATION_BY_LINK?: boolean;
+  };
   readonly 'user-migration'?: {
     /** The legacy password table (partition key `username`); required unless OLD_USER_POOL_ID is set. */
     readonly LEGACY_USERS_TABLE?: string;
@@ -153,6 +158,13 @@ export interface CognitoTriggersProps {
   readonly assetDirectory?: string;
   /** The reminder state machine's ASL file. Default: `<repo>/triggers/signup-reminder/state-machine.asl.json`. */
   readonly reminderDefinitionFile?: string;
+  /**
+   * A directory of message-template overrides (docs/message-templates.md), shipped with
+   * `custom-message` as a Lambda layer and named to it by `MESSAGE_TEMPLATES_DIR`. Validate it
+   * first with `make check-templates DIR=…`: the function validates it again at cold start and
+   * fails init on a bad template. Default: the built-in templates only.
+   */
+  readonly messageTemplatesDirectory?: string;
   /**
    * The SES identity (a verified domain such as `example.com`, or an address) the functions send
    * from. Needed when `signup-reminder` is on (it always sends, from REMINDER_EMAIL_FROM) or a

@@ -194,6 +194,16 @@ export const wordList: SettingKind = {
   },
 };
 
+/** A language tag the message catalogue can hold: `en`, `pt-BR`, `zh-Hant`. */
+export const locale: SettingKind = {
+  expects: 'a language tag such as en, de or pt-BR',
+  render(name, value) {
+    const v = checkedText(name, value, this.expects);
+    if (!Token.isUnresolved(v) && !/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(v)) throw new SettingError(name, value, this.expects);
+    return v;
+  },
+};
+
 /** A DynamoDB table name (3-255 of `A-Z a-z 0-9 _ . -`). */
 export const tableName: SettingKind = {
   expects: 'a DynamoDB table name (3-255 characters: letters, digits, _ . -)',

@@ -27,6 +27,7 @@ import {
   tableName,
   userPoolId,
   wordList,
+  locale,
 } from './settings';
 
 /** Binary names: a contract with the Rust workspace (`target/lambda/<binary>/`). */
@@ -396,11 +397,13 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
   'custom-message': {
     binary: 'custom-message',
     slot: 'CustomMessage',
-    summary: 'Builds e-mail/SMS message text; makes no AWS call',
+    summary: 'Builds e-mail/SMS message text from the message catalogue; makes no AWS call',
     invocation: 'sync',
-    provisional: true,
     access: [],
-    settings: {},
+    settings: {
+      DEFAULT_LOCALE: locale,
+      VERIFICATION_BY_LINK: boolean,
+    },
   },
   'user-migration': {
     binary: 'user-migration',
@@ -604,7 +607,8 @@ export const IMMUTABLE_CLAIMS = [
 
 /** Every environment variable name the construct itself sets (never user-settable). */
 export function managedSettingNames(): Set<string> {
-  const names = new Set<string>(SHARED_SETTINGS);
+  // MESSAGE_TEMPLATES_DIR: from messageTemplatesDirectory, where the construct ships the layer.
+  const names = new Set<string>([...SHARED_SETTINGS, 'MESSAGE_TEMPLATES_DIR']);
   for (const spec of Object.values(TRIGGERS)) {
     for (const a of spec.access) if (a.env) names.add(a.env);
   }

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { App, Duration, RemovalPolicy, Stack, aws_cognito as cognito, aws_lambda as lambda } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../lib/app';
 import { CognitoTriggers, CognitoTriggersProps } from '../lib/cognito-triggers';
 import { ASSETS, REMINDER_ASL, tempDir, tempFile } from './helpers';
@@ -348,5 +349,28 @@ describe('pool and trigger selection', () => {
     assert.ok(reminded.triggers.reminderStateMachine);
     assert.equal(sender(reminded), 'Acme <hello@acme.test>');
     assert.throws(() => buildApp({ context: { ...withReminder, reminderEmailFrom: 'hello@other.test' } }), /REMINDER_EMAIL_FROM=hello@other.test is not covered by the SES identity acme.test/);
+  });
+});
+
+describe('custom-message templates', () => {
+  it('ships an override directory as a layer and names it MESSAGE_TEMPLATES_DIR', () => {
+    const dir = tempDir();
+    fs.mkdirSync(path.join(dir, 'en'));
+    fs.writeFileSync(path.join(dir, 'en', 'sign-up.subject'), 'Welcome to Example');
+    const triggers = build({ enabled: ['custom-message'], messageTemplatesDirectory: dir, settings: { 'custom-message': { DEFAULT_LOCALE: 'pt-BR' } } });
+    const template = Template.fromStack(Stack.of(triggers));
+    const [fn] = Object.values(template.findResources('AWS::Lambda::Function')) as { Properties: any }[];
+    assert.equal(fn.Properties.Environment.Variables.MESSAGE_TEMPLATES_DIR, '/opt');
+    assert.equal(fn.Properties.Environment.Variables.DEFAULT_LOCALE, 'pt-BR');
+    assert.equal(fn.Properties.Layers.length, 1, 'the override layer');
+    template.resourceCountIs('AWS::Lambda::LayerVersion', 1);
+  });
+  it('refuses a missing directory, a bad locale, and MESSAGE_TEMPLATES_DIR passed by hand', () => {
+    assert.throws(() => build({ enabled: ['custom-message'], messageTemplatesDirectory: '/nonexistent/templates' }), /is not a directory/);
+    assert.throws(() => build({ enabled: ['custom-message'], settings: { 'custom-message': { DEFAULT_LOCALE: 'english please' } } }), /DEFAULT_LOCALE/);
+    assert.throws(
+      () => build({ enabled: ['custom-message'], extraSettings: { 'custom-message': { MESSAGE_TEMPLATES_DIR: '/tmp' } } }),
+      /MESSAGE_TEMPLATES_DIR is set by the construct/,
+    );
   });
 });
