@@ -13,7 +13,8 @@
 use std::collections::HashMap;
 
 use crate::ports::{
-    AttrValue, CompareOp, Condition, EXPIRES_AT, Item, Key, PortError, Store, Update, UpdateOutcome, WriteOutcome,
+    AttrValue, CompareOp, Condition, DirectoryUser, EXPIRES_AT, Item, Key, PortError, Store, Update, UpdateOutcome,
+    WriteOutcome,
 };
 
 pub const SORT_KEY: &str = "RESERVATION";
@@ -112,6 +113,22 @@ pub fn verified_attribute(kind: Kind) -> &'static str {
         Kind::Email => "email_verified",
         Kind::Phone => "phone_number_verified",
     }
+}
+
+/// The user's `email` / `phone_number`, normalised as reservations are keyed, is `normalised`.
+pub fn has_value(user: &DirectoryUser, kind: Kind, normalised: &str) -> bool {
+    user.attribute(kind.attribute()).is_some_and(|value| kind.normalise(value) == normalised)
+}
+
+/// The user's `kind` value is verified.
+pub fn is_verified(user: &DirectoryUser, kind: Kind) -> bool {
+    user.is_true(verified_attribute(kind))
+}
+
+/// The user has `normalised` and proved it (verified): the only kind of holder a reservation
+/// protects. Pre sign-up's take-over and `triggers-admin` (release, backfill) decide by it.
+pub fn holds_verified(user: &DirectoryUser, kind: Kind, normalised: &str) -> bool {
+    has_value(user, kind, normalised) && is_verified(user, kind)
 }
 
 /// What [`confirm`] did for one value.

@@ -78,6 +78,43 @@ pub fn ses_messages_to(address: &str) -> Result<Vec<serde_json::Value>, LocalSta
         .unwrap_or_default())
 }
 
+/// A CONFIRMED user in a local (moto) pool: AdminCreateUser with `attributes` and no message, then
+/// `password` set as permanent (which is what moves the user out of FORCE_CHANGE_PASSWORD).
+pub async fn confirmed_user(
+    aws: &Aws,
+    user_pool_id: &str,
+    username: &str,
+    attributes: &[(&str, &str)],
+    password: &str,
+) -> Result<(), LocalStackError> {
+    use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType};
+    let client = aws_sdk_cognitoidentityprovider::Client::new(aws.sdk_config());
+    let failed = |err: &dyn std::fmt::Display| LocalStackError::Status(err.to_string());
+    let attributes = attributes
+        .iter()
+        .map(|(name, value)| AttributeType::builder().name(*name).value(*value).build().map_err(|e| failed(&e)))
+        .collect::<Result<Vec<_>, _>>()?;
+    client
+        .admin_create_user()
+        .user_pool_id(user_pool_id)
+        .username(username)
+        .set_user_attributes(Some(attributes))
+        .message_action(MessageActionType::Suppress)
+        .send()
+        .await
+        .map_err(|e| failed(&aws_sdk_cognitoidentityprovider::error::DisplayErrorContext(e)))?;
+    client
+        .admin_set_user_password()
+        .user_pool_id(user_pool_id)
+        .username(username)
+        .password(password)
+        .permanent(true)
+        .send()
+        .await
+        .map_err(|e| failed(&aws_sdk_cognitoidentityprovider::error::DisplayErrorContext(e)))?;
+    Ok(())
+}
+
 /// One request as a [`ReplayEndpoint`] received it.
 #[derive(Clone, Debug)]
 pub struct Recorded {

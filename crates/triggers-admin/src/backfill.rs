@@ -25,7 +25,6 @@ use trigger_core::ports::{DirectoryUser, PortError, PortErrorKind, Store, UserPa
 use trigger_core::reservations::{self, CONFIRMED, Confirmation, Kind, OWNER, STATUS};
 
 use crate::command::Backfill;
-use crate::holder;
 use crate::pace::{RateLimiter, backoff};
 use crate::{Outcome, Ports};
 
@@ -77,7 +76,7 @@ pub fn plan(user: &DirectoryUser, kinds: &[Kind]) -> Plan {
                 let value = user.attribute(kind.attribute()).map(|v| kind.normalise(v)).filter(|v| !v.is_empty());
                 let plan = match value {
                     None => ValuePlan::NoAddress,
-                    Some(value) if holder::has_verified(user, kind, &value) => ValuePlan::Reserve(value),
+                    Some(value) if reservations::holds_verified(user, kind, &value) => ValuePlan::Reserve(value),
                     Some(_) => ValuePlan::NotVerified,
                 };
                 (kind, plan)

@@ -17,33 +17,13 @@
 
 use trigger_core::logging::mask_identifier;
 use trigger_core::ports::{DirectoryUser, Item, PortError, UserStatus};
-use trigger_core::reservations::{CREATED_AT, Kind, OWNER, PENDING, STATUS};
+use trigger_core::reservations::{
+    CREATED_AT, Kind, OWNER, PENDING, STATUS, has_value, is_verified, verified_attribute,
+};
 
 /// How long a fresh pending row counts as a sign-up in flight although its user does not exist
 /// (pre sign-up's own grace, `HOLDER_GRACE_SECONDS`).
 pub const IN_FLIGHT_SECONDS: i64 = 60;
-
-/// The attribute that says the value was verified.
-pub fn verified_attribute(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Email => "email_verified",
-        Kind::Phone => "phone_number_verified",
-    }
-}
-
-/// The user's `email` / `phone_number`, normalised as reservations are keyed, equals `normalised`.
-pub fn has_value(user: &DirectoryUser, kind: Kind, normalised: &str) -> bool {
-    user.attribute(kind.attribute()).is_some_and(|value| kind.normalise(value) == normalised)
-}
-
-/// The user has `normalised` and it is verified.
-pub fn has_verified(user: &DirectoryUser, kind: Kind, normalised: &str) -> bool {
-    has_value(user, kind, normalised) && is_verified(user, kind)
-}
-
-pub fn is_verified(user: &DirectoryUser, kind: Kind) -> bool {
-    user.attribute(verified_attribute(kind)).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
-}
 
 /// What AdminGetUser said about a row's owner.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -93,10 +93,10 @@ pub async fn reserve(
         return Ok(Reservation::Reserved { others: Vec::new() });
     }
     let existing = directory.find_by_attribute(request.user_pool_id, searchable(request.kind), request.value).await?;
-    let (blocking, others): (Vec<DirectoryUser>, Vec<DirectoryUser>) = existing
-        .into_iter()
-        .filter(|user| user.username != request.username)
-        .partition(|user| user.status != UserStatus::Unconfirmed && holds_proved(user, request.kind, request.value));
+    let (blocking, others): (Vec<DirectoryUser>, Vec<DirectoryUser>) =
+        existing.into_iter().filter(|user| user.username != request.username).partition(|user| {
+            user.status != UserStatus::Unconfirmed && reservations::holds_verified(user, request.kind, request.value)
+        });
     if let Some(holder) = blocking.first() {
         // Hand the row to the user who has the value already, confirmed: the table now knows.
         let theirs = reservations::confirmed_item(&key, &holder.username, request.now);
@@ -104,12 +104,6 @@ pub async fn reserve(
         return Ok(Reservation::Taken);
     }
     Ok(Reservation::Reserved { others })
-}
-
-/// `user` has `value` as its attribute, verified: it proved the value is theirs.
-fn holds_proved(user: &DirectoryUser, kind: Kind, value: &str) -> bool {
-    let has = user.attribute(kind.attribute()).is_some_and(|v| kind.normalise(v) == value);
-    has && user.is_true(reservations::verified_attribute(kind))
 }
 
 /// Steps 2 and 3 of the rule: takes a reservation over when its sign-up is dead or its holder
@@ -140,7 +134,8 @@ async fn take_over_if_dead(
         }
         Some(CONFIRMED) => {
             let holder_user = directory.get_user(request.user_pool_id, holder).await?;
-            if holder_user.as_ref().is_some_and(|user| holds_proved(user, request.kind, request.value)) {
+            if holder_user.as_ref().is_some_and(|user| reservations::holds_verified(user, request.kind, request.value))
+            {
                 return Ok(false);
             }
             // An administrator's new user does not exist until this trigger has answered.

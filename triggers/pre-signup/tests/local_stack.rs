@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_cognitoidentityprovider::Client as CognitoClient;
-use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType};
+use aws_sdk_cognitoidentityprovider::types::AttributeType;
 use pre_signup::{EMAIL_TAKEN, Ports, PreSignUp, Settings};
 use serde_json::{Value, json};
 use trigger_core::aws::{Aws, CognitoDirectory};
@@ -19,7 +19,7 @@ use trigger_core::ports::{
 };
 use trigger_core::reservations::{self, Kind};
 use trigger_core::runtime::run_within;
-use trigger_core::testing::{ReplayEndpoint, local_aws, table_name, unique};
+use trigger_core::testing::{ReplayEndpoint, confirmed_user, local_aws, table_name, unique};
 use trigger_core::{Env, TriggerError};
 
 fn settings(extra: &[(&str, &str)]) -> Settings {
@@ -90,12 +90,12 @@ async fn two_hundred_concurrent_sign_ups_for_one_address_let_exactly_one_through
 #[ignore = "needs the local stack: run with `make test`"]
 async fn a_user_from_before_the_trigger_is_found_through_list_users() {
     let aws = local_aws().await.unwrap();
-    let (client, pool) = moto_pool(&aws).await;
+    let (_, pool) = moto_pool(&aws).await;
     let address = format!("{}@example.com", unique("legacy"));
-    native_user(&client, &pool, "legacy-user", &address, true).await;
+    native_user(&aws, &pool, "legacy-user", &address, true).await;
     // One who never proved the address holds nothing: an address is trusted only when proved.
     let typed = format!("{}@example.com", unique("typed"));
-    native_user(&client, &pool, "typed-user", &typed, false).await;
+    native_user(&aws, &pool, "typed-user", &typed, false).await;
     let trigger = PreSignUp::new(settings(&[]), ports(&aws, Arc::new(aws.directory())));
     decide(&trigger, sign_up(&pool, "newcomer", &typed)).await.expect("an unverified address does not block");
     let err = decide(&trigger, sign_up(&pool, "newcomer", &address)).await.unwrap_err();
@@ -201,38 +201,21 @@ fn federated(pool: &str, email: &str) -> Value {
 const LINKING: &[(&str, &str)] = &[("LINK_FEDERATED_USERS", "true"), ("LINK_TRUSTED_PROVIDERS", "Google")];
 
 /// A native user, CONFIRMED (permanent password), with `email_verified` as given.
-async fn native_user(client: &CognitoClient, pool: &str, username: &str, email: &str, verified: bool) {
-    client
-        .admin_create_user()
-        .user_pool_id(pool)
-        .username(username)
-        .user_attributes(AttributeType::builder().name("email").value(email).build().unwrap())
-        .user_attributes(AttributeType::builder().name("email_verified").value(verified.to_string()).build().unwrap())
-        .message_action(MessageActionType::Suppress)
-        .send()
-        .await
-        .unwrap();
-    client
-        .admin_set_user_password()
-        .user_pool_id(pool)
-        .username(username)
-        .password(format!("Aa1!{}", unique("pw")))
-        .permanent(true)
-        .send()
-        .await
-        .unwrap();
+async fn native_user(aws: &Aws, pool: &str, username: &str, email: &str, verified: bool) {
+    let attributes = [("email", email), ("email_verified", if verified { "true" } else { "false" })];
+    confirmed_user(aws, pool, username, &attributes, &format!("Aa1!{}", unique("pw"))).await.unwrap();
 }
 
 #[tokio::test]
 #[ignore = "needs the local stack: run with `make test`"]
 async fn federated_sign_ups_link_to_an_existing_or_a_new_native_user() {
     let aws = local_aws().await.unwrap();
-    let (client, pool) = moto_pool(&aws).await;
+    let (_, pool) = moto_pool(&aws).await;
     let existing = format!("{}@example.com", unique("native"));
-    native_user(&client, &pool, "native-user", &existing, true).await;
+    native_user(&aws, &pool, "native-user", &existing, true).await;
     // A native user that never proved its address: linking into it would be a takeover.
     let unproved = format!("{}@example.com", unique("unproved"));
-    native_user(&client, &pool, "unproved-user", &unproved, false).await;
+    native_user(&aws, &pool, "unproved-user", &unproved, false).await;
     let endpoint = ReplayEndpoint::start(vec![(200, json!({}))]).unwrap();
     let directory = Arc::new(LinkReplayed { moto: aws.directory(), replay: endpoint.directory() });
     let trigger = PreSignUp::new(settings(LINKING), ports(&aws, directory));
@@ -304,7 +287,7 @@ async fn the_reminder_starts_once_per_sign_up_however_often_the_trigger_runs() {
 #[ignore = "needs the local stack: run with `make test`"]
 async fn a_confirmed_reservation_of_a_departed_or_moved_holder_is_taken_over() {
     let aws = local_aws().await.unwrap();
-    let (client, pool) = moto_pool(&aws).await;
+    let (_, pool) = moto_pool(&aws).await;
     let store = aws.store(table_name());
     let now = SystemClock.epoch_seconds();
     let trigger = PreSignUp::new(settings(&[]), ports(&aws, Arc::new(aws.directory())));
@@ -321,7 +304,7 @@ async fn a_confirmed_reservation_of_a_departed_or_moved_holder_is_taken_over() {
     // Moved: the holder changed its address; the old one is free, the new one is not.
     let old = format!("{}@example.com", unique("old"));
     let new = format!("{}@example.com", unique("new"));
-    native_user(&client, &pool, "mover", &new, true).await;
+    native_user(&aws, &pool, "mover", &new, true).await;
     let old_key = reservations::key(&pool, Kind::Email, &old);
     store.put(&reservations::confirmed_item(&old_key, "mover", now - 3_600), None).await.unwrap();
     let new_key = reservations::key(&pool, Kind::Email, &new);

@@ -9,7 +9,7 @@ mod vectors;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_sdk_cognitoidentityprovider::types::{AttributeType, ExplicitAuthFlowsType, MessageActionType};
+use aws_sdk_cognitoidentityprovider::types::ExplicitAuthFlowsType;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
@@ -18,7 +18,7 @@ use trigger_core::Env;
 use trigger_core::aws::Aws;
 use trigger_core::ports::{LegacyUsers, OldUserPool, Store, SystemClock};
 use trigger_core::runtime::run_within;
-use trigger_core::testing::{local_aws, table_name, unique};
+use trigger_core::testing::{confirmed_user, local_aws, table_name, unique};
 use trigger_core::{TriggerError, lockout};
 use user_migration::{Ports, Settings, UserMigration, message};
 
@@ -193,27 +193,9 @@ async fn old_pool(aws: &Aws) -> (String, String, String) {
         .unwrap();
     let client_id = app.user_pool_client().unwrap().client_id().unwrap().to_owned();
     let username = unique("olduser");
-    let attribute = |name: &str, value: &str| AttributeType::builder().name(name).value(value).build().unwrap();
-    client
-        .admin_create_user()
-        .user_pool_id(&pool_id)
-        .username(&username)
-        .user_attributes(attribute("email", &format!("{username}@example.com")))
-        .user_attributes(attribute("email_verified", "true"))
-        .user_attributes(attribute("given_name", "Olga"))
-        .message_action(MessageActionType::Suppress)
-        .send()
-        .await
-        .unwrap();
-    client
-        .admin_set_user_password()
-        .user_pool_id(&pool_id)
-        .username(&username)
-        .password(PASSWORD)
-        .permanent(true)
-        .send()
-        .await
-        .unwrap();
+    let email = format!("{username}@example.com");
+    let attributes = [("email", email.as_str()), ("email_verified", "true"), ("given_name", "Olga")];
+    confirmed_user(aws, &pool_id, &username, &attributes, PASSWORD).await.unwrap();
     (pool_id, client_id, username)
 }
 
