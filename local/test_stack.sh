@@ -54,6 +54,19 @@ start_unrelated() {
   fail "the unrelated process did not become a session leader"; exit 1
 }
 
+# Start times count clock ticks (1/100 s): on a fast machine the unrelated process can start in
+# the tick the recorded one started in, which makes it that process by the rule. A real recycled
+# pid cannot come back within one tick, so start it again until the clock has moved on.
+start_unrelated_after() {
+  local i
+  for i in $(seq 50); do
+    start_unrelated
+    [[ "$(proc_start "$UNRELATED")" != "$1" ]] && return 0
+    kill -KILL "$UNRELATED" 2>/dev/null || true; reap "$UNRELATED"; sleep 0.02
+  done
+  fail "the clock did not move past start time $1"; exit 1
+}
+
 echo "== 1. down stops a service it started, with its whole session"
 STARTED=()
 start_service moto bash -c 'sleep 300 & sleep 300 & wait'
@@ -75,7 +88,7 @@ read -r GONE GONE_START TAG < "$(pid_file moto)"
 ours "$GONE"
 kill -KILL "$GONE"; reap "$GONE"
 check "the recorded process is gone" '! alive "$GONE"'
-start_unrelated
+start_unrelated_after "$GONE_START"
 # The recycled pid: the record names the unrelated process, with the start time recorded for the gone one.
 printf '%s %s %s\n' "$UNRELATED" "$GONE_START" "$TAG" > "$(pid_file moto)"
 check "the start times differ" '[[ "$(proc_start "$UNRELATED")" != "$GONE_START" ]]'
@@ -98,7 +111,7 @@ CHILD="$(cat "$STATE/child.pid")"
 ours "$CHILD"
 kill -KILL "$LEADER"; reap "$LEADER"
 check "the leader is gone, its child alive" '! alive "$LEADER" && alive "$CHILD"'
-start_unrelated
+start_unrelated_after "$START"
 printf '%s %s %s\n' "$UNRELATED" "$START" "$TAG" > "$(pid_file moto)"
 down
 check "down stopped the tagged child" '! alive "$CHILD"'
