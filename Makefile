@@ -19,24 +19,40 @@ TEST_ENV := AWS_ENDPOINT_URL=$(MOTO_ENDPOINT) AWS_ACCESS_KEY_ID=test AWS_SECRET_
 	AWS_REGION=us-east-1 TABLE_NAME=cognito-triggers-local \
 	COGNITO_LOCAL_ENDPOINT=$(COGNITO_LOCAL_ENDPOINT) LOCAL_STATE_DIR=$(LOCAL_STATE_DIR)
 
-.PHONY: test lint test-rust demo invoke help
+# The packages that link the AWS Encryption SDK (the custom senders and their decryptor). They are
+# not default members (see Cargo.toml): every cargo command below builds the default members in one
+# invocation and these, when present, in a second one, so that aws-esdk's feature choices never
+# reach another binary. ESDK_CARGO_ARGS is empty until one of them exists.
+ESDK_PACKAGES := esdk-decryptor custom-email-sender custom-sms-sender
+ESDK_PRESENT := $(foreach p,$(ESDK_PACKAGES),$(if $(wildcard crates/$(p)/Cargo.toml triggers/$(p)/Cargo.toml),$(p)))
+ESDK_CARGO_ARGS := $(addprefix -p ,$(ESDK_PRESENT))
+export ESDK_CARGO_ARGS
+
+.PHONY: test lint check-workspace test-rust demo invoke help
 
 test: lint asl-validate local-test test-rust infra-test ## Everything CI runs: fmt, clippy, ASL validation, stack.sh tests, unit + contract + integration + end-to-end tests, CDK tests
 
-lint: ## cargo fmt --check and clippy with warnings as errors
+lint: check-workspace ## cargo fmt --check and clippy with warnings as errors
 	cargo fmt --all -- --check
-	cargo clippy --workspace --all-targets --locked -- -D warnings
+	cargo clippy --all-targets --locked -- -D warnings
+	$(if $(ESDK_CARGO_ARGS),cargo clippy $(ESDK_CARGO_ARGS) --all-targets --locked -- -D warnings)
+
+check-workspace: ## Every workspace member is a default member, except ESDK_PACKAGES (built apart)
+	@cargo metadata --no-deps --format-version 1 --locked | python3 scripts/check-workspace.py $(ESDK_PRESENT)
 
 # Starts the local stack unless it is up already, and stops it afterwards only if it started it.
 # Every binary is built first, for the log-leak test (tests/e2e/log_leak.rs runs each one): `--tests`
 # gives the build the tests' feature set, so `cargo test` then reuses it and nothing is built twice.
+# The default members and the Encryption SDK packages each in an invocation of their own.
 test-rust: tools ## Unit, contract, adapter-integration (moto), log-leak and end-to-end (cognito-local) tests
 	@started=no; \
 	if ! $(LOCAL_STACK_ENV) $(LOCAL_STACK) status >/dev/null 2>&1; then \
 	  started=yes; $(MAKE) --no-print-directory local-up || exit 1; \
 	fi; \
-	status=0; { cargo build --workspace --bins --tests --locked && \
-	  $(TEST_ENV) RUST_BACKTRACE=0 cargo test --workspace --locked --no-fail-fast -- --include-ignored; } || status=$$?; \
+	status=0; { cargo build --bins --tests --locked && \
+	  { [ -z "$(ESDK_CARGO_ARGS)" ] || cargo build $(ESDK_CARGO_ARGS) --bins --tests --locked; } && \
+	  $(TEST_ENV) RUST_BACKTRACE=0 cargo test --locked --no-fail-fast -- --include-ignored && \
+	  { [ -z "$(ESDK_CARGO_ARGS)" ] || $(TEST_ENV) RUST_BACKTRACE=0 cargo test $(ESDK_CARGO_ARGS) --locked --no-fail-fast -- --include-ignored; }; } || status=$$?; \
 	if [ $$started = yes ]; then $(MAKE) --no-print-directory local-down; fi; \
 	exit $$status
 

@@ -68,9 +68,16 @@ infra-assets: ## Build the INFRA_TRIGGERS binaries missing from LAMBDA_ASSETS (w
 	  $(MAKE) --no-print-directory infra-lambdas INFRA_TRIGGERS="$$(IFS=,; echo "$${missing[*]}")"; \
 	fi
 
+# The Encryption SDK senders (ESDK_PACKAGES, top-level Makefile) in a build of their own, so that
+# aws-esdk's feature choices stay out of every other binary (docs/build.md).
+INFRA_ESDK_BINS = $(filter $(ESDK_PACKAGES),$(INFRA_TRIGGER_LIST))
+INFRA_MAIN_BINS = $(filter-out $(ESDK_PACKAGES),$(INFRA_TRIGGER_LIST))
+
 infra-lambdas: lambda-tools ## Build the INFRA_TRIGGERS binaries (default all) for Lambda: cargo lambda build --release --arm64 --output-format zip
-	$(INFRA_CARGO_LAMBDA) build --release --arm64 --output-format zip \
-	  --lambda-dir $(LAMBDA_ASSETS) $(foreach b,$(INFRA_TRIGGER_LIST),--bin $(b))
+	$(if $(INFRA_MAIN_BINS),$(INFRA_CARGO_LAMBDA) build --release --arm64 --output-format zip \
+	  --lambda-dir $(LAMBDA_ASSETS) $(foreach b,$(INFRA_MAIN_BINS),--bin $(b)))
+	$(if $(INFRA_ESDK_BINS),$(INFRA_CARGO_LAMBDA) build --release --arm64 --output-format zip \
+	  --lambda-dir $(LAMBDA_ASSETS) $(foreach b,$(INFRA_ESDK_BINS),-p $(b)))
 
 infra-triggers: ## Print every trigger binary of the workspace (the default INFRA_TRIGGERS)
 	@echo "$(INFRA_ALL_TRIGGERS)"

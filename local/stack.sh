@@ -186,10 +186,10 @@ for p in json.load(sys.stdin)["packages"]:
 build_functions() {
   # Same command, profile and flags as the `cargo run` that watch uses, so that watch finds the
   # binaries fresh and starts them at once on the first invocation.
-  log "building the workspace binaries (cargo build --workspace --bins)"
+  log "building the workspace binaries (cargo build --bins)"
   local t0=$SECONDS
-  (cd "$ROOT" && PATH="$VENV_BIN:$PATH" cargo build --workspace --bins) \
-    || die "cargo build --workspace --bins failed (see the output above)"
+  (cd "$ROOT" && PATH="$VENV_BIN:$PATH" cargo build --bins) \
+    || die "cargo build --bins failed (see the output above)"
   log "binaries built in $((SECONDS - t0)) s"
 }
 
