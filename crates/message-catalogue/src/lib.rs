@@ -19,8 +19,10 @@ mod kind;
 pub mod locale;
 mod overrides;
 mod problem;
+pub mod settings;
 
 pub use builtin::LOCALES as BUILTIN_LOCALES;
 pub use catalogue::{Catalogue, CatalogueError, Message, RenderError, Slot, Values};
 pub use kind::{EMAIL_LIMIT, MessageKind, Part, SMS_LIMIT, SUBJECT_LIMIT, parse_file_name, template_name};
 pub use problem::{Problem, Problems};
+pub use settings::{SettingError, catalogue_from};

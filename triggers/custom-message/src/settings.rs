@@ -1,10 +1,9 @@
 //! Settings, read once at cold start. Names and defaults: docs/triggers/custom-message.md.
 
 use std::fmt;
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use message_catalogue::{Catalogue, CatalogueError};
+use message_catalogue::Catalogue;
 use trigger_core::{ConfigError, Env};
 
 #[derive(Clone)]
@@ -27,18 +26,11 @@ impl fmt::Debug for Settings {
     }
 }
 
-/// The catalogue the environment asks for; a bad template or locale names its variable.
+/// The catalogue the environment asks for (`message_catalogue::settings`); a bad template or
+/// locale fails init naming its variable.
 pub fn catalogue_from_env(env: &Env) -> Result<Catalogue, ConfigError> {
-    let dir = env.text("MESSAGE_TEMPLATES_DIR");
-    let default_locale = env.text("DEFAULT_LOCALE").unwrap_or("en");
-    Catalogue::load(dir.map(PathBuf::from).as_deref(), default_locale).map_err(|err| match err {
-        CatalogueError::DefaultLocale { given, available } => {
-            ConfigError::invalid("DEFAULT_LOCALE", &given, format!("no templates in that language (have: {available})"))
-        }
-        CatalogueError::Templates(problems) => {
-            ConfigError::invalid("MESSAGE_TEMPLATES_DIR", dir.unwrap_or(""), problems.to_string())
-        }
-    })
+    message_catalogue::catalogue_from(|name| env.text(name))
+        .map_err(|err| ConfigError::invalid(err.variable, &err.value, err.reason))
 }
 
 impl Settings {

@@ -11,6 +11,8 @@ mod legacy_users;
 mod old_pool;
 mod ses;
 mod sfn;
+#[cfg(feature = "sns")]
+mod sns;
 
 use std::time::Duration;
 
@@ -24,6 +26,8 @@ pub use legacy_users::DynamoLegacyUsers;
 pub use old_pool::CognitoOldPool;
 pub use ses::SesMailer;
 pub use sfn::StepFunctionsScheduler;
+#[cfg(feature = "sns")]
+pub use sns::{SmsOptions, SnsSms};
 
 use crate::config::{ConfigError, Env};
 
@@ -112,6 +116,12 @@ impl Aws {
 
     pub fn scheduler(&self) -> StepFunctionsScheduler {
         StepFunctionsScheduler::new(aws_sdk_sfn::Client::new(&self.config))
+    }
+
+    /// Text messages through SNS (feature `sns`).
+    #[cfg(feature = "sns")]
+    pub fn sms(&self, options: SmsOptions) -> SnsSms {
+        SnsSms::new(aws_sdk_sns::Client::new(&self.config), options)
     }
 }
 

@@ -12,11 +12,19 @@ const SERVICE: &str = "sesv2";
 #[derive(Clone, Debug)]
 pub struct SesMailer {
     client: Client,
+    configuration_set: Option<String>,
 }
 
 impl SesMailer {
     pub fn new(client: Client) -> Self {
-        Self { client }
+        Self { client, configuration_set: None }
+    }
+
+    /// Sends every message with this SES configuration set (event destinations, suppression,
+    /// dedicated IPs); `None` sends with the identity's defaults.
+    pub fn with_configuration_set(mut self, name: Option<String>) -> Self {
+        self.configuration_set = name;
+        self
     }
 }
 
@@ -38,6 +46,7 @@ impl Mailer for SesMailer {
             .from_email_address(&email.from)
             .destination(Destination::builder().to_addresses(&email.to).build())
             .content(EmailContent::builder().simple(message).build())
+            .set_configuration_set_name(self.configuration_set.clone())
             .send()
             .await
             .map_err(|e| port_error(SERVICE, "SendEmail", e))?;

@@ -3,19 +3,23 @@
 //! against both the fake store and DynamoDB (moto), so the fake cannot drift.
 
 mod clock;
+mod decryptor;
 mod directory;
 mod legacy_users;
 mod mailer;
 mod old_pool;
 mod scheduler;
+mod sms;
 mod store;
 
 pub use clock::FixedClock;
+pub use decryptor::FakeDecryptor;
 pub use directory::FakeDirectory;
 pub use legacy_users::InMemoryLegacyUsers;
 pub use mailer::RecordingMailer;
 pub use old_pool::{FakeOldPool, OldPoolUser};
 pub use scheduler::{RecordingScheduler, StartedExecution};
+pub use sms::RecordingSms;
 pub use store::InMemoryStore;
 
 use std::sync::{Mutex, MutexGuard};

@@ -4,14 +4,17 @@
 //! typed `Ok` values; `Err` is a [`PortError`], a failure after the adapter's retries.
 
 mod clock;
+mod decryptor;
 mod directory;
 mod legacy_users;
 mod mailer;
 mod old_pool;
 mod scheduler;
+mod sms;
 pub(crate) mod store;
 
 pub use clock::{Clock, SystemClock};
+pub use decryptor::{CodeDecryptor, DecryptError};
 pub use directory::{
     CreateOutcome, DeleteOutcome, DirectoryUser, LinkOutcome, ProviderUser, SearchableAttribute, UserDirectory,
     UserPage, UserStatus, linked_identities,
@@ -20,6 +23,7 @@ pub use legacy_users::{LegacyUser, LegacyUsers};
 pub use mailer::{Email, Mailer, SentEmail};
 pub use old_pool::{OldPoolSignIn, OldUserPool};
 pub use scheduler::{Scheduler, StartOutcome, execution_name_is_valid};
+pub use sms::{SentSms, Sms, SmsSender};
 pub use store::{
     AttrValue, CompareOp, Condition, EXPIRES_AT, Item, Key, PK, SK, Store, Update, UpdateOutcome, WriteOutcome,
 };
