@@ -11,6 +11,7 @@
 //! Nothing here logs or returns the plaintext except as a [`Secret`]; errors name what failed.
 
 mod classify;
+mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -28,6 +29,7 @@ use trigger_core::logging::Secret;
 use trigger_core::ports::{CodeDecryptor, DecryptError};
 
 pub use classify::classify;
+pub use settings::{is_key_arn, key_arn_from_env};
 
 /// The encryption-context key naming the user pool a code was encrypted for.
 pub const POOL_CONTEXT_KEY: &str = "userpool-id";

@@ -128,6 +128,16 @@ impl Env {
     }
 }
 
+/// One e-mail address without spaces or display name: `local@domain.tld` (the sender settings).
+pub fn is_plain_address(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else { return false };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.contains('@')
+        && domain.split('.').all(|label| !label.is_empty())
+        && !text.chars().any(|c| c.is_whitespace() || matches!(c, '<' | '>' | ',' | '"'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -68,6 +68,17 @@ pub fn moto_get(path: &str) -> Result<String, LocalStackError> {
     Ok(body.to_owned())
 }
 
+/// The text messages moto's SNS holds for `phone_number` (under `sns` → `SMS`, each with
+/// `message`, `message_id` and `phone_number`).
+pub fn sms_messages_to(phone_number: &str) -> Result<Vec<serde_json::Value>, LocalStackError> {
+    let data: serde_json::Value =
+        serde_json::from_str(&moto_get("/moto-api/data.json")?).map_err(|e| LocalStackError::Status(e.to_string()))?;
+    Ok(data["sns"]["SMS"]
+        .as_array()
+        .map(|all| all.iter().filter(|m| m["phone_number"] == phone_number).cloned().collect())
+        .unwrap_or_default())
+}
+
 /// The messages moto's SES holds for `address` (moto keeps SESv2 mail under `ses` → `Message`).
 pub fn ses_messages_to(address: &str) -> Result<Vec<serde_json::Value>, LocalStackError> {
     let data: serde_json::Value =

@@ -1,5 +1,6 @@
 //! Settings, read once at cold start. Names and defaults: docs/triggers/post-confirmation.md.
 
+use trigger_core::config::is_plain_address;
 use trigger_core::{ConfigError, Env};
 
 use crate::template::{DEFAULT_TEMPLATE, Template};
@@ -21,16 +22,6 @@ pub struct Settings {
     pub welcome: Option<Welcome>,
     /// `DEFAULT_GROUP`: every confirmed user is added to it (the group itself comes from infra).
     pub default_group: Option<String>,
-}
-
-/// One address without spaces or display name: `local@domain.tld`.
-fn is_plain_address(text: &str) -> bool {
-    let Some((local, domain)) = text.split_once('@') else { return false };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.contains('@')
-        && domain.split('.').all(|label| !label.is_empty())
-        && !text.chars().any(|c| c.is_whitespace() || matches!(c, '<' | '>' | ',' | '"'))
 }
 
 impl Settings {

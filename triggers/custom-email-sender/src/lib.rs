@@ -1,0 +1,84 @@
+//! Custom e-mail sender trigger. See `docs/triggers/custom-email-sender.md`.
+//!
+//! Every `CustomEmailSender_*` source: the code decrypted with the AWS Encryption SDK (a KMS
+//! keyring of the one key `KMS_KEY_ARN`), the message from the shared catalogue in the user's
+//! language, sent through SESv2 at most once per delivery. Invoked asynchronously: every failure
+//! is an invocation error (Lambda retries twice, then the failure destination), and a failed
+//! send leaves the delivery sendable by the retry (`custom_sender::deliver`).
+
+pub mod settings;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use custom_sender::{decrypt_code, not_planned, plan_email, send_once};
+use esdk_decryptor::EsdkDecryptor;
+use trigger_core::events::CustomEmailSenderEvent;
+use trigger_core::ports::{Clock, CodeDecryptor, Email, Mailer, Store, SystemClock};
+use trigger_core::runtime::{Boot, InitError};
+use trigger_core::{Trigger, TriggerError};
+
+pub use settings::Settings;
+
+/// The binary name.
+pub const NAME: &str = "custom-email-sender";
+
+/// What the trigger talks to.
+#[derive(Clone)]
+pub struct Ports {
+    pub decryptor: Arc<dyn CodeDecryptor>,
+    pub mailer: Arc<dyn Mailer>,
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// The custom e-mail sender trigger.
+pub struct CustomEmailSender {
+    settings: Settings,
+    ports: Ports,
+}
+
+impl CustomEmailSender {
+    pub fn new(settings: Settings, ports: Ports) -> Self {
+        Self { settings, ports }
+    }
+
+    /// Cold start: settings (every template validated), then the clients and the keyring.
+    pub async fn init(boot: Boot) -> Result<Self, InitError> {
+        let settings = Settings::from_env(&boot.env)?;
+        let aws = boot.aws().await?;
+        let kms = aws_sdk_kms::Client::new(aws.sdk_config());
+        let decryptor =
+            EsdkDecryptor::new(kms, &settings.kms_key_arn).await.map_err(|err| InitError::Other(err.to_string()))?;
+        let ports = Ports {
+            decryptor: Arc::new(decryptor),
+            mailer: Arc::new(aws.mailer().with_configuration_set(settings.configuration_set.clone())),
+            store: Arc::new(aws.store(settings.table_name.clone())),
+            clock: Arc::new(SystemClock),
+        };
+        Ok(Self::new(settings, ports))
+    }
+}
+
+#[async_trait]
+impl Trigger for CustomEmailSender {
+    const NAME: &'static str = NAME;
+    type Event = CustomEmailSenderEvent;
+
+    async fn handle(&self, event: CustomEmailSenderEvent) -> Result<CustomEmailSenderEvent, TriggerError> {
+        let ports = &self.ports;
+        let code = decrypt_code(NAME, &*ports.decryptor, event.request.code.as_ref(), &event.user_pool_id).await?;
+        let outgoing = plan_email(&event, &self.settings.catalogue, code.as_ref().map(|c| c.expose().as_str()))
+            .map_err(|err| not_planned(NAME, err))?;
+        let email = Email {
+            from: self.settings.from.clone(),
+            to: outgoing.to.clone(),
+            subject: outgoing.message.subject.clone(),
+            text: outgoing.message.text.clone(),
+            html: Some(outgoing.message.html.clone()),
+        };
+        let send = async { ports.mailer.send(&email).await.map(|_| ()) };
+        send_once(NAME, &*ports.store, &*ports.clock, &outgoing, send).await?;
+        Ok(event)
+    }
+}

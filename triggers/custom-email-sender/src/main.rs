@@ -1,0 +1,4 @@
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    trigger_core::runtime::main(custom_email_sender::CustomEmailSender::init).await
+}

@@ -1,0 +1,180 @@
+//! The trigger as Lambda drives it: fixture events through the runtime path the binary uses, with
+//! the ports faked (decryptor, SES, the store).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use custom_email_sender::{CustomEmailSender, Ports, Settings};
+use custom_sender::DELIVERY_LEASE;
+use message_catalogue::MessageKind;
+use serde_json::{Value, json};
+use trigger_core::events::CustomEmailSenderSource;
+use trigger_core::fakes::{FakeDecryptor, FixedClock, InMemoryStore, RecordingMailer};
+use trigger_core::idempotency;
+use trigger_core::ports::{PortErrorKind, Store};
+use trigger_core::runtime::run_within;
+use trigger_core::{Env, TriggerError};
+
+const POOL: &str = "us-east-1_EXAMPLE1";
+const MESSAGE: &str = "AYADeBgvGjEXAMPLEciphertextOnlyNotARealMessage==";
+const SECOND_MESSAGE: &str = "AYADeBsecondMessage==";
+const KEY: &str = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
+fn fixture() -> Value {
+    let path = format!("{}/../../tests/fixtures/events/custom-email-sender.json", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+struct Rig {
+    trigger: CustomEmailSender,
+    decryptor: Arc<FakeDecryptor>,
+    mailer: Arc<RecordingMailer>,
+    store: Arc<InMemoryStore>,
+    clock: Arc<FixedClock>,
+}
+
+fn rig(code: &str) -> Rig {
+    let env = Env::from_pairs([("EMAIL_FROM", "no-reply@example.com"), ("KMS_KEY_ARN", KEY), ("TABLE_NAME", "t")]);
+    let decryptor = Arc::new(FakeDecryptor::default().with_message(MESSAGE, POOL, code).with_message(
+        SECOND_MESSAGE,
+        POOL,
+        "654321",
+    ));
+    let mailer = Arc::new(RecordingMailer::default());
+    let store = Arc::new(InMemoryStore::default());
+    let clock = Arc::new(FixedClock::at_epoch_seconds(1_800_000_000));
+    let ports =
+        Ports { decryptor: decryptor.clone(), mailer: mailer.clone(), store: store.clone(), clock: clock.clone() };
+    Rig { trigger: CustomEmailSender::new(Settings::from_env(&env).unwrap(), ports), decryptor, mailer, store, clock }
+}
+
+async fn invoke(rig: &Rig, event: Value) -> Result<Value, TriggerError> {
+    run_within(&rig.trigger, Duration::from_secs(2), event).await
+}
+
+#[tokio::test]
+async fn every_source_sends_its_message_with_the_decrypted_code_once() {
+    for source in CustomEmailSenderSource::KNOWN {
+        let rig = rig("123456");
+        let mut event = fixture();
+        event["triggerSource"] = json!(source);
+        let takeover = source.ends_with("AccountTakeOverNotification");
+        if takeover {
+            event["request"].as_object_mut().unwrap().remove("code");
+        }
+        let answer = invoke(&rig, event.clone()).await.unwrap();
+        assert_eq!(answer["triggerSource"], json!(source), "the event comes back");
+        let sent = rig.mailer.sent();
+        assert_eq!(sent.len(), 1, "{source}");
+        let email = &sent[0];
+        assert_eq!((email.from.as_str(), email.to.as_str()), ("no-reply@example.com", "jane.doe@example.com"));
+        let kind = custom_sender::email_kind(&CustomEmailSenderSource::from(*source)).unwrap();
+        assert_eq!(kind.needs_code(), !takeover);
+        if kind.needs_code() {
+            for body in [&email.text, email.html.as_ref().unwrap()] {
+                assert!(body.contains("123456"), "{source}: {body}");
+            }
+        }
+        if kind == MessageKind::AdminInvitation {
+            assert!(email.text.contains("jane.doe"), "an invitation names the user name");
+        }
+        assert_eq!(rig.decryptor.calls(), usize::from(!takeover), "the notice has no code to decrypt");
+        // Lambda delivers the same event again (a duplicate, or a retry after a late failure).
+        invoke(&rig, event.clone()).await.unwrap();
+        invoke(&rig, event).await.unwrap();
+        assert_eq!(rig.mailer.sent().len(), 1, "{source}: one delivery, one e-mail");
+    }
+}
+
+#[tokio::test]
+async fn a_new_code_for_the_same_user_is_a_new_delivery() {
+    let rig = rig("123456");
+    invoke(&rig, fixture()).await.unwrap();
+    let mut resend = fixture();
+    resend["triggerSource"] = json!("CustomEmailSender_ResendCode");
+    invoke(&rig, resend.clone()).await.unwrap();
+    resend["request"]["code"] = json!(SECOND_MESSAGE);
+    invoke(&rig, resend).await.unwrap();
+    let sent = rig.mailer.sent();
+    assert_eq!(sent.len(), 3, "sign-up, resend, resend with a new code: three deliveries");
+    assert!(sent[2].text.contains("654321"), "{}", sent[2].text);
+}
+
+#[tokio::test]
+async fn a_failed_send_fails_the_invocation_and_the_retry_sends() {
+    let rig = rig("123456");
+    rig.mailer.set_outage(Some(PortErrorKind::Unavailable));
+    let err = invoke(&rig, fixture()).await.unwrap_err();
+    assert!(matches!(err, TriggerError::Port(_)), "{err:?}");
+    assert!(rig.mailer.sent().is_empty());
+    // The claim was given back: Lambda's retry (a minute later) finds the delivery free.
+    let records = rig.store.items();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].str(idempotency::STATUS), Some(idempotency::FAILED));
+    rig.mailer.set_outage(None);
+    rig.clock.advance(Duration::from_secs(60));
+    invoke(&rig, fixture()).await.unwrap();
+    assert_eq!(rig.mailer.sent().len(), 1);
+    invoke(&rig, fixture()).await.unwrap();
+    assert_eq!(rig.mailer.sent().len(), 1, "done stays done");
+    let record = rig.store.get(&records[0].key().unwrap()).await.unwrap().unwrap();
+    assert_eq!(record.str(idempotency::STATUS), Some(idempotency::DONE));
+    const { assert!(DELIVERY_LEASE.keep_seconds >= 6 * 60 * 60, "kept past Lambda's asynchronous retry window") };
+}
+
+#[tokio::test]
+async fn an_undecryptable_code_is_an_error_that_names_no_secret_and_sends_nothing() {
+    let rig = rig("123456");
+    let mut foreign = fixture();
+    foreign["request"]["code"] = json!("AYADeBunknownMessageUnderAnotherKey==");
+    let mut other_pool = fixture();
+    other_pool["userPoolId"] = json!("us-east-1_OTHER");
+    for event in [foreign, other_pool] {
+        let err = invoke(&rig, event).await.unwrap_err();
+        assert!(matches!(err, TriggerError::BadEvent(_)), "{err:?}");
+        let text = err.to_string();
+        assert!(!text.contains("AYADeB") && !text.contains("123456"), "{text}");
+    }
+    rig.decryptor.set_outage(Some(PortErrorKind::Throttled));
+    assert!(matches!(invoke(&rig, fixture()).await.unwrap_err(), TriggerError::Port(_)), "KMS away: transient");
+    assert!(rig.mailer.sent().is_empty());
+    assert!(rig.store.items().is_empty(), "nothing claimed before the code is known");
+}
+
+#[tokio::test]
+async fn the_message_is_in_the_users_language_with_hostile_attributes_escaped() {
+    let german = rig("Tmp&amp;<b>1");
+    let mut event = fixture();
+    event["triggerSource"] = json!("CustomEmailSender_AdminCreateUser");
+    event["request"]["userAttributes"]["locale"] = json!("de-AT");
+    event["request"]["userAttributes"]["given_name"] = json!("<script>alert(1)</script>");
+    invoke(&german, event).await.unwrap();
+    let email = &german.mailer.sent()[0];
+    let html = email.html.as_ref().unwrap();
+    assert!(!html.contains("<script>"), "{html}");
+    assert!(html.contains("&lt;script&gt;"), "{html}");
+    assert!(
+        html.contains("Tmp&amp;&lt;b&gt;1"),
+        "the temporary password unescaped once, escaped again for HTML: {html}"
+    );
+    assert!(email.text.contains("Tmp&<b>1"), "the text body shows what the user types: {}", email.text);
+    let english = rig("Tmp&amp;<b>1");
+    let mut event = fixture();
+    event["triggerSource"] = json!("CustomEmailSender_AdminCreateUser");
+    invoke(&english, event).await.unwrap();
+    assert_ne!(email.subject, english.mailer.sent()[0].subject, "de-AT falls back to de, not to the default");
+}
+
+#[tokio::test]
+async fn an_unknown_source_or_a_missing_address_is_an_error_not_a_silent_success() {
+    let rig = rig("123456");
+    let mut unknown = fixture();
+    unknown["triggerSource"] = json!("CustomEmailSender_SomethingNew");
+    assert!(matches!(invoke(&rig, unknown).await.unwrap_err(), TriggerError::BadEvent(_)));
+    let mut no_email = fixture();
+    no_email["request"]["userAttributes"].as_object_mut().unwrap().remove("email");
+    let err = invoke(&rig, no_email).await.unwrap_err();
+    assert!(err.to_string().contains("no email attribute"), "{err}");
+    assert!(rig.mailer.sent().is_empty());
+}

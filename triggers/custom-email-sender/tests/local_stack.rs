@@ -1,0 +1,101 @@
+//! The trigger with its real adapters against the local stack (moto): a code encrypted by the
+//! official Python Encryption SDK in Cognito's v1 format under a moto KMS key is decrypted,
+//! the e-mail moto's SES holds has it, and the same event three times sends one e-mail.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use custom_email_sender::{CustomEmailSender, Ports, Settings};
+use esdk_decryptor::testing::{Format, create_key, encrypt};
+use esdk_decryptor::{EsdkDecryptor, POOL_CONTEXT_KEY};
+use serde_json::{Value, json};
+use trigger_core::ports::SystemClock;
+use trigger_core::runtime::run_within;
+use trigger_core::testing::{local_aws, ses_messages_to, table_name, unique};
+use trigger_core::{Env, TriggerError};
+
+const POOL: &str = "us-east-1_LocalPool";
+
+async fn trigger(key_arn: &str) -> CustomEmailSender {
+    let aws = local_aws().await.unwrap();
+    let env = Env::from_pairs([
+        ("EMAIL_FROM", "no-reply@example.com".to_owned()),
+        ("KMS_KEY_ARN", key_arn.to_owned()),
+        ("TABLE_NAME", table_name()),
+    ]);
+    let settings = Settings::from_env(&env).unwrap();
+    let kms = aws_sdk_kms::Client::new(aws.sdk_config());
+    let ports = Ports {
+        decryptor: Arc::new(EsdkDecryptor::new(kms, key_arn).await.unwrap()),
+        mailer: Arc::new(aws.mailer()),
+        store: Arc::new(aws.store(table_name())),
+        clock: Arc::new(SystemClock),
+    };
+    CustomEmailSender::new(settings, ports)
+}
+
+fn event(source: &str, email: &str, code: &str) -> Value {
+    let path = format!("{}/../../tests/fixtures/events/custom-email-sender.json", env!("CARGO_MANIFEST_DIR"));
+    let mut event: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    event["triggerSource"] = json!(source);
+    event["userPoolId"] = json!(POOL);
+    event["request"]["code"] = json!(code);
+    event["request"]["userAttributes"]["email"] = json!(email);
+    event
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: run with `make test`"]
+async fn a_cognito_v1_code_is_decrypted_and_sent_once_however_often_the_event_comes() {
+    let kms = aws_sdk_kms::Client::new(local_aws().await.unwrap().sdk_config());
+    let key = create_key(&kms).await.unwrap();
+    let trigger = trigger(&key).await;
+    let email = format!("{}@example.com", unique("sender"));
+    let code = encrypt(&key, "314159", &[(POOL_CONTEXT_KEY, POOL)], Format::CognitoV1).unwrap();
+    let sign_up = event("CustomEmailSender_SignUp", &email, &code);
+    for _ in 0..3 {
+        run_within(&trigger, Duration::from_secs(4), sign_up.clone()).await.unwrap();
+    }
+    let messages = ses_messages_to(&email).unwrap();
+    assert_eq!(messages.len(), 1, "three invocations, one e-mail: {messages:?}");
+    assert!(messages[0].to_string().contains("314159"), "the e-mail holds the code: {}", messages[0]);
+
+    // A second, concurrent burst of one new delivery: still one e-mail for it.
+    let again = encrypt(&key, "271828", &[(POOL_CONTEXT_KEY, POOL)], Format::CognitoV1).unwrap();
+    let resend = event("CustomEmailSender_ResendCode", &email, &again);
+    let trigger = Arc::new(trigger);
+    let burst: Vec<_> = (0..5)
+        .map(|_| {
+            let (trigger, resend) = (trigger.clone(), resend.clone());
+            tokio::spawn(async move { run_within(&*trigger, Duration::from_secs(4), resend).await })
+        })
+        .collect();
+    for task in burst {
+        task.await.unwrap().unwrap();
+    }
+    let messages = ses_messages_to(&email).unwrap();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(messages.iter().any(|m| m.to_string().contains("271828")));
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: run with `make test`"]
+async fn a_code_under_another_key_or_for_another_pool_is_an_error_and_sends_nothing() {
+    let kms = aws_sdk_kms::Client::new(local_aws().await.unwrap().sdk_config());
+    let ours = create_key(&kms).await.unwrap();
+    let theirs = create_key(&kms).await.unwrap();
+    let trigger = trigger(&ours).await;
+    let email = format!("{}@example.com", unique("refused"));
+    for code in [
+        encrypt(&theirs, "111111", &[(POOL_CONTEXT_KEY, POOL)], Format::CognitoV1).unwrap(),
+        encrypt(&ours, "222222", &[(POOL_CONTEXT_KEY, "us-east-1_Elsewhere")], Format::CognitoV1).unwrap(),
+    ] {
+        let err = run_within(&trigger, Duration::from_secs(4), event("CustomEmailSender_SignUp", &email, &code))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, TriggerError::BadEvent(_)), "{err:?}");
+        assert!(!err.to_string().contains("111111") && !err.to_string().contains("222222"));
+    }
+    assert!(ses_messages_to(&email).unwrap().is_empty());
+}

@@ -1,0 +1,83 @@
+//! Custom SMS sender trigger. See `docs/triggers/custom-sms-sender.md`.
+//!
+//! Every `CustomSMSSender_*` source: the code decrypted with the AWS Encryption SDK (a KMS
+//! keyring of the one key `KMS_KEY_ARN`), the SMS text from the shared catalogue in the user's
+//! language, sent through SNS (transactional) at most once per delivery. Invoked
+//! asynchronously: every failure is an invocation error (Lambda retries twice, then the failure
+//! destination), and a failed send leaves the delivery sendable by the retry
+//! (`custom_sender::deliver`).
+
+pub mod settings;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use custom_sender::{decrypt_code, not_planned, plan_sms, send_once};
+use esdk_decryptor::EsdkDecryptor;
+use trigger_core::events::CustomSmsSenderEvent;
+use trigger_core::ports::{Clock, CodeDecryptor, Sms, SmsSender, Store, SystemClock};
+use trigger_core::runtime::{Boot, InitError};
+use trigger_core::{Trigger, TriggerError, metrics};
+
+pub use settings::Settings;
+
+/// The binary name.
+pub const NAME: &str = "custom-sms-sender";
+
+/// What the trigger talks to.
+#[derive(Clone)]
+pub struct Ports {
+    pub decryptor: Arc<dyn CodeDecryptor>,
+    pub sms: Arc<dyn SmsSender>,
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// The custom SMS sender trigger.
+pub struct CustomSmsSender {
+    settings: Settings,
+    ports: Ports,
+}
+
+impl CustomSmsSender {
+    pub fn new(settings: Settings, ports: Ports) -> Self {
+        Self { settings, ports }
+    }
+
+    /// Cold start: settings (every template validated), then the clients and the keyring.
+    pub async fn init(boot: Boot) -> Result<Self, InitError> {
+        let settings = Settings::from_env(&boot.env)?;
+        let aws = boot.aws().await?;
+        let kms = aws_sdk_kms::Client::new(aws.sdk_config());
+        let decryptor =
+            EsdkDecryptor::new(kms, &settings.kms_key_arn).await.map_err(|err| InitError::Other(err.to_string()))?;
+        let ports = Ports {
+            decryptor: Arc::new(decryptor),
+            sms: Arc::new(aws.sms(settings.sms.clone())),
+            store: Arc::new(aws.store(settings.table_name.clone())),
+            clock: Arc::new(SystemClock),
+        };
+        Ok(Self::new(settings, ports))
+    }
+}
+
+#[async_trait]
+impl Trigger for CustomSmsSender {
+    const NAME: &'static str = NAME;
+    type Event = CustomSmsSenderEvent;
+
+    async fn handle(&self, event: CustomSmsSenderEvent) -> Result<CustomSmsSenderEvent, TriggerError> {
+        let ports = &self.ports;
+        let code = decrypt_code(NAME, &*ports.decryptor, event.request.code.as_ref(), &event.user_pool_id).await?;
+        let outgoing = plan_sms(&event, &self.settings.catalogue, code.as_ref().map(|c| c.expose().as_str()))
+            .map_err(|err| not_planned(NAME, err))?;
+        if !settings::is_e164(&outgoing.to) {
+            metrics::count(NAME, "NotSent");
+            return Err(TriggerError::BadEvent("phone_number is not an E.164 number".to_owned()));
+        }
+        let sms = Sms { to: outgoing.to.clone(), text: outgoing.message.sms.clone() };
+        let send = async { ports.sms.send(&sms).await.map(|_| ()) };
+        send_once(NAME, &*ports.store, &*ports.clock, &outgoing, send).await?;
+        Ok(event)
+    }
+}

@@ -1,0 +1,73 @@
+//! The trigger with its real adapters against the local stack (moto): a code encrypted by the
+//! official Python Encryption SDK in Cognito's v1 format under a moto KMS key is decrypted, the
+//! SMS moto's SNS holds has it, and the same event three times sends one SMS.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use custom_sms_sender::{CustomSmsSender, Ports, Settings};
+use esdk_decryptor::testing::{Format, create_key, encrypt};
+use esdk_decryptor::{EsdkDecryptor, POOL_CONTEXT_KEY};
+use serde_json::{Value, json};
+use trigger_core::ports::SystemClock;
+use trigger_core::runtime::run_within;
+use trigger_core::testing::{local_aws, sms_messages_to, table_name};
+use trigger_core::{Env, TriggerError};
+
+const POOL: &str = "us-east-1_LocalPool";
+
+/// A number no other run uses: +1 555 then the clock's last ten digits.
+fn unique_number() -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    format!("+1555{:010}", nanos % 10_000_000_000)
+}
+
+async fn trigger(key_arn: &str) -> CustomSmsSender {
+    let aws = local_aws().await.unwrap();
+    let env = Env::from_pairs([
+        ("KMS_KEY_ARN", key_arn.to_owned()),
+        ("TABLE_NAME", table_name()),
+        ("SMS_SENDER_ID", "Example".to_owned()),
+    ]);
+    let settings = Settings::from_env(&env).unwrap();
+    let kms = aws_sdk_kms::Client::new(aws.sdk_config());
+    let ports = Ports {
+        decryptor: Arc::new(EsdkDecryptor::new(kms, key_arn).await.unwrap()),
+        sms: Arc::new(aws.sms(settings.sms.clone())),
+        store: Arc::new(aws.store(table_name())),
+        clock: Arc::new(SystemClock),
+    };
+    CustomSmsSender::new(settings, ports)
+}
+
+fn event(phone: &str, code: &str) -> Value {
+    let path = format!("{}/../../tests/fixtures/events/custom-sms-sender.json", env!("CARGO_MANIFEST_DIR"));
+    let mut event: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    event["userPoolId"] = json!(POOL);
+    event["request"]["code"] = json!(code);
+    event["request"]["userAttributes"]["phone_number"] = json!(phone);
+    event
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: run with `make test`"]
+async fn a_cognito_v1_code_is_decrypted_and_texted_once_however_often_the_event_comes() {
+    let kms = aws_sdk_kms::Client::new(local_aws().await.unwrap().sdk_config());
+    let key = create_key(&kms).await.unwrap();
+    let trigger = trigger(&key).await;
+    let phone = unique_number();
+    let code = encrypt(&key, "161803", &[(POOL_CONTEXT_KEY, POOL)], Format::CognitoV1).unwrap();
+    for _ in 0..3 {
+        run_within(&trigger, Duration::from_secs(4), event(&phone, &code)).await.unwrap();
+    }
+    let messages = sms_messages_to(&phone).unwrap();
+    assert_eq!(messages.len(), 1, "three invocations, one SMS: {messages:?}");
+    assert!(messages[0]["message"].as_str().unwrap().contains("161803"), "{}", messages[0]);
+
+    let other_key = create_key(&kms).await.unwrap();
+    let foreign = encrypt(&other_key, "999999", &[(POOL_CONTEXT_KEY, POOL)], Format::CognitoV1).unwrap();
+    let err = run_within(&trigger, Duration::from_secs(4), event(&phone, &foreign)).await.unwrap_err();
+    assert!(matches!(err, TriggerError::BadEvent(_)), "{err:?}");
+    assert_eq!(sms_messages_to(&phone).unwrap().len(), 1, "nothing sent for a refused code");
+}
