@@ -6,6 +6,9 @@
 - TriggerFunctions: from local/triggers.tsv, only the binaries that exist in the workspace
   (triggers/<binary>/Cargo.toml). cognito-local applies them to every user pool.
 - KMSConfig: moto's KMS (CustomEmailSender encrypts codes through it).
+- --senders-key ARN: the config of the senders' pool instead: only CustomEmailSender ->
+  custom-email-sender, encrypting with that key (cognito-local needs it as KMSKeyId and, as the
+  keyring's generator, KMSKeyAlias).
 
 Usage: cognito_config.py --root WORKSPACE --out .local/cognito-local/.cognito/config.json
 """
@@ -44,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--lambda-endpoint", default=os.environ.get("LAMBDA_ENDPOINT", "http://127.0.0.1:9001"))
     parser.add_argument("--kms-endpoint", default=os.environ.get("MOTO_ENDPOINT", "http://127.0.0.1:4566"))
+    parser.add_argument("--senders-key", help="write the senders' pool config, encrypting with this KMS key ARN")
     args = parser.parse_args(argv)
 
     try:
@@ -51,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as err:
         print(f"cognito_config: {err}", file=sys.stderr)
         return 1
+    kms_key = {}
+    if args.senders_key:
+        triggers = {"CustomEmailSender": "custom-email-sender"}
+        kms_key = {"KMSKeyId": args.senders_key, "KMSKeyAlias": args.senders_key}
     config = {
         "LambdaClient": {
             "endpoint": args.lambda_endpoint,
@@ -63,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             "endpoint": args.kms_endpoint,
             "region": "us-east-1",
             "credentials": DUMMY_CREDENTIALS,
+            **kms_key,
         },
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -84,6 +84,8 @@ class Handler(BaseHTTPRequestHandler):
     upstream_host = "127.0.0.1"
     upstream_port = 9000
     upstream_timeout = 30.0
+    # Function name -> (host, port) of the watch that serves it, for functions not on the default one.
+    routes: dict[str, tuple[str, int]] = {}
 
     # The default handler logs every request line to stderr; we log our own line instead.
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
@@ -151,7 +153,8 @@ class Handler(BaseHTTPRequestHandler):
     def _forward(self, name: str, body: bytes, headers: dict[str, str]) -> tuple[int, bool]:
         """Send the invoke to watch, answer the client; return (status sent, error rewritten)."""
         target = f"{INVOKE_PREFIX}{urllib.parse.quote(name, safe='')}{INVOKE_SUFFIX}"
-        conn = http.client.HTTPConnection(self.upstream_host, self.upstream_port, timeout=self.upstream_timeout)
+        host, port = self.routes.get(name, (self.upstream_host, self.upstream_port))
+        conn = http.client.HTTPConnection(host, port, timeout=self.upstream_timeout)
         try:
             conn.request("POST", target, body=body, headers=headers)
             resp = conn.getresponse()
@@ -171,7 +174,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send_json(
                 502,
                 {"message": f"lambda adapter: cannot reach cargo lambda watch on "
-                            f"{self.upstream_host}:{self.upstream_port}: {err.__class__.__name__}"},
+                            f"{host}:{port}: {err.__class__.__name__}"},
                 [("x-amzn-ErrorType", "ServiceException")],
             )
             return 502, False
@@ -196,8 +199,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="cargo lambda watch base URL (default http://127.0.0.1:9000)")
     parser.add_argument("--timeout", type=float, default=30.0,
                         help="seconds to wait for watch's answer (default 30; a first invoke may start the process)")
+    parser.add_argument("--route", action="append", default=[], metavar="FUNCTION=URL",
+                        help="serve FUNCTION from another watch (repeatable), e.g. custom-email-sender=http://127.0.0.1:9002")
     args = parser.parse_args(argv)
 
+    for route in args.route:
+        name, _, url = route.partition("=")
+        target = urllib.parse.urlsplit(url)
+        if not name or target.scheme != "http" or not target.hostname:
+            parser.error(f"--route must be FUNCTION=http://host:port, got {route!r}")
+        Handler.routes[name] = (target.hostname, target.port or 80)
     upstream = urllib.parse.urlsplit(args.upstream)
     if upstream.scheme != "http" or not upstream.hostname:
         parser.error(f"--upstream must be an http:// URL, got {args.upstream!r}")
@@ -209,8 +220,9 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     server = ThreadingHTTPServer((args.host, args.port), Handler)
     server.daemon_threads = True
-    log.info("listening on http://%s:%d, forwarding to %s (timeout %.0f s)",
-             args.host, args.port, args.upstream, args.timeout)
+    log.info("listening on http://%s:%d, forwarding to %s (timeout %.0f s)%s",
+             args.host, args.port, args.upstream, args.timeout,
+             "".join(f"; {n} to {h}:{p}" for n, (h, p) in Handler.routes.items()))
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -4,6 +4,9 @@
 - DynamoDB table (default `cognito-triggers-local`): pk (S, hash), sk (S, range),
   PAY_PER_REQUEST, TTL on `expiresAt`.
 - SES e-mail identity (default `no-reply@example.com`): moto only sends from a verified sender.
+- With --senders-key-file: a symmetric KMS key (alias `alias/cognito-triggers-local-senders`)
+  that the senders' user pool encrypts codes with and custom-email-sender decrypts with; its ARN
+  is written to that file.
 
 Run by `make local-up` after moto answers. Talks only to the local endpoint, dummy credentials.
 """
@@ -22,6 +25,7 @@ DEFAULT_ENDPOINT = "http://127.0.0.1:4566"
 DEFAULT_TABLE = "cognito-triggers-local"
 DEFAULT_SENDER = "no-reply@example.com"
 DEFAULT_LEGACY_TABLE = "cognito-triggers-legacy-local"
+SENDERS_KEY_ALIAS = "alias/cognito-triggers-local-senders"
 REGION = "us-east-1"
 
 
@@ -82,24 +86,46 @@ def ensure_sender(ses, address: str) -> str:
     return "created"
 
 
+def ensure_senders_key(kms) -> tuple[str, str]:
+    """The ARN of the senders' key, created (with its alias) unless the alias exists."""
+    try:
+        return kms.describe_key(KeyId=SENDERS_KEY_ALIAS)["KeyMetadata"]["Arn"], "exists"
+    except ClientError as err:
+        if err.response["Error"]["Code"] != "NotFoundException":
+            raise
+    arn = kms.create_key(Description="cognito-triggers local: custom-sender codes")["KeyMetadata"]["Arn"]
+    kms.create_alias(AliasName=SENDERS_KEY_ALIAS, TargetKeyId=arn)
+    return arn, "created"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--endpoint", default=os.environ.get("MOTO_ENDPOINT", DEFAULT_ENDPOINT))
     parser.add_argument("--table", default=os.environ.get("TABLE_NAME", DEFAULT_TABLE))
     parser.add_argument("--sender", default=os.environ.get("SES_SENDER", DEFAULT_SENDER))
     parser.add_argument("--legacy-table", default=os.environ.get("LEGACY_USERS_TABLE", DEFAULT_LEGACY_TABLE))
+    parser.add_argument("--senders-key-file", help="create the senders' KMS key and write its ARN here")
     args = parser.parse_args(argv)
 
     try:
         table = ensure_table(client("dynamodb", args.endpoint), args.table)
         legacy = ensure_legacy_table(client("dynamodb", args.endpoint), args.legacy_table)
         sender = ensure_sender(client("sesv2", args.endpoint), args.sender)
-    except (BotoCoreError, ClientError) as err:
+        key = None
+        if args.senders_key_file:
+            key, key_state = ensure_senders_key(client("kms", args.endpoint))
+            tmp = f"{args.senders_key_file}.tmp"
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.write(key)
+            os.replace(tmp, args.senders_key_file)
+    except (BotoCoreError, ClientError, OSError) as err:
         print(f"provision: failed against {args.endpoint}: {err}", file=sys.stderr)
         return 1
     print(f"provision: DynamoDB table {args.table} ({table}, TTL on expiresAt), "
           f"legacy users table {args.legacy_table} ({legacy}); "
-          f"SES identity {args.sender} ({sender}) at {args.endpoint}")
+          f"SES identity {args.sender} ({sender})"
+          + (f"; senders' KMS key {SENDERS_KEY_ALIAS} ({key_state})" if key else "")
+          + f" at {args.endpoint}")
     return 0
 
 

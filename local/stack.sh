@@ -30,8 +30,17 @@ STOP_TIMEOUT="${LOCAL_STOP_TIMEOUT:-10}"     # seconds before SIGTERM becomes SI
 HOST=127.0.0.1
 # Fixed ports (documented in local/README.md; other files use the endpoints in local/local.mk).
 # Clients talk to the auth front on 9229 (the user pool's address); cognito-local sits behind it.
-declare -A PORT=([moto]=4566 [watch]=9000 [adapter]=9001 [cognito-local]=9228 [auth-front]=9229)
+declare -A PORT=([moto]=4566 [watch]=9000 [adapter]=9001 [cognito-local]=9228 [auth-front]=9229
+  [watch-senders]=9002 [cognito-local-senders]=9230)
 SERVICES=(moto watch adapter cognito-local auth-front)   # start order; stopped in reverse
+# The custom e-mail sender gets a user pool of its own: cognito-local wires triggers for every pool,
+# and with CustomEmailSender wired it never calls CustomMessage again. Its binary links the
+# Encryption SDK and is not a default member (docs/build.md), so a watch of its own serves it.
+SENDERS_KEY_FILE="$STATE_DIR/senders-key.arn"
+COGNITO_SENDERS_DIR="$STATE_DIR/cognito-local-senders"
+if [[ -f "$ROOT/triggers/custom-email-sender/Cargo.toml" ]]; then
+  SERVICES=(moto watch watch-senders adapter cognito-local cognito-local-senders auth-front)
+fi
 
 log() { printf '%s\n' "local-stack: $*"; }
 die() { printf '%s\n' "local-stack: error: $*" >&2; exit 1; }
@@ -98,8 +107,8 @@ live_pid() {
 # only gets a TCP connect: it treats any other path as a function-URL call and would invoke a
 # function.
 answers() {
-  if [[ "$1" == watch ]]; then
-    port_in_use "${PORT[watch]}"
+  if [[ "$1" == watch || "$1" == watch-senders ]]; then
+    port_in_use "${PORT[$1]}"
     return
   fi
   local code
@@ -142,10 +151,21 @@ launch() {
         cargo lambda watch --wait -A "$HOST" -P "${PORT[watch]}" --env-file "$ROOT/local/functions.env" \
         ${LOCAL_WATCH_ARGS:-}
       ;;
+    watch-senders)
+      need "$VENV_BIN/cargo-lambda"
+      [[ -s "$SENDERS_KEY_FILE" ]] || die "no KMS key for the senders' pool in $SENDERS_KEY_FILE (provision.py writes it)"
+      # -p: the package's own `cargo run`, which builds it apart from the default members.
+      # shellcheck disable=SC2086
+      start_service watch-senders env -C "$ROOT" PATH="$VENV_BIN:$PATH" \
+        cargo lambda watch --wait -A "$HOST" -P "${PORT[watch-senders]}" --env-file "$ROOT/local/functions.env" \
+        --env-var "KMS_KEY_ARN=$(cat "$SENDERS_KEY_FILE")" -p custom-email-sender ${LOCAL_WATCH_ARGS:-}
+      ;;
     adapter)
       need "$VENV_BIN/python"
+      local routes=()
+      [[ " ${SERVICES[*]} " == *" watch-senders "* ]] && routes=(--route "custom-email-sender=http://$HOST:${PORT[watch-senders]}")
       start_service adapter "$VENV_BIN/python" "$ROOT/local/lambda_adapter.py" --host "$HOST" \
-        --port "${PORT[adapter]}" --upstream "http://$HOST:${PORT[watch]}" --timeout 30
+        --port "${PORT[adapter]}" --upstream "http://$HOST:${PORT[watch]}" --timeout 30 "${routes[@]}"
       ;;
     cognito-local)
       local start_js="$NODE_DIR/node_modules/cognito-local/lib/bin/start.js"
@@ -161,6 +181,19 @@ launch() {
       start_service cognito-local env -u DEBUG -C "$COGNITO_DIR" PORT="${PORT[cognito-local]}" HOST="$HOST" \
         bash -c 'set -o pipefail; node "$1" 2>&1 | "$2" "$3" "$4"' _ \
         "$start_js" "$VENV_BIN/python" "$ROOT/local/redact_log.py" "$(log_file cognito-local)"
+      ;;
+    cognito-local-senders)
+      local start_js="$NODE_DIR/node_modules/cognito-local/lib/bin/start.js"
+      need "$start_js"
+      rm -rf "$COGNITO_SENDERS_DIR/.cognito/db"
+      mkdir -p "$COGNITO_SENDERS_DIR/.cognito"
+      "$VENV_BIN/python" "$ROOT/local/cognito_config.py" --root "$ROOT" --out "$COGNITO_SENDERS_DIR/.cognito/config.json" \
+        --lambda-endpoint "http://$HOST:${PORT[adapter]}" --kms-endpoint "http://$HOST:${PORT[moto]}" \
+        --senders-key "$(cat "$SENDERS_KEY_FILE")"
+      # shellcheck disable=SC2016  # $1..$4 are expanded by the inner bash
+      start_service cognito-local-senders env -u DEBUG -C "$COGNITO_SENDERS_DIR" PORT="${PORT[cognito-local-senders]}" HOST="$HOST" \
+        bash -c 'set -o pipefail; node "$1" 2>&1 | "$2" "$3" "$4"' _ \
+        "$start_js" "$VENV_BIN/python" "$ROOT/local/redact_log.py" "$(log_file cognito-local-senders)"
       ;;
     auth-front)
       need "$VENV_BIN/python"
@@ -190,6 +223,11 @@ build_functions() {
   local t0=$SECONDS
   (cd "$ROOT" && PATH="$VENV_BIN:$PATH" cargo build --bins) \
     || die "cargo build --bins failed (see the output above)"
+  if [[ " ${SERVICES[*]} " == *" watch-senders "* ]]; then
+    log "building custom-email-sender apart (cargo build -p custom-email-sender --bins: it links the Encryption SDK)"
+    (cd "$ROOT" && PATH="$VENV_BIN:$PATH" cargo build -p custom-email-sender --bins) \
+      || die "cargo build -p custom-email-sender --bins failed (see the output above)"
+  fi
   log "binaries built in $((SECONDS - t0)) s"
 }
 
@@ -262,11 +300,12 @@ cmd_up() {
   for name in "${missing[@]}"; do
     launch "$name"
     wait_for "$name"
+    # The fixtures right after moto: the senders' watch and pool need the KMS key it creates.
+    if [[ "$name" == moto ]]; then
+      MOTO_ENDPOINT="http://$HOST:${PORT[moto]}" "$VENV_BIN/python" "$ROOT/local/provision.py" \
+        --senders-key-file "$SENDERS_KEY_FILE" || fail moto "provisioning the shared fixtures in moto failed"
+    fi
   done
-  if [[ " ${missing[*]} " == *" moto "* ]]; then
-    MOTO_ENDPOINT="http://$HOST:${PORT[moto]}" "$VENV_BIN/python" "$ROOT/local/provision.py" \
-      || fail moto "provisioning the shared fixtures in moto failed"
-  fi
   log "up in $((SECONDS - t0)) s; logs in $LOG_DIR, status: make local-status"
 }
 

@@ -6,32 +6,12 @@
 //! flow with the trigger wired still confirms with the code. Needs the local stack.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::time::Duration;
-
-use e2e::{LocalPool, password, unique, wired_triggers};
+use e2e::{LocalPool, invoke_function, password, unique, wired_triggers};
 use serde_json::{Value, json};
 
-/// Invokes `custom-message` through the adapter (HTTP/1.0) and returns its answer.
+/// Invokes `custom-message` through the adapter and returns its answer.
 fn invoke(event: &Value) -> Value {
-    let host = "127.0.0.1:9001";
-    let body = event.to_string();
-    let mut stream = TcpStream::connect(host).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
-    write!(
-        stream,
-        "POST /2015-03-31/functions/custom-message/invocations HTTP/1.0\r\nHost: {host}\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").unwrap();
-    assert!(head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200"), "{head}\n{body}");
-    assert!(!head.to_ascii_lowercase().contains("x-amz-function-error"), "function error: {body}");
-    serde_json::from_str(body).unwrap()
+    invoke_function("custom-message", event).unwrap()
 }
 
 fn cognito_local_event(source: &str, locale: &str) -> Value {

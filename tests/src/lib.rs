@@ -9,7 +9,7 @@ use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::config::{Credentials, Region};
 use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cognitoidentityprovider::types::{
-    AttributeType, AuthFlowType, ExplicitAuthFlowsType, UsernameAttributeType,
+    AttributeType, AuthFlowType, ExplicitAuthFlowsType, UsernameAttributeType, VerifiedAttributeType,
 };
 use serde_json::Value;
 
@@ -25,6 +25,12 @@ static POOL_CATALOGUE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(()
 /// Where cognito-local listens (`COGNITO_LOCAL_ENDPOINT`, default `http://127.0.0.1:9229`).
 pub fn endpoint() -> String {
     std::env::var("COGNITO_LOCAL_ENDPOINT").unwrap_or_else(|_| "http://127.0.0.1:9229".to_owned())
+}
+
+/// Where the custom e-mail sender's own cognito-local listens (`COGNITO_LOCAL_SENDERS_ENDPOINT`,
+/// default `http://127.0.0.1:9230`): a pool with only CustomEmailSender wired (local/stack.sh).
+pub fn senders_endpoint() -> String {
+    std::env::var("COGNITO_LOCAL_SENDERS_ENDPOINT").unwrap_or_else(|_| "http://127.0.0.1:9230".to_owned())
 }
 
 /// cognito-local's state folder (`LOCAL_STATE_DIR`, default `<repo>/.local`).
@@ -105,10 +111,17 @@ pub struct LocalPool {
 
 impl LocalPool {
     pub async fn create(name: &str) -> Result<Self, Error> {
+        Self::create_at(name, &endpoint(), false).await
+    }
+
+    /// The same, in the cognito-local at `endpoint` (e.g. [`senders_endpoint`]); with
+    /// `auto_verify_email` the pool verifies e-mail addresses (`AutoVerifiedAttributes: email`),
+    /// so that a sign-up sends its code through the pool's messaging (CustomEmailSender).
+    pub async fn create_at(name: &str, endpoint: &str, auto_verify_email: bool) -> Result<Self, Error> {
         let config = aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))
             .credentials_provider(Credentials::new("local", "local", None, None, "e2e"))
-            .endpoint_url(endpoint())
+            .endpoint_url(endpoint)
             .load()
             .await;
         let client = Client::new(&config);
@@ -117,6 +130,7 @@ impl LocalPool {
             .create_user_pool()
             .pool_name(unique(name))
             .username_attributes(UsernameAttributeType::Email)
+            .set_auto_verified_attributes(auto_verify_email.then(|| vec![VerifiedAttributeType::Email]))
             .send()
             .await?;
         let pool_id = pool.user_pool().and_then(|p| p.id()).ok_or("CreateUserPool returned no id")?.to_owned();
@@ -214,4 +228,33 @@ mod tests {
         assert_eq!(jwt_claims(token).unwrap(), serde_json::json!({ "sub": "abc", "email": "a@b.c" }));
         assert_eq!(jwt_claims("nodots"), None);
     }
+}
+
+/// Invokes function `name` through the local stack's Lambda Invoke API (the adapter,
+/// `LAMBDA_ENDPOINT`, default `http://127.0.0.1:9001`) and returns its answer; a function error is
+/// an error carrying the function's own error payload.
+pub fn invoke_function(name: &str, event: &Value) -> Result<Value, Error> {
+    use std::io::{Read, Write};
+    let endpoint = std::env::var("LAMBDA_ENDPOINT").unwrap_or_else(|_| "http://127.0.0.1:9001".to_owned());
+    let host = endpoint.trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let body = event.to_string();
+    let mut stream = std::net::TcpStream::connect(&host)?;
+    // A first invocation may start (and so build) the function.
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(120)))?;
+    write!(
+        stream,
+        "POST /2015-03-31/functions/{name}/invocations HTTP/1.0\r\nHost: {host}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let (head, body) = response.split_once("\r\n\r\n").ok_or("no HTTP body in the adapter's answer")?;
+    if !(head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200")) {
+        return Err(format!("{}: {body}", head.lines().next().unwrap_or_default()).into());
+    }
+    if head.to_ascii_lowercase().contains("x-amz-function-error") {
+        return Err(format!("function error: {body}").into());
+    }
+    Ok(serde_json::from_str(body)?)
 }

@@ -116,6 +116,18 @@ async fn journey() -> Result<(), Error> {
     step("Leo signs in again, with the old system's row gone");
     pool.sign_in(&legacy, e2e::migration::LEGACY_PASSWORD).await?;
     outcome("signed in as a user of this pool: the migration was needed once");
+
+    // The message catalogue (custom-message), in the user's language.
+    step("Cognito asks custom-message for the sign-up e-mail of Jonas, whose locale is de-AT");
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/events/custom-message-cognito-local.json");
+    let mut event: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fixture)?)?;
+    event["request"]["userAttributes"]["locale"] = "de-AT".into();
+    event["request"]["userAttributes"]["given_name"] = "Jonas".into();
+    let answer = e2e::invoke_function("custom-message", &event)?;
+    let response = &answer["response"];
+    outcome(&format!("subject: {}", response["emailSubject"].as_str().unwrap_or("missing")));
+    outcome(&format!("SMS: {}", response["smsMessage"].as_str().unwrap_or("missing")));
+    outcome("(de-AT fell back to the built-in German templates; Cognito puts the code where {####} stands)");
     pool.delete().await;
     Ok(())
 }
