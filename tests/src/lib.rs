@@ -217,19 +217,6 @@ impl LocalPool {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decodes_a_jwt_payload() {
-        // {"sub":"abc","email":"a@b.c"} base64url-encoded, without padding.
-        let token = "h.eyJzdWIiOiJhYmMiLCJlbWFpbCI6ImFAYi5jIn0.s";
-        assert_eq!(jwt_claims(token).unwrap(), serde_json::json!({ "sub": "abc", "email": "a@b.c" }));
-        assert_eq!(jwt_claims("nodots"), None);
-    }
-}
-
 /// Invokes function `name` through the local stack's Lambda Invoke API (the adapter,
 /// `LAMBDA_ENDPOINT`, default `http://127.0.0.1:9001`) and returns its answer; a function error is
 /// an error carrying the function's own error payload.
@@ -257,4 +244,17 @@ pub fn invoke_function(name: &str, event: &Value) -> Result<Value, Error> {
         return Err(format!("function error: {body}").into());
     }
     Ok(serde_json::from_str(body)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_a_jwt_payload() {
+        // {"sub":"abc","email":"a@b.c"} base64url-encoded, without padding.
+        let token = "h.eyJzdWIiOiJhYmMiLCJlbWFpbCI6ImFAYi5jIn0.s";
+        assert_eq!(jwt_claims(token).unwrap(), serde_json::json!({ "sub": "abc", "email": "a@b.c" }));
+        assert_eq!(jwt_claims("nodots"), None);
+    }
 }
