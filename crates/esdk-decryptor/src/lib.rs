@@ -11,7 +11,6 @@
 //! Nothing here logs or returns the plaintext except as a [`Secret`]; errors name what failed.
 
 mod classify;
-mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -25,11 +24,12 @@ use aws_esdk::types::aws_encryption_sdk_config::AwsEncryptionSdkConfig;
 use aws_smithy_types::Blob;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use trigger_core::aws::Aws;
 use trigger_core::logging::Secret;
 use trigger_core::ports::{CodeDecryptor, DecryptError};
+use trigger_core::runtime::InitError;
 
 pub use classify::classify;
-pub use settings::{is_key_arn, key_arn_from_env};
 
 /// The encryption-context key naming the user pool a code was encrypted for.
 pub const POOL_CONTEXT_KEY: &str = "userpool-id";
@@ -46,7 +46,19 @@ pub struct EsdkDecryptor {
     keyring: KeyringRef,
 }
 
+impl From<SetupError> for InitError {
+    fn from(err: SetupError) -> Self {
+        InitError::Other(err.to_string())
+    }
+}
+
 impl EsdkDecryptor {
+    /// The decryptor of a trigger's cold start: KMS through the trigger's shared SDK
+    /// configuration (its timeouts and retries), the keyring for `key_arn`.
+    pub async fn for_key(aws: &Aws, key_arn: &str) -> Result<Self, SetupError> {
+        Self::new(aws_sdk_kms::Client::new(aws.sdk_config()), key_arn).await
+    }
+
     /// Builds the SDK client and the keyring for `key_arn` (no network call).
     pub async fn new(kms: aws_sdk_kms::Client, key_arn: &str) -> Result<Self, SetupError> {
         let config = AwsEncryptionSdkConfig::builder()

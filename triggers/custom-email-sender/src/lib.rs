@@ -47,13 +47,11 @@ impl CustomEmailSender {
     pub async fn init(boot: Boot) -> Result<Self, InitError> {
         let settings = Settings::from_env(&boot.env)?;
         let aws = boot.aws().await?;
-        let kms = aws_sdk_kms::Client::new(aws.sdk_config());
-        let decryptor =
-            EsdkDecryptor::new(kms, &settings.kms_key_arn).await.map_err(|err| InitError::Other(err.to_string()))?;
+        let decryptor = EsdkDecryptor::for_key(&aws, &settings.sender.kms_key_arn).await?;
         let ports = Ports {
             decryptor: Arc::new(decryptor),
             mailer: Arc::new(aws.mailer().with_configuration_set(settings.configuration_set.clone())),
-            store: Arc::new(aws.store(settings.table_name.clone())),
+            store: Arc::new(aws.store(settings.sender.table_name.clone())),
             clock: Arc::new(SystemClock),
         };
         Ok(Self::new(settings, ports))
@@ -68,7 +66,7 @@ impl Trigger for CustomEmailSender {
     async fn handle(&self, event: CustomEmailSenderEvent) -> Result<CustomEmailSenderEvent, TriggerError> {
         let ports = &self.ports;
         let code = decrypt_code(NAME, &*ports.decryptor, event.request.code.as_ref(), &event.user_pool_id).await?;
-        let outgoing = plan_email(&event, &self.settings.catalogue, code.as_ref().map(|c| c.expose().as_str()))
+        let outgoing = plan_email(&event, &self.settings.sender.catalogue, code.as_ref().map(|c| c.expose().as_str()))
             .map_err(|err| not_planned(NAME, err))?;
         let email = Email {
             from: self.settings.from.clone(),

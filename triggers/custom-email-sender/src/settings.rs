@@ -1,37 +1,17 @@
 //! Settings, read once at cold start. Names and defaults: docs/triggers/custom-email-sender.md.
 
-use std::fmt;
-use std::sync::Arc;
-
-use custom_sender::catalogue_from_env;
-use esdk_decryptor::key_arn_from_env;
-use message_catalogue::Catalogue;
+use custom_sender::SenderSettings;
 use trigger_core::config::is_plain_address;
 use trigger_core::{ConfigError, Env};
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Settings {
     /// `EMAIL_FROM` (required): the verified SES identity every message is sent from.
     pub from: String,
     /// `EMAIL_CONFIGURATION_SET`: the SES configuration set to send with (none by default).
     pub configuration_set: Option<String>,
-    /// `KMS_KEY_ARN` (required): the one key the keyring decrypts with (the pool's `KMSKeyID`).
-    pub kms_key_arn: String,
-    /// `TABLE_NAME` (required): the delivery records.
-    pub table_name: String,
-    /// `MESSAGE_TEMPLATES_DIR`, `DEFAULT_LOCALE`: the shared message catalogue.
-    pub catalogue: Arc<Catalogue>,
-}
-
-impl fmt::Debug for Settings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Settings")
-            .field("configuration_set", &self.configuration_set)
-            .field("kms_key_arn", &self.kms_key_arn)
-            .field("table_name", &self.table_name)
-            .field("catalogue", &self.catalogue)
-            .finish_non_exhaustive()
-    }
+    /// `KMS_KEY_ARN`, `TABLE_NAME`, the catalogue: what every sender reads.
+    pub sender: SenderSettings,
 }
 
 impl Settings {
@@ -43,9 +23,7 @@ impl Settings {
         Ok(Self {
             from: from.to_owned(),
             configuration_set: env.text("EMAIL_CONFIGURATION_SET").map(str::to_owned),
-            kms_key_arn: key_arn_from_env(env)?,
-            table_name: env.required("TABLE_NAME")?.to_owned(),
-            catalogue: Arc::new(catalogue_from_env(env)?),
+            sender: SenderSettings::from_env(env)?,
         })
     }
 }
@@ -67,8 +45,8 @@ mod tests {
         let settings = Settings::from_env(&env(&[("EMAIL_CONFIGURATION_SET", "transactional")])).unwrap();
         assert_eq!(settings.from, "no-reply@example.com");
         assert_eq!(settings.configuration_set.as_deref(), Some("transactional"));
-        assert_eq!((settings.kms_key_arn.as_str(), settings.table_name.as_str()), (KEY, "t"));
-        assert_eq!(settings.catalogue.default_locale(), "en");
+        assert_eq!((settings.sender.kms_key_arn.as_str(), settings.sender.table_name.as_str()), (KEY, "t"));
+        assert_eq!(settings.sender.catalogue.default_locale(), "en");
         assert_eq!(Settings::from_env(&env(&[])).unwrap().configuration_set, None);
     }
 

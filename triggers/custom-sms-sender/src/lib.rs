@@ -48,13 +48,11 @@ impl CustomSmsSender {
     pub async fn init(boot: Boot) -> Result<Self, InitError> {
         let settings = Settings::from_env(&boot.env)?;
         let aws = boot.aws().await?;
-        let kms = aws_sdk_kms::Client::new(aws.sdk_config());
-        let decryptor =
-            EsdkDecryptor::new(kms, &settings.kms_key_arn).await.map_err(|err| InitError::Other(err.to_string()))?;
+        let decryptor = EsdkDecryptor::for_key(&aws, &settings.sender.kms_key_arn).await?;
         let ports = Ports {
             decryptor: Arc::new(decryptor),
             sms: Arc::new(aws.sms(settings.sms.clone())),
-            store: Arc::new(aws.store(settings.table_name.clone())),
+            store: Arc::new(aws.store(settings.sender.table_name.clone())),
             clock: Arc::new(SystemClock),
         };
         Ok(Self::new(settings, ports))
@@ -69,7 +67,7 @@ impl Trigger for CustomSmsSender {
     async fn handle(&self, event: CustomSmsSenderEvent) -> Result<CustomSmsSenderEvent, TriggerError> {
         let ports = &self.ports;
         let code = decrypt_code(NAME, &*ports.decryptor, event.request.code.as_ref(), &event.user_pool_id).await?;
-        let outgoing = plan_sms(&event, &self.settings.catalogue, code.as_ref().map(|c| c.expose().as_str()))
+        let outgoing = plan_sms(&event, &self.settings.sender.catalogue, code.as_ref().map(|c| c.expose().as_str()))
             .map_err(|err| not_planned(NAME, err))?;
         if !settings::is_e164(&outgoing.to) {
             metrics::count(NAME, "NotSent");

@@ -1,35 +1,15 @@
 //! Settings, read once at cold start. Names and defaults: docs/triggers/custom-sms-sender.md.
 
-use std::fmt;
-use std::sync::Arc;
-
-use custom_sender::catalogue_from_env;
-use esdk_decryptor::key_arn_from_env;
-use message_catalogue::Catalogue;
+use custom_sender::SenderSettings;
 use trigger_core::aws::SmsOptions;
 use trigger_core::{ConfigError, Env};
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Settings {
     /// `SMS_SENDER_ID`, `SMS_ORIGINATION_NUMBER`: how SNS sends (both optional).
     pub sms: SmsOptions,
-    /// `KMS_KEY_ARN` (required): the one key the keyring decrypts with (the pool's `KMSKeyID`).
-    pub kms_key_arn: String,
-    /// `TABLE_NAME` (required): the delivery records.
-    pub table_name: String,
-    /// `MESSAGE_TEMPLATES_DIR`, `DEFAULT_LOCALE`: the shared message catalogue.
-    pub catalogue: Arc<Catalogue>,
-}
-
-impl fmt::Debug for Settings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Settings")
-            .field("sms", &self.sms)
-            .field("kms_key_arn", &self.kms_key_arn)
-            .field("table_name", &self.table_name)
-            .field("catalogue", &self.catalogue)
-            .finish()
-    }
+    /// `KMS_KEY_ARN`, `TABLE_NAME`, the catalogue: what every sender reads.
+    pub sender: SenderSettings,
 }
 
 /// An E.164 number: `+`, then 8 to 15 digits.
@@ -67,12 +47,7 @@ impl Settings {
             }
             number => number.map(str::to_owned),
         };
-        Ok(Self {
-            sms: SmsOptions { sender_id, origination_number },
-            kms_key_arn: key_arn_from_env(env)?,
-            table_name: env.required("TABLE_NAME")?.to_owned(),
-            catalogue: Arc::new(catalogue_from_env(env)?),
-        })
+        Ok(Self { sms: SmsOptions { sender_id, origination_number }, sender: SenderSettings::from_env(env)? })
     }
 }
 

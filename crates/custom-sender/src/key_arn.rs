@@ -1,4 +1,4 @@
-//! `KMS_KEY_ARN`: the one key the keyring decrypts with, read once at cold start.
+//! `KMS_KEY_ARN`: the one key the senders' keyring decrypts with, read once at cold start.
 
 use trigger_core::{ConfigError, Env};
 
