@@ -85,11 +85,17 @@ infra-triggers: ## Print every trigger binary of the workspace (the default INFR
 infra-bootstrap: infra-deps ## CDK app: one-time `cdk bootstrap` of the account/Region in your AWS credentials
 	cd $(INFRA_DIR) && $(INFRA_BIN)/cdk bootstrap $(CDK_ARGS)
 
-# The reminder always sends e-mail: refuse the stand-in sender before anything is built.
+# The triggers that always send e-mail (the reminder; the custom e-mail sender, which sends every
+# code of the pool): refuse the stand-in sender before anything is built.
+INFRA_EMAIL_SENDING := signup-reminder custom-email-sender
 infra-deploy-check:
-	@if [[ ",$(INFRA_TRIGGERS)," == *,signup-reminder,* && -z "$(INFRA_EMAIL_IDENTITY)" && "$(CDK_ARGS)" != *emailIdentity=* ]]; then \
-	  echo "deploy: signup-reminder sends e-mail: set INFRA_EMAIL_IDENTITY=<verified SES identity> (and INFRA_REMINDER_EMAIL_FROM), or leave it out: INFRA_TRIGGERS=$$(echo ',$(INFRA_TRIGGERS),' | sed 's/,signup-reminder,/,/; s/^,//; s/,$$//')" >&2; \
-	  exit 1; \
+	@if [[ -z "$(INFRA_EMAIL_IDENTITY)" && "$(CDK_ARGS)" != *emailIdentity=* ]]; then \
+	  for t in $(INFRA_EMAIL_SENDING); do \
+	    if [[ ",$(INFRA_TRIGGERS)," == *,$$t,* ]]; then \
+	      echo "deploy: $$t sends e-mail: set INFRA_EMAIL_IDENTITY=<verified SES identity>, or leave it out: INFRA_TRIGGERS=$$(echo ',$(INFRA_TRIGGERS),' | sed "s/,$$t,/,/; s/^,//; s/,\$$//")" >&2; \
+	      exit 1; \
+	    fi; \
+	  done; \
 	fi
 
 deploy: infra-deploy-check infra-deps infra-lambdas ## CDK app: build the binaries and deploy the demo stack with your AWS credentials (docs/deploy.md)

@@ -8,12 +8,12 @@
  * (`./resources.ts`: table, sender key, reminder state machine, operator policy), each function
  * deployed with the statements of `./permissions.ts` (`./functions.ts`), then wired to the pool.
  */
-import { RemovalPolicy, aws_dynamodb as dynamodb, aws_iam as iam, aws_kms as kms, aws_logs as logs, aws_stepfunctions as sfn } from 'aws-cdk-lib';
+import { RemovalPolicy, aws_dynamodb as dynamodb, aws_iam as iam, aws_kms as kms, aws_logs as logs, aws_sqs as sqs, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { deployTrigger, wire } from './functions';
 import { ResourceRefs } from './permissions';
 import { CognitoTriggersProps, DeployedTrigger } from './props';
-import { Keeping, createOperatorPolicy, createReminderStateMachine, createSenderKey, createTable } from './resources';
+import { Keeping, createFailureQueue, createOperatorPolicy, createReminderStateMachine, createSenderKey, createTable } from './resources';
 import { ResourceKind, TRIGGERS, TriggerName } from './triggers';
 import { checkProps, triggerEnvironments, userPoolArnOf, warnUnusedSettings } from './validation';
 import { DEFAULT_REMINDER_DEFINITION } from './workspace';
@@ -29,6 +29,8 @@ export class CognitoTriggers extends Construct {
   public readonly table?: dynamodb.ITable;
   public readonly reminderStateMachine?: sfn.StateMachine;
   public readonly senderKey?: kms.Key;
+  /** The on-failure destination of the asynchronous triggers (the custom senders); undefined when none is on. */
+  public readonly failureQueue?: sqs.Queue;
   /** What `triggers-admin` needs (see `operatorPolicy`); undefined when not created. */
   public readonly operatorPolicy?: iam.ManagedPolicy;
   /** The pool's ARN as the roles see it. */
@@ -47,12 +49,14 @@ export class CognitoTriggers extends Construct {
     const needs = (kind: ResourceKind) => [...enabled].some((t) => TRIGGERS[t].access.some((a) => a.resource === kind));
     if (needs('table')) this.table = props.table ?? createTable(this, keeping);
     if (needs('senderKey')) this.senderKey = createSenderKey(this, keeping, this.userPoolArn, 'userPool' in props.pool);
+    if (needs('failureQueue')) this.failureQueue = createFailureQueue(this, keeping);
     // The refs grow as resources are made: the reminder's state machine comes after its function.
     const refs: { -readonly [K in keyof ResourceRefs]: ResourceRefs[K] } = {
       userPoolArn: this.userPoolArn,
       table: this.table,
       senderKey: this.senderKey,
       emailIdentity: props.emailSender?.identity,
+      failureQueue: this.failureQueue,
     };
 
     // The reminder function must exist before its state machine, and the state machine before

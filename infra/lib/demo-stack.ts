@@ -103,6 +103,12 @@ export class DemoStack extends Stack {
       identity ??= PLACEHOLDER_EMAIL_IDENTITY;
       settings = { ...settings, 'signup-reminder': { ...settings['signup-reminder'], REMINDER_EMAIL_FROM: from } };
     }
+    if (enabled.includes('custom-email-sender') && settings['custom-email-sender']?.EMAIL_FROM === undefined) {
+      // The custom e-mail sender requires its sender too: a plain address in the identity, or the stand-ins.
+      const from = identity === undefined ? PLACEHOLDER_REMINDER_EMAIL_FROM : identity.includes('@') ? identity : `no-reply@${identity}`;
+      identity ??= PLACEHOLDER_EMAIL_IDENTITY;
+      settings = { ...settings, 'custom-email-sender': { ...settings['custom-email-sender'], EMAIL_FROM: from } };
+    }
     const migration = settings['user-migration'];
     if (enabled.includes('user-migration') && !migration?.LEGACY_USERS_TABLE && !migration?.OLD_USER_POOL_ID) {
       // The migration trigger needs a backend: the demo brings an (empty) legacy password table.

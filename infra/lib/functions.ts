@@ -5,11 +5,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CfnOutput, Stack, aws_cognito as cognito, aws_iam as iam, aws_lambda as lambda, aws_logs as logs } from 'aws-cdk-lib';
+import { CfnOutput, Stack, Validations, aws_cognito as cognito, aws_iam as iam, aws_lambda as lambda, aws_logs as logs } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { grantsFor, resourceValue, ResourceRefs } from './permissions';
 import { CognitoTriggersProps, DeployedTrigger, LogLevel, MAX_TIMEOUT } from './props';
-import { Keeping } from './resources';
+import { ASYNC_MAX_EVENT_AGE, ASYNC_RETRY_ATTEMPTS, Keeping } from './resources';
 import { LambdaConfigSlot, TRIGGERS, TriggerName } from './triggers';
 import { checkSenderAddresses } from './validation';
 import { DEFAULT_ASSET_DIRECTORY } from './workspace';
@@ -65,10 +65,12 @@ export function deployTrigger(scope: Construct, binary: TriggerName, args: Funct
     }),
   ];
   const onPool: iam.PolicyStatement[] = [];
+  const wildcards: string[] = [];
   for (const { access, statement } of grantsFor(scope, binary, spec.access, env, { reminderEnabled: args.reminderEnabled }, refs)) {
     if (access.resource === 'userPool' && 'userPool' in props.pool) onPool.push(statement);
     else inline.push(statement);
     if (access.env) env[access.env] = resourceValue(access.resource, refs);
+    if (access.wildcard) wildcards.push(access.wildcard);
   }
   checkSenderAddresses(props, binary, env);
   const layers = messageTemplateLayers(scope, props, binary, env);
@@ -81,6 +83,8 @@ export function deployTrigger(scope: Construct, binary: TriggerName, args: Funct
   if (onPool.length > 0) {
     new iam.Policy(scope, `${id}UserPoolAccess`, { roles: [role], statements: onPool });
   }
+  // The table's `wildcard` reasons: a service that authorizes an action on no resource.
+  for (const reason of wildcards) Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason });
 
   const fn = new lambda.Function(scope, `${id}Function`, {
     description: `Cognito ${binary} trigger: ${spec.summary}`.slice(0, 256),
@@ -91,6 +95,8 @@ export function deployTrigger(scope: Construct, binary: TriggerName, args: Funct
     role,
     memorySize: options.memorySize ?? props.memorySize ?? 256,
     timeout: options.timeout ?? props.timeout ?? MAX_TIMEOUT,
+    // Asynchronous triggers: Lambda's retries and the failure queue, below (the role may send to it: Access 'failureQueue').
+    ...(spec.invocation === 'async' ? { retryAttempts: ASYNC_RETRY_ATTEMPTS, maxEventAge: ASYNC_MAX_EVENT_AGE, onFailure: failureQueueOf(refs, binary) } : {}),
     environment: env,
     layers,
     loggingFormat: lambda.LoggingFormat.JSON,
@@ -142,11 +148,26 @@ function slotFor(props: CognitoTriggersProps, binary: TriggerName): string | und
   return slot;
 }
 
-/** The code asset: `<dir>/<binary>/bootstrap.zip` (cargo lambda --output-format zip) or `<dir>/<binary>/bootstrap`. */
+/**
+ * The failure queue as an on-failure destination that grants nothing by itself (CDK's
+ * SqsDestination would add sqs:GetQueueAttributes and GetQueueUrl): the role's statement comes
+ * from the trigger's `failureQueue` Access entry, so the table shows it.
+ */
+function failureQueueOf(refs: ResourceRefs, binary: TriggerName): lambda.IDestination {
+  const queue = refs.failureQueue;
+  if (!queue || !TRIGGERS[binary].access.some((a) => a.resource === 'failureQueue')) {
+    throw new Error(`CognitoTriggers: ${binary} is invoked asynchronously but its table entry grants no failureQueue access`);
+  }
+  return { bind: () => ({ destination: queue.queueArn }) };
+}
+
 /** Where a layer's files are in the function: Lambda extracts layers under /opt. */
 export const MESSAGE_TEMPLATES_MOUNT = '/opt';
 
-/** The template overrides for the binaries that render the message catalogue, as a layer. */
+/**
+ * The template overrides for the binaries that render the message catalogue (`messageCatalogue`
+ * in the table), as one layer all of them share.
+ */
 function messageTemplateLayers(
   scope: Construct,
   props: CognitoTriggersProps,
@@ -154,19 +175,23 @@ function messageTemplateLayers(
   env: Record<string, string>,
 ): lambda.ILayerVersion[] | undefined {
   const dir = props.messageTemplatesDirectory;
-  if (dir === undefined || binary !== 'custom-message') return undefined;
+  if (dir === undefined || !TRIGGERS[binary].messageCatalogue) return undefined;
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     throw new Error(`CognitoTriggers: messageTemplatesDirectory ${dir} is not a directory (make check-templates DIR=… validates one)`);
   }
   env.MESSAGE_TEMPLATES_DIR = MESSAGE_TEMPLATES_MOUNT;
-  const layer = new lambda.LayerVersion(scope, 'MessageTemplates', {
-    code: lambda.Code.fromAsset(dir),
-    compatibleArchitectures: [lambda.Architecture.ARM_64],
-    description: 'custom-message template overrides (MESSAGE_TEMPLATES_DIR)',
-  });
+  const made = scope.node.tryFindChild('MessageTemplates') as lambda.LayerVersion | undefined;
+  const layer =
+    made ??
+    new lambda.LayerVersion(scope, 'MessageTemplates', {
+      code: lambda.Code.fromAsset(dir),
+      compatibleArchitectures: [lambda.Architecture.ARM_64],
+      description: 'Message template overrides of custom-message and the custom senders (MESSAGE_TEMPLATES_DIR)',
+    });
   return [layer];
 }
 
+/** The code asset: `<dir>/<binary>/bootstrap.zip` (cargo lambda --output-format zip) or `<dir>/<binary>/bootstrap`. */
 function codeOf(assetDirectory: string, binary: TriggerName): lambda.Code {
   const dir = path.join(assetDirectory, binary);
   const zip = path.join(dir, 'bootstrap.zip');

@@ -1,9 +1,10 @@
 /**
  * IAM statements from the trigger table's `Access` entries: one statement per entry that applies
- * to the trigger's settings, on exactly one resource ARN (never `*`), table statements limited to
- * their rows with `dynamodb:LeadingKeys`. Also the operator policy's statements.
+ * to the trigger's settings, on exactly one resource ARN (never `*`, but for `phoneNumbers`, which
+ * must say why), table statements limited to their rows with `dynamodb:LeadingKeys`, `Deny`
+ * entries as Deny statements. Also the operator policy's statements.
  */
-import { Stack, aws_dynamodb as dynamodb, aws_iam as iam, aws_kms as kms, aws_stepfunctions as sfn } from 'aws-cdk-lib';
+import { Stack, aws_dynamodb as dynamodb, aws_iam as iam, aws_kms as kms, aws_sqs as sqs, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { Access, AccessCondition, OPERATOR_ACCESS, ResourceKind, TriggerName } from './triggers';
 
@@ -15,6 +16,8 @@ export interface ResourceRefs {
   readonly senderKey?: kms.Key;
   /** emailSender.identity. */
   readonly emailIdentity?: string;
+  /** The asynchronous triggers' on-failure destination. */
+  readonly failureQueue?: sqs.IQueue;
 }
 
 type Ctx = Parameters<AccessCondition>[1];
@@ -59,8 +62,12 @@ function statementFor(
   env: Readonly<Record<string, string>> = {},
 ): iam.PolicyStatement {
   if (access.resource === 'table' && !access.rows) throw new Error(`CognitoTriggers: a table grant of ${binary} names no rows`);
+  if ((access.resource === 'phoneNumbers') !== (access.wildcard !== undefined)) {
+    throw new Error(`CognitoTriggers: a ${access.resource} grant of ${binary}: only phoneNumbers resolves to "*", and it must say why (wildcard)`);
+  }
   return new iam.PolicyStatement({
     sid: statementId(access),
+    effect: access.effect === 'Deny' ? iam.Effect.DENY : iam.Effect.ALLOW,
     actions,
     resources: [resourceArn(scope, access.resource, refs, binary, env)],
     // Single-item calls carry exactly one partition key; every one must match a pattern.
@@ -73,9 +80,10 @@ function actionsOf(access: Access, env: Readonly<Record<string, string>>, ctx: C
   return [...access.actions, ...(access.conditional ?? []).filter((c) => c.when(env, ctx)).flatMap((c) => c.actions)];
 }
 
-/** The Sid names the resource (UserPool, EmailIdentity, ...) and, on the table, the rows (TableReservations). */
+/** The Sid names the resource (UserPool, EmailIdentity, ...), on the table the rows (TableReservations), and a Deny (DenySnsTopics). */
 export function statementId(access: Access): string {
-  return access.resource.charAt(0).toUpperCase() + access.resource.slice(1) + (access.rows?.name ?? '');
+  const id = access.resource.charAt(0).toUpperCase() + access.resource.slice(1) + (access.rows?.name ?? '');
+  return access.effect === 'Deny' ? `Deny${id}` : id;
 }
 
 /** The one ARN a statement on `kind` names (the SES identity's and the settings' resources need the stack, `scope`). */
@@ -111,5 +119,17 @@ function resourceArn(
       if (!name) throw new Error(`CognitoTriggers: ${binary} grants on the legacy table need LEGACY_USERS_TABLE`);
       return Stack.of(scope!).formatArn({ service: 'dynamodb', resource: 'table', resourceName: name });
     }
+    case 'sesConfigurationSet': {
+      const name = env.EMAIL_CONFIGURATION_SET;
+      if (!name) throw new Error(`CognitoTriggers: ${binary} grants on the configuration set need EMAIL_CONFIGURATION_SET`);
+      return Stack.of(scope!).formatArn({ service: 'ses', resource: 'configuration-set', resourceName: name });
+    }
+    case 'failureQueue':
+      return refs.failureQueue!.queueArn;
+    case 'snsTopics':
+      // Every Region, account and name; `*` also spans the `/` of platform endpoints (app/..., endpoint/...).
+      return Stack.of(scope!).formatArn({ service: 'sns', region: '*', account: '*', resource: '*' });
+    case 'phoneNumbers':
+      return '*';
   }
 }

@@ -8,6 +8,11 @@ import { TriggerName } from './triggers';
 
 /** Cognito abandons a synchronous trigger after 5 seconds; a longer timeout only burns money. */
 export const MAX_TIMEOUT = Duration.seconds(5);
+/**
+ * The longest timeout of an asynchronous trigger (the custom senders; `functionOptions` only):
+ * their delivery claim's 30 s lease (crates/custom-sender/src/deliver.rs) assumes it.
+ */
+export const MAX_ASYNC_TIMEOUT = Duration.seconds(10);
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -122,8 +127,22 @@ export interface TriggerSettings {
     readonly LOCKOUT_MAX_SECONDS?: number;
     readonly LEGACY_DUMMY_HASH?: string;
   };
-  readonly 'custom-email-sender'?: { readonly EMAIL_FROM?: string };
-  readonly 'custom-sms-sender'?: Record<string, never>;
+  readonly 'custom-email-sender'?: {
+    /** Required: the one plain address every message is sent from (`no-reply@example.com`), within `emailSender.identity`. */
+    readonly EMAIL_FROM?: string;
+    /** The SES configuration set to send with (1-64 letters, digits, `_`, `-`; this account and Region). Unset: none. */
+    readonly EMAIL_CONFIGURATION_SET?: string;
+    /** The language for users whose own the catalogue lacks (`en` by default). */
+    readonly DEFAULT_LOCALE?: string;
+  };
+  readonly 'custom-sms-sender'?: {
+    /** `AWS.SNS.SMS.SenderID`: 1-11 letters, digits or hyphens with at least one letter, where the country allows one. Unset: none. */
+    readonly SMS_SENDER_ID?: string;
+    /** `AWS.MM.SMS.OriginationNumber`: an E.164 number (`+14155550100`) or the ARN of a phone number or pool. Unset: SNS chooses. */
+    readonly SMS_ORIGINATION_NUMBER?: string;
+    /** The language for users whose own the catalogue lacks (`en` by default). */
+    readonly DEFAULT_LOCALE?: string;
+  };
   readonly 'signup-reminder'?: {
     /** Required: the sender of both e-mails, `no-reply@example.com` or `Example <no-reply@example.com>`. */
     readonly REMINDER_EMAIL_FROM?: string;
@@ -139,7 +158,10 @@ export interface TriggerSettings {
 export interface FunctionOptions {
   /** MiB. Default: the construct's `memorySize`. */
   readonly memorySize?: number;
-  /** At most 5 seconds. Default: the construct's `timeout`. */
+  /**
+   * At most 5 seconds; at most 10 seconds (MAX_ASYNC_TIMEOUT) for the asynchronous custom senders.
+   * Default: the construct's `timeout`.
+   */
   readonly timeout?: Duration;
 }
 
@@ -159,8 +181,9 @@ export interface CognitoTriggersProps {
   /** The reminder state machine's ASL file. Default: `<repo>/triggers/signup-reminder/state-machine.asl.json`. */
   readonly reminderDefinitionFile?: string;
   /**
-   * A directory of message-template overrides (docs/message-templates.md), shipped with
-   * `custom-message` as a Lambda layer and named to it by `MESSAGE_TEMPLATES_DIR`. Validate it
+   * A directory of message-template overrides (docs/message-templates.md), shipped as one Lambda
+   * layer with every binary that renders the catalogue (`custom-message`, `custom-email-sender`,
+   * `custom-sms-sender`) and named to them by `MESSAGE_TEMPLATES_DIR`. Validate it
    * first with `make check-templates DIR=…`: the function validates it again at cold start and
    * fails init on a bad template. Default: the built-in templates only.
    */

@@ -1,10 +1,12 @@
 /**
  * The resources the enabled triggers share: the DynamoDB table, the custom-sender KMS key, the
- * sign-up reminder state machine, and the operator policy for `triggers-admin`.
+ * failure queue of the asynchronous triggers, the sign-up reminder state machine, and the
+ * operator policy for `triggers-admin`.
  */
 import * as fs from 'node:fs';
 import {
   CfnOutput,
+  Duration,
   Names,
   RemovalPolicy,
   Stack,
@@ -14,6 +16,7 @@ import {
   aws_kms as kms,
   aws_lambda as lambda,
   aws_logs as logs,
+  aws_sqs as sqs,
   aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
@@ -53,6 +56,8 @@ export function createSenderKey(scope: Construct, keeping: Keeping, userPoolArn:
     removalPolicy: keeping.removalPolicy,
   });
   const sourceArn = poolInStack ? stack.formatArn({ service: 'cognito-idp', resource: 'userpool', resourceName: '*' }) : userPoolArn;
+  // The custom-sender guide's key policy: kms:CreateGrant for cognito-idp.amazonaws.com, on the
+  // pool's account and ARN (confused-deputy conditions); kms:Encrypt for the codes themselves.
   key.addToResourcePolicy(
     new iam.PolicyStatement({
       sid: 'CognitoEncryptsCustomSenderCodes',
@@ -65,7 +70,42 @@ export function createSenderKey(scope: Construct, keeping: Keeping, userPoolArn:
       },
     }),
   );
+  new CfnOutput(scope, 'SenderKeyArn', {
+    value: key.keyArn,
+    description: 'LambdaConfig KMSKeyID: the key Cognito encrypts custom-sender codes with',
+  });
   return key;
+}
+
+/** How long Lambda keeps retrying an asynchronous invocation (queued or failed) before it goes to the failure queue. */
+export const ASYNC_MAX_EVENT_AGE = Duration.hours(1);
+/** Lambda's retries of a failed asynchronous invocation (its maximum; custom_sender::deliver relies on them). */
+export const ASYNC_RETRY_ATTEMPTS = 2;
+
+/**
+ * The on-failure destination of the asynchronous triggers (the custom senders): Lambda sends an
+ * invocation here once its retries are spent or it is older than ASYNC_MAX_EVENT_AGE. A record
+ * holds the event (the encrypted code, the user's attributes), so the queue is encrypted and
+ * reachable over TLS only; it is the end of the line, so it has no dead-letter queue of its own.
+ */
+export function createFailureQueue(scope: Construct, keeping: Keeping): sqs.Queue {
+  const queue = new sqs.Queue(scope, 'FailureQueue', {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+    removalPolicy: keeping.removalPolicy,
+  });
+  Validations.of(queue).acknowledge({
+    id: 'AwsSolutions-SQS3',
+    reason:
+      'This queue is the dead-letter store itself: the on-failure destination of the custom senders, which Lambda fills after ' +
+      'their retries; nothing consumes it automatically, so there is nothing to dead-letter from it',
+  });
+  new CfnOutput(scope, 'FailureQueueArn', {
+    value: queue.queueArn,
+    description: 'Invocations of the custom senders that failed every retry (docs/deploy.md)',
+  });
+  return queue;
 }
 
 /** The sign-up reminder state machine from its ASL file, invoking `fn` (the signup-reminder function). */

@@ -204,6 +204,36 @@ export const locale: SettingKind = {
   },
 };
 
+/** An SES configuration set name (SESv2: 1-64 letters, digits, `_` or `-`). */
+export const sesConfigurationSet: SettingKind = {
+  expects: 'an SES configuration set name (1-64 letters, digits, _ or -)',
+  render(name, value) {
+    const v = checkedText(name, value, this.expects);
+    if (!Token.isUnresolved(v) && !/^[A-Za-z0-9_-]{1,64}$/.test(v)) throw new SettingError(name, value, this.expects);
+    return v;
+  },
+};
+
+/** An SNS alphanumeric sender id: 1-11 letters, digits or hyphens, at least one letter (custom-sms-sender's rule). */
+export const smsSenderId: SettingKind = {
+  expects: 'an SMS sender id (1-11 letters, digits or hyphens, at least one letter)',
+  render(name, value) {
+    const v = checkedText(name, value, this.expects);
+    if (!Token.isUnresolved(v) && !(/^[A-Za-z0-9-]{1,11}$/.test(v) && /[A-Za-z]/.test(v))) throw new SettingError(name, value, this.expects);
+    return v;
+  },
+};
+
+/** Where an SMS is sent from: an E.164 number (`+` and 8-15 digits) or the ARN of a phone number or pool. */
+export const originationNumber: SettingKind = {
+  expects: 'an E.164 number such as +14155550100, or the ARN of a phone number or pool',
+  render(name, value) {
+    const v = checkedText(name, value, this.expects);
+    if (!Token.isUnresolved(v) && !(/^\+\d{8,15}$/.test(v) || /^arn:\S+$/.test(v))) throw new SettingError(name, value, this.expects);
+    return v;
+  },
+};
+
 /** A DynamoDB table name (3-255 of `A-Z a-z 0-9 _ . -`). */
 export const tableName: SettingKind = {
   expects: 'a DynamoDB table name (3-255 characters: letters, digits, _ . -)',

@@ -18,10 +18,13 @@ import {
   integer,
   nameList,
   oneOf,
+  originationNumber,
   pairList,
   profileClaimMap,
   providerNames,
   senderAddress,
+  sesConfigurationSet,
+  smsSenderId,
   text,
   textUpTo,
   tableName,
@@ -65,7 +68,12 @@ export type LambdaConfigSlot =
  * - `emailIdentity`: the SES identity of `emailSender` (domain or address);
  * - `senderKey`: the KMS key Cognito encrypts custom-sender codes with;
  * - `oldUserPool`: the pool users migrate from (`OLD_USER_POOL_ID`, its Region from the id, this account);
- * - `legacyUsersTable`: the customer's legacy password table (`LEGACY_USERS_TABLE`, this account and Region).
+ * - `legacyUsersTable`: the customer's legacy password table (`LEGACY_USERS_TABLE`, this account and Region);
+ * - `sesConfigurationSet`: the SES configuration set `EMAIL_CONFIGURATION_SET` (this account and Region);
+ * - `failureQueue`: the SQS queue Lambda sends an asynchronous invocation to after its last retry;
+ * - `snsTopics`: every SNS topic and endpoint (`arn:<partition>:sns:*:*:*`), for a `Deny`;
+ * - `phoneNumbers`: SMS straight to a phone number, which SNS authorizes on no resource: the one
+ *   kind that resolves to `*`, allowed only with a `wildcard` reason (the cdk-nag acknowledgement).
  */
 export type ResourceKind =
   | 'userPool'
@@ -74,7 +82,11 @@ export type ResourceKind =
   | 'emailIdentity'
   | 'senderKey'
   | 'oldUserPool'
-  | 'legacyUsersTable';
+  | 'legacyUsersTable'
+  | 'sesConfigurationSet'
+  | 'failureQueue'
+  | 'snsTopics'
+  | 'phoneNumbers';
 
 /** When the trigger may call something only while a setting is set: see `Access.when`. */
 export type AccessCondition = (settings: Readonly<Record<string, string>>, ctx: { reminderEnabled: boolean }) => boolean;
@@ -117,6 +129,16 @@ export function claims(name: string, ...purposes: readonly string[]): Rows {
 
 export interface Access {
   readonly resource: ResourceKind;
+  /**
+   * `Deny`: the statement takes the actions away on the resource, whatever else allows them
+   * (its Sid is `Deny<resource>`). Default `Allow`.
+   */
+  readonly effect?: 'Deny';
+  /**
+   * On `phoneNumbers` only (required there): why the service authorizes these actions on no
+   * resource, so that `*` is all there is. Also the role's cdk-nag acknowledgement.
+   */
+  readonly wildcard?: string;
   /** On the table: the rows the actions are limited to (required there; see `Rows`). */
   readonly rows?: Rows;
   /** Always granted (unless `when` says otherwise). */
@@ -167,6 +189,11 @@ export interface TriggerSpec {
    * imply and is to be confirmed when the binary is written.
    */
   readonly provisional?: true;
+  /**
+   * The binary renders the message catalogue: the construct ships `messageTemplatesDirectory` with
+   * it (one layer, shared) and names it in `MESSAGE_TEMPLATES_DIR`.
+   */
+  readonly messageCatalogue?: true;
 }
 
 /** Settings every binary reads (trigger-core). Set through the construct's typed props, not per trigger. */
@@ -180,6 +207,25 @@ export const SHARED_SETTINGS = [
 ] as const;
 
 const TABLE_RW = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] as const;
+
+/** The custom senders: the key Cognito encrypted the code with. */
+const SENDER_KEY: Access = {
+  resource: 'senderKey',
+  actions: ['kms:Decrypt'],
+  env: 'KMS_KEY_ARN',
+  why: 'decrypts the code (AWS Encryption SDK message, KMS keyring limited to this key)',
+};
+
+/** The custom senders' delivery records (custom_sender::deliver, trigger_core::idempotency). */
+const DELIVERY_WHY =
+  'each message once: claim (owner token and lease), done, and given back after a failed send, each a conditional update';
+
+/** The custom senders are invoked asynchronously: after its last retry Lambda sends the event here, as the function's role. */
+const FAILURE_QUEUE: Access = {
+  resource: 'failureQueue',
+  actions: ['sqs:SendMessage'],
+  why: 'Lambda sends an invocation that failed its retries to the failure queue (the on-failure destination), with the function\'s role',
+};
 
 /** pre-signup links federated sign-ups to native users (and so may create, link and record). */
 const linking = (s: Readonly<Record<string, string>>) => s.LINK_FEDERATED_USERS === 'true';
@@ -399,6 +445,7 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
     slot: 'CustomMessage',
     summary: 'Builds e-mail/SMS message text from the message catalogue; makes no AWS call',
     invocation: 'sync',
+    messageCatalogue: true,
     access: [],
     settings: {
       DEFAULT_LOCALE: locale,
@@ -477,46 +524,75 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
   'custom-email-sender': {
     binary: 'custom-email-sender',
     slot: 'CustomEmailSender',
-    summary: 'Decrypts the code Cognito encrypted and sends the e-mail itself',
+    summary: 'Decrypts the code Cognito encrypted, renders the message from the catalogue and sends it once through SESv2',
     invocation: 'async',
-    provisional: true,
+    messageCatalogue: true,
     access: [
+      SENDER_KEY,
       {
-        resource: 'senderKey',
-        actions: ['kms:Decrypt'],
-        env: 'KMS_KEY_ARN',
-        why: 'decrypts the code (AWS Encryption SDK message, KMS keyring on this key)',
+        resource: 'table',
+        rows: claims('Deliveries', 'custom-email-sender'),
+        actions: ['dynamodb:UpdateItem'],
+        env: 'TABLE_NAME',
+        why: DELIVERY_WHY,
       },
       {
         resource: 'emailIdentity',
         actions: ['ses:SendEmail'],
-        when: (s) => s.EMAIL_FROM !== undefined,
-        whenText: 'EMAIL_FROM is set',
-        why: 'delivers the message through SESv2',
+        why: 'sends the message through SESv2 from EMAIL_FROM, which the binary requires: always granted',
       },
+      {
+        resource: 'sesConfigurationSet',
+        actions: ['ses:SendEmail'],
+        when: (s) => s.EMAIL_CONFIGURATION_SET !== undefined,
+        whenText: 'EMAIL_CONFIGURATION_SET is set',
+        why: 'SESv2 authorizes a send with a configuration set on the identity and on the configuration set',
+      },
+      FAILURE_QUEUE,
     ],
     settings: {
       EMAIL_FROM: email,
+      EMAIL_CONFIGURATION_SET: sesConfigurationSet,
+      DEFAULT_LOCALE: locale,
     },
+    required: ['EMAIL_FROM'],
   },
   'custom-sms-sender': {
     binary: 'custom-sms-sender',
     slot: 'CustomSMSSender',
-    summary: 'Decrypts the code Cognito encrypted and delivers the SMS itself',
+    summary: 'Decrypts the code Cognito encrypted, renders the SMS from the catalogue and sends it once through SNS (transactional)',
     invocation: 'async',
-    provisional: true,
-    // The delivery channel is for its issue to choose. SNS publish to a phone number cannot be
-    // scoped to a resource (it needs "Resource": "*"); add it here, with its cdk-nag
-    // acknowledgement, when the binary is written.
+    messageCatalogue: true,
     access: [
+      SENDER_KEY,
       {
-        resource: 'senderKey',
-        actions: ['kms:Decrypt'],
-        env: 'KMS_KEY_ARN',
-        why: 'decrypts the code (AWS Encryption SDK message, KMS keyring on this key)',
+        resource: 'table',
+        rows: claims('Deliveries', 'custom-sms-sender'),
+        actions: ['dynamodb:UpdateItem'],
+        env: 'TABLE_NAME',
+        why: DELIVERY_WHY,
       },
+      {
+        resource: 'phoneNumbers',
+        actions: ['sns:Publish'],
+        why: 'sends the SMS with SNS Publish to the phone number (PhoneNumber, not a topic)',
+        wildcard:
+          'SNS Publish straight to a phone number (PhoneNumber parameter) is authorized on no resource: IAM offers "*" only. ' +
+          'The DenySnsTopics statement of the same policy takes sns:Publish away on every topic and endpoint ARN, so the role can only text phone numbers',
+      },
+      {
+        resource: 'snsTopics',
+        effect: 'Deny',
+        actions: ['sns:Publish'],
+        why: 'no publish to any topic or platform endpoint: the sns:Publish above is for phone numbers only',
+      },
+      FAILURE_QUEUE,
     ],
-    settings: {},
+    settings: {
+      SMS_SENDER_ID: smsSenderId,
+      SMS_ORIGINATION_NUMBER: originationNumber,
+      DEFAULT_LOCALE: locale,
+    },
   },
   'signup-reminder': {
     binary: 'signup-reminder',

@@ -5,7 +5,7 @@
  */
 import { Annotations, Duration, RemovalPolicy, Stack, Token, aws_cognito as cognito } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { CognitoTriggersProps, LOG_LEVELS, MAX_TIMEOUT, PoolAttachment } from './props';
+import { CognitoTriggersProps, LOG_LEVELS, MAX_ASYNC_TIMEOUT, MAX_TIMEOUT, PoolAttachment } from './props';
 import { SettingValue, claimsOf, email, senderAddress, senderAddressOf } from './settings';
 import { IMMUTABLE_CLAIMS, LOCKOUT_DEFAULTS, PRE_SIGNUP_DEFAULTS, TRIGGERS, TRIGGER_NAMES, TriggerName, managedSettingNames } from './triggers';
 
@@ -34,14 +34,22 @@ function checkEnabled(enabled: readonly TriggerName[]): ReadonlySet<TriggerName>
 }
 
 function checkBudget(props: CognitoTriggersProps) {
-  const check = (what: string, d: Duration | undefined) => {
-    if (d && d.toMilliseconds() > MAX_TIMEOUT.toMilliseconds()) {
+  const check = (what: string, d: Duration | undefined, async = false) => {
+    if (d && async && d.toMilliseconds() > MAX_ASYNC_TIMEOUT.toMilliseconds()) {
+      throw new Error(
+        `CognitoTriggers: ${what} is ${d.toHumanString()}; at most 10 seconds for an asynchronous sender ` +
+          '(its delivery claim lease, 30 s, must outlive every invocation)',
+      );
+    }
+    if (d && !async && d.toMilliseconds() > MAX_TIMEOUT.toMilliseconds()) {
       throw new Error(`CognitoTriggers: ${what} is ${d.toHumanString()}; Cognito abandons a trigger after 5 seconds, so at most 5 seconds`);
     }
     if (d && d.toMilliseconds() < 1000) throw new Error(`CognitoTriggers: ${what} must be at least 1 second`);
   };
   check('timeout', props.timeout);
-  for (const [t, o] of Object.entries(props.functionOptions ?? {})) check(`functionOptions.${t}.timeout`, o?.timeout);
+  for (const [t, o] of Object.entries(props.functionOptions ?? {})) {
+    check(`functionOptions.${t}.timeout`, o?.timeout, TRIGGERS[t as TriggerName]?.invocation === 'async');
+  }
 
   const b = props.budget;
   if (!b) return;

@@ -59,6 +59,9 @@ describe('demo stack', () => {
   it('sends the reminder from the stand-in sender, with a warning, when no SES identity is given', () => {
     const env = json.Resources[logicalIdAt(json, 'AWS::Lambda::Function', '/Triggers/SignupReminderFunction')].Properties.Environment.Variables;
     assert.equal(env.REMINDER_EMAIL_FROM, PLACEHOLDER_REMINDER_EMAIL_FROM);
+    const senderEnv = (j: any) => j.Resources[logicalIdAt(j, 'AWS::Lambda::Function', '/Triggers/CustomEmailSenderFunction')].Properties.Environment.Variables;
+    // custom-email-sender requires EMAIL_FROM: the same stand-in.
+    assert.equal(senderEnv(json).EMAIL_FROM, PLACEHOLDER_REMINDER_EMAIL_FROM);
     const warnings = app.synth().getStackByName(stack.stackName).messages.filter((m) => m.level === 'warning').map((m) => String(m.entry.data));
     assert.ok(warnings.some((w) => w.includes(`stand-in ${PLACEHOLDER_EMAIL_IDENTITY}`) && w.includes('-c emailIdentity')), warnings.join('\n'));
     // With an identity given, the sender is in it and there is no warning.
@@ -67,6 +70,7 @@ describe('demo stack', () => {
     const json2 = synth(app2, given).json;
     const env2 = json2.Resources[logicalIdAt(json2, 'AWS::Lambda::Function', '/Triggers/SignupReminderFunction')].Properties.Environment.Variables;
     assert.equal(env2.REMINDER_EMAIL_FROM, 'no-reply@mail.acme.test');
+    assert.equal(senderEnv(json2).EMAIL_FROM, 'no-reply@mail.acme.test');
     assert.ok(!app2.synth().getStackByName('Given').messages.some((m) => String(m.entry.data).includes('stand-in')));
   });
 
@@ -154,6 +158,9 @@ describe('demo stack', () => {
     assert.deepEqual(out.violations, []);
     const acks = Object.entries(out.acknowledged).flatMap(([id, rules]) => rules.map((r) => `${symbolic(json, { Ref: id }).slice(4, -1)} ${r.id}`));
     assert.deepEqual(acks.sort(), [
+      'Triggers/CustomSmsSenderRole AwsSolutions-IAM5[Resource::*]',
+      'Triggers/FailureQueue AwsSolutions-SQS3',
+      'Triggers/FailureQueue/Policy AwsSolutions-SQS3',
       'Triggers/ReminderStateMachine/Role AwsSolutions-IAM5[Resource::*]',
       'Triggers/ReminderStateMachine/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'UserPool AwsSolutions-COG2',

@@ -45,7 +45,8 @@ export const EVERY_SETTING: CognitoTriggersProps['settings'] = {
     PASSWORD_MIN_LENGTH: 10,
     MIGRATION_LOCKOUT: 'count',
   },
-  'custom-email-sender': { EMAIL_FROM: 'no-reply@example.com' },
+  'custom-email-sender': { EMAIL_FROM: 'no-reply@example.com', EMAIL_CONFIGURATION_SET: 'transactional', DEFAULT_LOCALE: 'de' },
+  'custom-sms-sender': { SMS_SENDER_ID: 'Example', SMS_ORIGINATION_NUMBER: '+14155550100', DEFAULT_LOCALE: 'pt-BR' },
   'signup-reminder': {
     REMINDER_EMAIL_FROM: 'Example <no-reply@example.com>',
     REMINDER_EMAIL_SUBJECT: 'Please confirm your Example account',

@@ -9,7 +9,24 @@ import { CognitoTriggers, CognitoTriggersProps } from '../lib/cognito-triggers';
 import { TRIGGER_NAMES } from '../lib/triggers';
 import { everyTriggerStack } from './fixtures';
 import { ASSETS, REMINDER_ASL, findCycle, logicalIdAt, resourcesOfType, roleStatements, symbolic, synth, testApp } from './helpers';
-import { LINKING_POOL, LOCKOUTS, PRE_SIGNUP_POOL, RESERVATIONS, SES_IDENTITY, USER_ROWS, logs, operatorStatements, table, userPool } from './statements';
+import {
+  LINKING_POOL,
+  LOCKOUTS,
+  PRE_SIGNUP_POOL,
+  RESERVATIONS,
+  SES_IDENTITY,
+  SMS_TO_PHONES,
+  USER_ROWS,
+  deliveries,
+  failureQueue,
+  logs,
+  operatorStatements,
+  senderKey,
+  table,
+  userPool,
+} from './statements';
+
+const SES_CONFIGURATION_SET = 'arn:Ref(AWS::Partition):ses:Ref(AWS::Region):Ref(AWS::AccountId):configuration-set/transactional';
 
 const app = testApp();
 const { stack } = everyTriggerStack(app, { assets: ASSETS, asl: REMINDER_ASL });
@@ -69,13 +86,15 @@ const EXPECTED: Record<string, unknown[]> = {
   ],
   CustomEmailSender: [
     logs('CustomEmailSender'),
-    { Sid: 'SenderKey', Effect: 'Allow', Action: 'kms:Decrypt', Resource: 'Triggers/SenderKey.Arn' },
+    senderKey,
+    deliveries('custom-email-sender'),
     { Sid: 'EmailIdentity', Effect: 'Allow', Action: 'ses:SendEmail', Resource: SES_IDENTITY },
+    // Because EMAIL_CONFIGURATION_SET is set: SESv2 authorizes the send on the configuration set too.
+    { Sid: 'SesConfigurationSet', Effect: 'Allow', Action: 'ses:SendEmail', Resource: SES_CONFIGURATION_SET },
+    failureQueue,
   ],
-  CustomSmsSender: [
-    logs('CustomSmsSender'),
-    { Sid: 'SenderKey', Effect: 'Allow', Action: 'kms:Decrypt', Resource: 'Triggers/SenderKey.Arn' },
-  ],
+  // sns:Publish on "*" (phone numbers have no ARN) with the Deny on every topic and endpoint.
+  CustomSmsSender: [logs('CustomSmsSender'), senderKey, deliveries('custom-sms-sender'), ...SMS_TO_PHONES, failureQueue],
   SignupReminder: [
     logs('SignupReminder'),
     table('ReminderClaims', 'dynamodb:UpdateItem', ['IDEMPOTENCY#signup-remind#*', 'IDEMPOTENCY#signup-expire-notice#*']),
@@ -229,7 +248,22 @@ describe('every trigger on, pool in the same stack', () => {
       RUST_LOG: 'info',
       TABLE_NAME: 'Ref(Triggers/Table)',
     });
-    assert.deepEqual(env('CustomSmsSender'), { RUST_LOG: 'info', KMS_KEY_ARN: 'Triggers/SenderKey.Arn' });
+    assert.deepEqual(env('CustomEmailSender'), {
+      EMAIL_FROM: 'no-reply@example.com',
+      EMAIL_CONFIGURATION_SET: 'transactional',
+      DEFAULT_LOCALE: 'de',
+      RUST_LOG: 'info',
+      KMS_KEY_ARN: 'Triggers/SenderKey.Arn',
+      TABLE_NAME: 'Ref(Triggers/Table)',
+    });
+    assert.deepEqual(env('CustomSmsSender'), {
+      SMS_SENDER_ID: 'Example',
+      SMS_ORIGINATION_NUMBER: '+14155550100',
+      DEFAULT_LOCALE: 'pt-BR',
+      RUST_LOG: 'info',
+      KMS_KEY_ARN: 'Triggers/SenderKey.Arn',
+      TABLE_NAME: 'Ref(Triggers/Table)',
+    });
     assert.deepEqual(env('CustomMessage'), { RUST_LOG: 'info' });
   });
 
@@ -270,13 +304,68 @@ describe('every trigger on, pool in the same stack', () => {
     assert.equal(findCycle(json), undefined);
   });
 
-  it('passes cdk-nag AwsSolutions; the one acknowledgement is the state machine role\'s CDK-added wildcards', () => {
+  it('invokes the custom senders asynchronously: two retries, an hour at most, then the encrypted failure queue', () => {
+    const configs = Object.values<any>(resourcesOfType(json, 'AWS::Lambda::EventInvokeConfig')).map((c) => symbolic(json, c.Properties));
+    assert.deepEqual(
+      configs.map((c) => c.FunctionName).sort(),
+      ['Ref(Triggers/CustomEmailSenderFunction)', 'Ref(Triggers/CustomSmsSenderFunction)'],
+      'exactly the two asynchronous triggers',
+    );
+    for (const c of configs) {
+      assert.deepEqual(
+        { ...c, FunctionName: undefined },
+        {
+          FunctionName: undefined,
+          Qualifier: '$LATEST',
+          MaximumRetryAttempts: 2,
+          MaximumEventAgeInSeconds: 3600,
+          DestinationConfig: { OnFailure: { Destination: 'Triggers/FailureQueue.Arn' } },
+        },
+      );
+    }
+    const queues = Object.values<any>(resourcesOfType(json, 'AWS::SQS::Queue'));
+    assert.equal(queues.length, 1);
+    assert.equal(queues[0].Properties.SqsManagedSseEnabled, true);
+    assert.equal(queues[0].Properties.MessageRetentionPeriod, 14 * 86_400);
+    // TLS only: the queue policy denies every request without SecureTransport.
+    const [policy] = Object.values<any>(resourcesOfType(json, 'AWS::SQS::QueuePolicy')).map((p) => symbolic(json, p.Properties));
+    assert.deepEqual(policy.PolicyDocument.Statement.map((s: any) => [s.Effect, s.Action, s.Condition]), [
+      ['Deny', 'sqs:*', { Bool: { 'aws:SecureTransport': 'false' } }],
+    ]);
+    // The sender roles send to it (FailureQueue in EXPECTED); nothing else may.
+    for (const [id, statements] of Object.entries(EXPECTED)) {
+      const sends = statements.some((s: any) => s.Sid === 'FailureQueue');
+      assert.equal(sends, id === 'CustomEmailSender' || id === 'CustomSmsSender', id);
+    }
+    const outputs = Object.values<any>(symbolic(json, json.Outputs));
+    assert.ok(outputs.some((o) => o.Value === 'Triggers/FailureQueue.Arn' && /failed every retry/.test(o.Description)));
+    assert.ok(outputs.some((o) => o.Value === 'Triggers/SenderKey.Arn' && /KMSKeyID/.test(o.Description)));
+  });
+
+  it('times the asynchronous senders out within 10 s (the 30 s delivery lease assumes it), every other function within 5 s', () => {
+    const timeout = (id: string) => json.Resources[logicalIdAt(json, 'AWS::Lambda::Function', `/Triggers/${id}Function/`)].Properties.Timeout;
+    for (const id of Object.keys(EXPECTED)) {
+      const t = timeout(id);
+      assert.ok(t >= 1 && t <= (id === 'CustomEmailSender' || id === 'CustomSmsSender' ? 10 : 5), `${id}: ${t}`);
+    }
+  });
+
+  it('passes cdk-nag AwsSolutions; acknowledged: CDK\'s state-machine wildcards, SNS\'s phone numbers, the failure queue having no DLQ', () => {
     assert.deepEqual(out.violations, []);
     const acks = Object.entries(out.acknowledged).flatMap(([id, rules]) => rules.map((r) => `${symbolic(json, { Ref: id }).slice(4, -1)} ${r.id}`));
     assert.deepEqual(acks.sort(), [
+      'Triggers/CustomSmsSenderRole AwsSolutions-IAM5[Resource::*]',
+      'Triggers/FailureQueue AwsSolutions-SQS3',
+      // The TLS-only queue policy inherits the queue's acknowledgement.
+      'Triggers/FailureQueue/Policy AwsSolutions-SQS3',
       'Triggers/ReminderStateMachine/Role AwsSolutions-IAM5[Resource::*]',
       'Triggers/ReminderStateMachine/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
     ]);
+    const reason = (path: string) => {
+      const id = logicalIdAt(json, 'AWS::IAM::Role', path);
+      return out.acknowledged[id].find((r) => r.id === 'AwsSolutions-IAM5[Resource::*]')!.reason;
+    };
+    assert.match(reason('/Triggers/CustomSmsSenderRole/'), /phone number .* is authorized on no resource.*DenySnsTopics/);
   });
 });
 
@@ -393,6 +482,35 @@ describe('grants that depend on settings', () => {
     const linking = { 'pre-signup': { LINK_FEDERATED_USERS: true, LINK_TRUSTED_PROVIDERS: 'Google' } };
     const off = statementsOf({ enabled: ['pre-signup'], settings: linking });
     assert.deepEqual(off.byRole.PreSignup, EXPECTED.PreSignup.filter((st: any) => st.Sid !== 'ReminderStateMachine'));
+  });
+
+  it('custom-email-sender: the configuration set only with EMAIL_CONFIGURATION_SET; no queue, key or table without a sender', () => {
+    const { byRole, json } = statementsOf({
+      enabled: ['custom-email-sender'],
+      settings: { 'custom-email-sender': { EMAIL_FROM: 'no-reply@example.com' } },
+      emailSender: { identity: 'example.com' },
+    });
+    assert.deepEqual(byRole.CustomEmailSender, EXPECTED.CustomEmailSender.filter((st: any) => st.Sid !== 'SesConfigurationSet'));
+    const none = statementsOf({ enabled: ['custom-message'] });
+    for (const type of ['AWS::SQS::Queue', 'AWS::KMS::Key', 'AWS::Lambda::EventInvokeConfig']) {
+      assert.equal(Object.keys(resourcesOfType(none.json, type)).length, 0, type);
+    }
+    // One sender alone still fills LambdaConfig with its slot, V1_0, and the pool's key.
+    const pool = Object.values<any>(resourcesOfType(json, 'AWS::Cognito::UserPool'))[0];
+    assert.deepEqual(symbolic(json, pool.Properties.LambdaConfig), {
+      CustomEmailSender: { LambdaArn: 'Triggers/CustomEmailSenderFunction.Arn', LambdaVersion: 'V1_0' },
+      KMSKeyID: 'Triggers/SenderKey.Arn',
+    });
+  });
+
+  it('custom-sms-sender: the same statements without any setting (SNS and the topic deny never depend on one)', () => {
+    const { byRole, json } = statementsOf({ enabled: ['custom-sms-sender'] });
+    assert.deepEqual(byRole.CustomSmsSender, EXPECTED.CustomSmsSender);
+    const pool = Object.values<any>(resourcesOfType(json, 'AWS::Cognito::UserPool'))[0];
+    assert.deepEqual(symbolic(json, pool.Properties.LambdaConfig), {
+      CustomSMSSender: { LambdaArn: 'Triggers/CustomSmsSenderFunction.Arn', LambdaVersion: 'V1_0' },
+      KMSKeyID: 'Triggers/SenderKey.Arn',
+    });
   });
 
   it('operator policy: only with pre-authentication on, and not with operatorPolicy: false', () => {

@@ -93,6 +93,15 @@ describe('the 5-second budget', () => {
     assert.throws(() => build({ timeout: Duration.seconds(6) }), /timeout is 6 seconds; Cognito abandons a trigger after 5 seconds/);
     assert.throws(() => build({ functionOptions: { 'pre-signup': { timeout: Duration.seconds(30) } } }), /functionOptions.pre-signup.timeout/);
   });
+  it('lets the asynchronous senders run up to 10 s, no longer (their 30 s delivery lease must outlive an invocation)', () => {
+    const fnTimeout = (timeout: Duration) => {
+      const t = build({ enabled: ['custom-sms-sender'], functionOptions: { 'custom-sms-sender': { timeout } } });
+      return (t.triggers['custom-sms-sender']!.function.node.defaultChild as lambda.CfnFunction).timeout;
+    };
+    assert.equal(fnTimeout(Duration.seconds(10)), 10);
+    assert.throws(() => fnTimeout(Duration.seconds(11)), /functionOptions.custom-sms-sender.timeout is 11 seconds; at most 10 seconds for an asynchronous sender/);
+    assert.throws(() => build({ enabled: ['custom-sms-sender'], timeout: Duration.seconds(10) }), /timeout is 10 seconds; Cognito abandons a trigger after 5 seconds/);
+  });
   it('refuses SDK timeouts and budgets that do not fit inside the function timeout', () => {
     assert.throws(() => build({ timeout: Duration.seconds(3), budget: { operationTimeout: Duration.millis(3500) } }), /budget.operationTimeout is 3500 ms; it must be from 100 to 3000 ms/);
     assert.throws(() => build({ budget: { invocation: Duration.millis(5001) } }), /budget.invocation is 5001 ms/);
@@ -352,7 +361,59 @@ describe('pool and trigger selection', () => {
   });
 });
 
+describe('the custom senders\' settings', () => {
+  const email = (settings: Record<string, unknown>, identity = 'example.com') =>
+    build({ enabled: ['custom-email-sender'], settings: { 'custom-email-sender': settings }, emailSender: { identity } });
+  it('needs EMAIL_FROM, one plain address within the SES identity', () => {
+    assert.throws(() => email({}), /custom-email-sender is enabled but EMAIL_FROM is not set; the binary does not start without it/);
+    assert.throws(() => email({ EMAIL_FROM: 'Example <no-reply@example.com>' }), /EMAIL_FROM="Example <no-reply@example.com>": expected one e-mail address/);
+    assert.throws(() => email({ EMAIL_FROM: 'no-reply@example.org' }), /EMAIL_FROM=no-reply@example.org is not covered by the SES identity example.com/);
+    assert.throws(
+      () => build({ enabled: ['custom-email-sender'], settings: { 'custom-email-sender': { EMAIL_FROM: 'no-reply@example.com' } } }),
+      /custom-email-sender sends e-mail: set emailSender.identity/,
+    );
+    email({ EMAIL_FROM: 'no-reply@mail.example.com', EMAIL_CONFIGURATION_SET: 'transactional', DEFAULT_LOCALE: 'de' });
+  });
+  it('checks the configuration set, the sender id, the origination number and the locale as the binaries do', () => {
+    assert.throws(() => email({ EMAIL_FROM: 'no-reply@example.com', EMAIL_CONFIGURATION_SET: 'my set' }), /EMAIL_CONFIGURATION_SET="my set": expected an SES configuration set name/);
+    assert.throws(() => email({ EMAIL_FROM: 'no-reply@example.com', DEFAULT_LOCALE: 'english' }), /DEFAULT_LOCALE/);
+    const sms = (settings: Record<string, unknown>) => build({ enabled: ['custom-sms-sender'], settings: { 'custom-sms-sender': settings } });
+    assert.throws(() => sms({ SMS_SENDER_ID: '12345' }), /SMS_SENDER_ID="12345": expected an SMS sender id/);
+    assert.throws(() => sms({ SMS_ORIGINATION_NUMBER: '4155550100' }), /SMS_ORIGINATION_NUMBER="4155550100": expected an E.164 number/);
+    assert.throws(() => sms({ EMAIL_FROM: 'a@example.com' }), /custom-sms-sender has no setting EMAIL_FROM; its settings: SMS_SENDER_ID, SMS_ORIGINATION_NUMBER, DEFAULT_LOCALE/);
+    sms({ SMS_SENDER_ID: 'Acme-1', SMS_ORIGINATION_NUMBER: 'arn:aws:sms-voice:us-east-1:111122223333:pool/pool-1', DEFAULT_LOCALE: 'pt-BR' });
+  });
+  it('fills KMS_KEY_ARN and TABLE_NAME itself', () => {
+    assert.throws(
+      () => build({ enabled: ['custom-sms-sender'], extraSettings: { 'custom-sms-sender': { KMS_KEY_ARN: 'arn:aws:kms:us-east-1:111122223333:key/x' } } }),
+      /KMS_KEY_ARN is set by the construct/,
+    );
+  });
+});
+
 describe('custom-message templates', () => {
+  it('ships one override layer with every binary that renders the catalogue (custom-message and the senders)', () => {
+    const dir = tempDir();
+    fs.mkdirSync(path.join(dir, 'en'));
+    fs.writeFileSync(path.join(dir, 'en', 'sign-up.subject'), 'Welcome to Example');
+    const triggers = build({
+      enabled: ['pre-signup', 'custom-message', 'custom-email-sender', 'custom-sms-sender'],
+      messageTemplatesDirectory: dir,
+      settings: { 'custom-email-sender': { EMAIL_FROM: 'no-reply@example.com' } },
+      emailSender: { identity: 'example.com' },
+    });
+    const template = Template.fromStack(Stack.of(triggers));
+    template.resourceCountIs('AWS::Lambda::LayerVersion', 1);
+    const [layer] = Object.keys(template.findResources('AWS::Lambda::LayerVersion'));
+    for (const b of ['custom-message', 'custom-email-sender', 'custom-sms-sender'] as const) {
+      const fn = triggers.triggers[b]!.function.node.defaultChild as lambda.CfnFunction;
+      assert.deepEqual(Stack.of(triggers).resolve(fn.layers), [{ Ref: layer }], b);
+      assert.equal(Stack.of(triggers).resolve(fn.environment).variables.MESSAGE_TEMPLATES_DIR, '/opt', b);
+    }
+    const signup = triggers.triggers['pre-signup']!.function.node.defaultChild as lambda.CfnFunction;
+    assert.equal(Stack.of(triggers).resolve(signup.layers), undefined, 'pre-signup renders no message');
+    assert.equal(Stack.of(triggers).resolve(signup.environment).variables.MESSAGE_TEMPLATES_DIR, undefined);
+  });
   it('ships an override directory as a layer and names it MESSAGE_TEMPLATES_DIR', () => {
     const dir = tempDir();
     fs.mkdirSync(path.join(dir, 'en'));

@@ -11,11 +11,14 @@ import {
   integer,
   nameList,
   oneOf,
+  originationNumber,
   pairList,
   profileClaimMap,
   providerNames,
   senderAddress,
   senderAddressOf,
+  sesConfigurationSet,
+  smsSenderId,
   text,
   textUpTo,
 } from '../lib/settings';
@@ -70,6 +73,19 @@ describe('settings', () => {
     assert.equal(senderAddressOf('no-reply@example.com'), 'no-reply@example.com');
     for (const bad of ['no-reply', '<no-reply@example.com>', 'A, B <x@example.com>', '"A" <x@example.com>', 'Zoë <x@example.com>', 'A <x@example.com', 'a@b.com, c@d.com']) {
       assert.throws(() => senderAddress.render('E', bad), /expected an e-mail address/, bad);
+    }
+  });
+  it('the custom senders: SES configuration set, SMS sender id, origination number (the binaries\' rules)', () => {
+    assert.equal(sesConfigurationSet.render('C', 'transactional_2-eu'), 'transactional_2-eu');
+    for (const bad of ['two words', 'x'.repeat(65), 'a.b', '']) assert.throws(() => sesConfigurationSet.render('C', bad), /SES configuration set name/, bad);
+    for (const good of ['Acme', 'Acme-1', 'A', 'ABCDEFGHIJK']) assert.equal(smsSenderId.render('S', good), good);
+    // custom-sms-sender's own cases: twelve letters, digits only, a space.
+    for (const bad of ['TwelveLetter', '12345', 'Acme Inc', 'Acmé', '']) assert.throws(() => smsSenderId.render('S', bad), /SMS sender id/, bad);
+    for (const good of ['+14155550100', '+4915112345678', 'arn:aws:sms-voice:us-east-1:111122223333:phone-number/phone-1234']) {
+      assert.equal(originationNumber.render('O', good), good);
+    }
+    for (const bad of ['4155550100', '+49 151', '+1234567', '+1234567890123456', 'arn: x']) {
+      assert.throws(() => originationNumber.render('O', bad), /E.164 number/, bad);
     }
   });
   it('key:value pairs', () => {

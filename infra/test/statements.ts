@@ -12,6 +12,16 @@ export const logs = (id: string) => ({
 
 export const SES_IDENTITY = 'arn:Ref(AWS::Partition):ses:Ref(AWS::Region):Ref(AWS::AccountId):identity/example.com';
 
+/** The custom senders' common statements: the sender key, their delivery records, the failure queue. */
+export const senderKey = { Sid: 'SenderKey', Effect: 'Allow', Action: 'kms:Decrypt', Resource: 'Triggers/SenderKey.Arn' };
+export const deliveries = (binary: string) => table('Deliveries', 'dynamodb:UpdateItem', [`IDEMPOTENCY#${binary}#*`]);
+export const failureQueue = { Sid: 'FailureQueue', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: 'Triggers/FailureQueue.Arn' };
+/** custom-sms-sender: SMS to phone numbers only (SNS authorizes them on no resource), never to a topic or endpoint. */
+export const SMS_TO_PHONES = [
+  { Sid: 'PhoneNumbers', Effect: 'Allow', Action: 'sns:Publish', Resource: '*' },
+  { Sid: 'DenySnsTopics', Effect: 'Deny', Action: 'sns:Publish', Resource: 'arn:Ref(AWS::Partition):sns:*:*:*' },
+];
+
 /** `pk` patterns of the shared rows. */
 export const RESERVATIONS = ['EMAIL#*', 'PHONE#*'];
 export const USER_ROWS = ['USER#*'];
