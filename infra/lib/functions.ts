@@ -22,6 +22,9 @@ const OPERATION: Record<Exclude<LambdaConfigSlot, 'CustomEmailSender' | 'CustomS
   PreTokenGeneration: cognito.UserPoolOperation.PRE_TOKEN_GENERATION,
   CustomMessage: cognito.UserPoolOperation.CUSTOM_MESSAGE,
   UserMigration: cognito.UserPoolOperation.USER_MIGRATION,
+  DefineAuthChallenge: cognito.UserPoolOperation.DEFINE_AUTH_CHALLENGE,
+  CreateAuthChallenge: cognito.UserPoolOperation.CREATE_AUTH_CHALLENGE,
+  VerifyAuthChallengeResponse: cognito.UserPoolOperation.VERIFY_AUTH_CHALLENGE_RESPONSE,
 };
 
 const APPLICATION_LOG_LEVEL: Record<LogLevel, lambda.ApplicationLogLevel> = {
@@ -146,6 +149,9 @@ function slotFor(props: CognitoTriggersProps, binary: TriggerName): string | und
 /** Where a layer's files are in the function: Lambda extracts layers under /opt. */
 export const MESSAGE_TEMPLATES_MOUNT = '/opt';
 
+/** The binaries that render the message catalogue (and read MESSAGE_TEMPLATES_DIR). */
+const MESSAGE_CATALOGUE_BINARIES: readonly TriggerName[] = ['custom-message', 'create-auth-challenge'];
+
 /** The template overrides for the binaries that render the message catalogue, as a layer. */
 function messageTemplateLayers(
   scope: Construct,
@@ -154,7 +160,7 @@ function messageTemplateLayers(
   env: Record<string, string>,
 ): lambda.ILayerVersion[] | undefined {
   const dir = props.messageTemplatesDirectory;
-  if (dir === undefined || binary !== 'custom-message') return undefined;
+  if (dir === undefined || !MESSAGE_CATALOGUE_BINARIES.includes(binary)) return undefined;
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     throw new Error(`CognitoTriggers: messageTemplatesDirectory ${dir} is not a directory (make check-templates DIR=… validates one)`);
   }
@@ -162,7 +168,7 @@ function messageTemplateLayers(
   const layer = new lambda.LayerVersion(scope, 'MessageTemplates', {
     code: lambda.Code.fromAsset(dir),
     compatibleArchitectures: [lambda.Architecture.ARM_64],
-    description: 'custom-message template overrides (MESSAGE_TEMPLATES_DIR)',
+    description: `${binary} template overrides (MESSAGE_TEMPLATES_DIR)`,
   });
   return [layer];
 }

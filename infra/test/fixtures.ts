@@ -46,6 +46,8 @@ export const EVERY_SETTING: CognitoTriggersProps['settings'] = {
     MIGRATION_LOCKOUT: 'count',
   },
   'custom-email-sender': { EMAIL_FROM: 'no-reply@example.com' },
+  'define-auth-challenge': { SIGN_IN_CODE_MAX_ANSWERS: 3 },
+  'create-auth-challenge': { SIGN_IN_CODE_FROM: 'sign-in@mail.example.com', SIGN_IN_CODE_LENGTH: 6, SIGN_IN_CODE_TTL_SECONDS: 300 },
   'signup-reminder': {
     REMINDER_EMAIL_FROM: 'Example <no-reply@example.com>',
     REMINDER_EMAIL_SUBJECT: 'Please confirm your Example account',
