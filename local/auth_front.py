@@ -55,6 +55,7 @@ import sys
 import threading
 import time
 import urllib.parse
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -389,11 +390,15 @@ class Handler(BaseHTTPRequestHandler):
             attributes, user_name = None, typed
         else:
             raise Denied(500, "InternalErrorException", "auth front: AdminGetUser failed on cognito-local")
+        # The USERNAME the client is shown: the pool's own name for the user, which in a pool that
+        # signs in by e-mail is a generated id, never the address typed. An unknown name is shown
+        # an id of the same shape, or the answer would tell which addresses have accounts.
+        shown = user_name if attributes is not None or "@" not in typed else str(uuid.uuid4())
         metadata = request.get("ClientMetadata") or {}
         if self.function:
             self._invoke(pre_authentication_event(pool_id, client_id, user_name, attributes, metadata or None))
-        state = {"pool_id": pool_id, "client_id": client_id, "user_name": user_name, "attributes": attributes,
-                 "client_metadata": metadata, "rounds": []}
+        state = {"pool_id": pool_id, "client_id": client_id, "user_name": user_name, "shown_name": shown,
+                 "attributes": attributes, "client_metadata": metadata, "rounds": []}
         return self._next_step(state, "InitiateAuth CUSTOM_AUTH")
 
     def _respond_custom(self, request: dict) -> tuple[int, dict, str]:
@@ -435,7 +440,7 @@ class Handler(BaseHTTPRequestHandler):
         public = {str(k): str(v) for k, v in (made.get("publicChallengeParameters") or {}).items()}
         session = self.sessions.open(state)
         answer = {"ChallengeName": CUSTOM_CHALLENGE, "Session": session,
-                  "ChallengeParameters": {**public, "USERNAME": state["user_name"]}}
+                  "ChallengeParameters": {**public, "USERNAME": state["shown_name"]}}
         return 200, answer, f"{what}: challenge round {len(state['rounds']) + 1}"
 
     def _tokens(self, state: dict, what: str) -> tuple[int, dict, str]:

@@ -5,7 +5,7 @@
 //! `/moto-api/data.json`. Needs the local stack (`make test` starts it).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
-use e2e::passwordless::{Step, answer, custom_auth_client, latest_code, mail_to, start, verify_email};
+use e2e::passwordless::{Step, answer, codes_to, custom_auth_client, latest_code, mail_to, start, verify_email};
 use e2e::{LocalPool, password, unique};
 
 const FAILED: (&str, &str) = ("NotAuthorizedException", "Incorrect username or password.");
@@ -41,14 +41,14 @@ async fn a_user_signs_in_with_the_e_mailed_code_and_three_wrong_codes_fail_the_s
 
     let (session, parameters) = challenge(start(&pool, &client, &email).await);
     assert_eq!(shape(&parameters), [("codeLength".into(), "6".into()), ("method".into(), "EMAIL_CODE".into())]);
-    assert_eq!(mail_to(&email).unwrap().len(), 1, "one e-mail with the code");
+    assert_eq!(codes_to(&email).unwrap().len(), 1, "one e-mail with the code");
     let code = latest_code(&email).unwrap();
     assert_eq!(code.len(), 6, "SIGN_IN_CODE_LENGTH=6");
     let wrong = if code == "000000" { "000001" } else { "000000" };
 
     // One wrong answer first: the same challenge again, in a new session, and no new e-mail.
     let (session, _) = challenge(answer(&pool, &client, &email, &session, wrong).await);
-    assert_eq!(mail_to(&email).unwrap().len(), 1, "a later round e-mails nothing");
+    assert_eq!(codes_to(&email).unwrap().len(), 1, "a later round e-mails nothing");
     match answer(&pool, &client, &email, &session, &code).await {
         Ok(Step::Tokens(id_token)) => assert_eq!(e2e::jwt_claims(&id_token).unwrap()["sub"], sub.as_str()),
         other => panic!("expected tokens for the right code, got {other:?}"),
@@ -93,7 +93,13 @@ async fn an_unknown_user_gets_the_same_challenge_and_answers_and_nothing_is_sent
     }
     assert_eq!(walks[0], walks[1], "the same steps and answers for a name without an account");
     assert_eq!(walks[1][3], [(FAILED.0.to_owned(), FAILED.1.to_owned())]);
-    assert_eq!(mail_to(&known).unwrap().len(), 1, "the known user got the code");
+    assert_eq!(codes_to(&known).unwrap().len(), 1, "the known user got the code");
     assert!(mail_to(&nobody).unwrap().is_empty(), "nothing is sent for an unknown name");
+    // The user name the client is shown is an id for both, never the address typed.
+    for name in [&known, &nobody] {
+        let (_, parameters) = challenge(start(&pool, &client, name).await);
+        let shown = parameters.iter().find(|(k, _)| k == "USERNAME").map(|(_, v)| v.clone()).unwrap();
+        assert!(!shown.contains('@') && shown.len() == 36, "{shown}");
+    }
     pool.delete().await;
 }

@@ -147,9 +147,15 @@ pub fn code_in(message: &str) -> Option<String> {
     (!digits.is_empty()).then_some(digits)
 }
 
+/// The codes of the sign-in-code e-mails to `to`, oldest first (other mail, the welcome e-mail
+/// say, is left out).
+pub fn codes_to(to: &str) -> Result<Vec<String>, Error> {
+    Ok(mail_to(to)?.iter().filter_map(|m| code_in(m)).collect())
+}
+
 /// The code of the latest sign-in-code e-mail to `to`.
 pub fn latest_code(to: &str) -> Result<String, Error> {
-    mail_to(to)?.iter().rev().find_map(|m| code_in(m)).ok_or_else(|| "no sign-in code e-mail in moto's SES".into())
+    codes_to(to)?.pop().ok_or_else(|| "no sign-in code e-mail in moto's SES".into())
 }
 
 #[cfg(test)]
