@@ -20,6 +20,23 @@ expect the user pool (127.0.0.1:9229) and forwards every request unchanged to co
 2. cognito-local answers a wrong password with InvalidPasswordException; Cognito says
    NotAuthorizedException "Incorrect username or password." The front rewrites that answer of the
    two sign-in calls.
+3. cognito-local has no custom authentication. When the three custom-auth functions are wired
+   (--define-function, --create-function, --verify-function), the front runs the CUSTOM_AUTH flow
+   of `InitiateAuth` and `RespondToAuthChallenge` itself, as Cognito does:
+   InitiateAuth (AuthFlow CUSTOM_AUTH) -> PreAuthentication -> DefineAuthChallenge ->
+   CreateAuthChallenge -> the challenge to the client (ChallengeName CUSTOM_CHALLENGE, Session,
+   ChallengeParameters = the public parameters + USERNAME); RespondToAuthChallenge ->
+   VerifyAuthChallengeResponse -> DefineAuthChallenge -> the next challenge, or
+   NotAuthorizedException, or the tokens. Sessions (the rounds so far, the private parameters of
+   the current one) are kept here, one use each, for 3 minutes (Cognito's default
+   AuthSessionValidity). An unknown user name walks the flow with `userNotFound: true` when the
+   client prevents user-existence errors, else gets UserNotFoundException. The tokens come from
+   cognito-local itself: the front reads the user's password from cognito-local's own user-pool
+   file (<db dir>/<pool id>.json, beside clients.json; cognito-local keeps passwords in the clear)
+   and signs in with USER_PASSWORD_AUTH on cognito-local directly, so cognito-local issues real
+   tokens and runs PostAuthentication and PreTokenGeneration as Cognito does after a custom
+   sign-in. A local stand-in only: nothing like it exists in Cognito. AdminInitiateAuth with
+   CUSTOM_AUTH is not handled (forwarded; cognito-local refuses it).
 
 It never logs request or response bodies (they carry passwords and tokens): one line per request
 with the target, status and duration, and one per PreAuthentication call with its outcome.
@@ -32,10 +49,13 @@ import argparse
 import http.client
 import json
 import logging
+import secrets
 import socket
 import sys
+import threading
 import time
 import urllib.parse
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -47,6 +67,10 @@ HOP_BY_HOP = {
     "transfer-encoding", "upgrade", "content-length", "host", "date", "server",
 }
 AMZ_JSON = "application/x-amz-json-1.1"
+CUSTOM_CHALLENGE = "CUSTOM_CHALLENGE"
+# Cognito's default AuthSessionValidity (3 minutes).
+SESSION_SECONDS = 180
+NOT_AUTHORIZED = "Incorrect username or password."
 
 log = logging.getLogger("auth-front")
 
@@ -87,6 +111,45 @@ def pre_authentication_event(pool_id: str, client_id: str, user_name: str, attri
     }
 
 
+def custom_auth_event(source: str, pool_id: str, client_id: str, user_name: str, attributes: dict | None,
+                      request: dict) -> dict:
+    """A custom-auth trigger event (see tests/fixtures/events/*-auth-challenge*.json)."""
+    full = {"userAttributes": attributes or {}, **request}
+    if attributes is None:
+        full["userNotFound"] = True
+    return {
+        "version": "1",
+        "triggerSource": source,
+        "region": region_of(pool_id),
+        "userPoolId": pool_id,
+        "userName": user_name,
+        "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": client_id},
+        "request": full,
+        "response": {},
+    }
+
+
+class Sessions:
+    """Custom-auth sessions: opaque id -> state, each id good for one answer, for SESSION_SECONDS."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sessions: dict[str, tuple[float, dict]] = {}
+
+    def open(self, state: dict) -> str:
+        session = secrets.token_urlsafe(48)
+        now = time.monotonic()
+        with self._lock:
+            self._sessions = {k: v for k, v in self._sessions.items() if v[0] > now}
+            self._sessions[session] = (now + SESSION_SECONDS, state)
+        return session
+
+    def take(self, session: str) -> dict | None:
+        with self._lock:
+            entry = self._sessions.pop(session, None)
+        return entry[1] if entry and entry[0] > time.monotonic() else None
+
+
 def wrong_password_as_cognito(status: int, body: bytes) -> bytes | None:
     """cognito-local's InvalidPasswordException, rewritten to Cognito's answer; None otherwise."""
     if status != 400:
@@ -107,6 +170,11 @@ class Handler(BaseHTTPRequestHandler):
     upstream = ("127.0.0.1", 9228)
     lambda_endpoint = ("127.0.0.1", 9001)
     function = "pre-authentication"   # empty: PreAuthentication is not wired
+    # The custom-auth functions: all three, or CUSTOM_AUTH is forwarded to cognito-local.
+    define_function = ""
+    create_function = ""
+    verify_function = ""
+    sessions = Sessions()
     clients_file = Path(".local/cognito-local/.cognito/db/clients.json")
     timeout = 30.0
 
@@ -179,6 +247,16 @@ class Handler(BaseHTTPRequestHandler):
         target = target_of(self.headers)
         note = ""
         try:
+            custom = self._custom_auth(target, body) if self.command == "POST" else None
+            if custom is not None:
+                status, payload, note = custom
+                headers = [("Content-Type", AMZ_JSON)]
+                if status != 200:
+                    headers.append(("x-amzn-ErrorType", str(payload.get("__type", ""))))
+                self._send(status, json.dumps(payload).encode(), headers)
+                log.info("%s %s -> %d %s duration_ms=%.0f", self.command, target, status, note,
+                         (time.monotonic() - started) * 1000)
+                return
             if self.command == "POST" and target in PASSWORD_FLOWS:
                 note = self._pre_authentication(target, body)
             status, headers, answer = self._forward(body)
@@ -242,23 +320,148 @@ class Handler(BaseHTTPRequestHandler):
         return self._invoke(event)
 
     def _invoke(self, event: dict) -> str:
-        path = f"/2015-03-31/functions/{urllib.parse.quote(self.function, safe='')}/invocations"
+        self._call(self.function, "PreAuthentication", event)
+        return "PreAuthentication allowed"
+
+    def _call(self, function: str, trigger: str, event: dict) -> dict:
+        """Invokes one function through the adapter; its answer, or Denied as Cognito answers an error."""
+        path = f"/2015-03-31/functions/{urllib.parse.quote(function, safe='')}/invocations"
         try:
             status, headers, answer = self._post(self.lambda_endpoint, path, json.dumps(event).encode(),
                                                  {"Content-Type": "application/json"})
         except (OSError, socket.timeout) as err:
             raise Denied(400, "UnexpectedLambdaException",
-                         f"PreAuthentication invocation failed ({err.__class__.__name__}).") from None
+                         f"{trigger} invocation failed ({err.__class__.__name__}).") from None
         function_error = any(k.lower() == "x-amz-function-error" for k, _ in headers)
+        try:
+            payload = json.loads(answer or b"{}")
+        except ValueError:
+            payload = None
         if status == 200 and not function_error:
-            return "PreAuthentication allowed"
+            if not isinstance(payload, dict) or not isinstance(payload.get("response"), dict):
+                raise Denied(400, "InvalidLambdaResponseException", "Unrecognizable lambda output")
+            return payload
         if status == 200:
-            try:
-                message = json.loads(answer).get("errorMessage", "")
-            except (ValueError, AttributeError):
-                message = ""
-            raise Denied(400, "UserLambdaValidationException", f"PreAuthentication failed with error {message}.")
-        raise Denied(400, "UnexpectedLambdaException", f"PreAuthentication invocation failed (HTTP {status}).")
+            message = payload.get("errorMessage", "") if isinstance(payload, dict) else ""
+            raise Denied(400, "UserLambdaValidationException", f"{trigger} failed with error {message}.")
+        raise Denied(400, "UnexpectedLambdaException", f"{trigger} invocation failed (HTTP {status}).")
+
+    # ------------------------------------------------------------ CUSTOM_AUTH
+    def _custom_auth(self, target: str, body: bytes) -> tuple[int, dict, str] | None:
+        """The CUSTOM_AUTH flow, when wired: (status, answer, log note), or None to forward."""
+        if not (self.define_function and self.create_function and self.verify_function):
+            return None
+        if target not in ("InitiateAuth", "RespondToAuthChallenge"):
+            return None
+        try:
+            request = json.loads(body or b"{}")
+        except ValueError:
+            return None
+        if not isinstance(request, dict):
+            return None
+        try:
+            if target == "InitiateAuth":
+                if request.get("AuthFlow") != "CUSTOM_AUTH":
+                    return None
+                return self._initiate_custom(request)
+            if request.get("ChallengeName") != CUSTOM_CHALLENGE:
+                return None
+            return self._respond_custom(request)
+        except Denied as denied:
+            return denied.status, {"__type": denied.error_type, "message": denied.message}, denied.error_type
+
+    def _initiate_custom(self, request: dict) -> tuple[int, dict, str]:
+        client_id = str(request.get("ClientId") or "")
+        client = self._app_client(client_id)
+        pool_id = str(client.get("UserPoolId") or "")
+        typed = str((request.get("AuthParameters") or {}).get("USERNAME") or "")
+        if not pool_id:
+            raise Denied(400, "ResourceNotFoundException", "User pool client does not exist.")
+        if not typed:
+            raise Denied(400, "InvalidParameterException", "Missing required parameter USERNAME")
+        status, user = self._cognito("AdminGetUser", {"UserPoolId": pool_id, "Username": typed})
+        if status == 200:
+            attributes = {a.get("Name"): a.get("Value") for a in user.get("UserAttributes") or []}
+            attributes["cognito:user_status"] = user.get("UserStatus", "")
+            user_name = user.get("Username") or typed
+        elif user.get("__type") == "UserNotFoundException":
+            if client.get("PreventUserExistenceErrors") != "ENABLED":
+                raise Denied(400, "UserNotFoundException", "User does not exist.")
+            attributes, user_name = None, typed
+        else:
+            raise Denied(500, "InternalErrorException", "auth front: AdminGetUser failed on cognito-local")
+        # The USERNAME the client is shown: the pool's own name for the user, which in a pool that
+        # signs in by e-mail is a generated id, never the address typed. An unknown name is shown
+        # an id of the same shape, or the answer would tell which addresses have accounts.
+        shown = user_name if attributes is not None or "@" not in typed else str(uuid.uuid4())
+        metadata = request.get("ClientMetadata") or {}
+        if self.function:
+            self._invoke(pre_authentication_event(pool_id, client_id, user_name, attributes, metadata or None))
+        state = {"pool_id": pool_id, "client_id": client_id, "user_name": user_name, "shown_name": shown,
+                 "attributes": attributes, "client_metadata": metadata, "rounds": []}
+        return self._next_step(state, "InitiateAuth CUSTOM_AUTH")
+
+    def _respond_custom(self, request: dict) -> tuple[int, dict, str]:
+        state = self.sessions.take(str(request.get("Session") or ""))
+        if state is None or state.get("client_id") != str(request.get("ClientId") or ""):
+            raise Denied(400, "NotAuthorizedException", "Invalid session for the user, session is expired.")
+        responses = request.get("ChallengeResponses") or {}
+        metadata = request.get("ClientMetadata") or state["client_metadata"]
+        verify = custom_auth_event(
+            "VerifyAuthChallengeResponse_Authentication", state["pool_id"], state["client_id"], state["user_name"],
+            state["attributes"], {"privateChallengeParameters": state["private"],
+                                  "challengeAnswer": str(responses.get("ANSWER") or ""), "clientMetadata": metadata})
+        correct = self._call(self.verify_function, "VerifyAuthChallengeResponse", verify)["response"].get("answerCorrect")
+        state["rounds"].append({"challengeName": CUSTOM_CHALLENGE, "challengeResult": correct is True,
+                                "challengeMetadata": state.get("metadata")})
+        state["client_metadata"] = metadata
+        return self._next_step(state, f"RespondToAuthChallenge round {len(state['rounds'])}")
+
+    def _next_step(self, state: dict, what: str) -> tuple[int, dict, str]:
+        """DefineAuthChallenge on the rounds so far, then the tokens, a failure or the next challenge."""
+        common = (state["pool_id"], state["client_id"], state["user_name"], state["attributes"])
+        define = custom_auth_event("DefineAuthChallenge_Authentication", *common,
+                                   {"session": state["rounds"], "clientMetadata": state["client_metadata"]})
+        decided = self._call(self.define_function, "DefineAuthChallenge", define)["response"]
+        if decided.get("failAuthentication") is True:
+            raise Denied(400, "NotAuthorizedException", NOT_AUTHORIZED)
+        if decided.get("issueTokens") is True:
+            if state["attributes"] is None:
+                raise Denied(400, "NotAuthorizedException", NOT_AUTHORIZED)
+            return self._tokens(state, what)
+        if decided.get("challengeName") != CUSTOM_CHALLENGE:
+            raise Denied(400, "InvalidLambdaResponseException", "Unrecognizable lambda output")
+        create = custom_auth_event("CreateAuthChallenge_Authentication", *common,
+                                   {"challengeName": CUSTOM_CHALLENGE, "session": state["rounds"],
+                                    "clientMetadata": state["client_metadata"]})
+        made = self._call(self.create_function, "CreateAuthChallenge", create)["response"]
+        state["private"] = made.get("privateChallengeParameters") or {}
+        state["metadata"] = made.get("challengeMetadata")
+        public = {str(k): str(v) for k, v in (made.get("publicChallengeParameters") or {}).items()}
+        session = self.sessions.open(state)
+        answer = {"ChallengeName": CUSTOM_CHALLENGE, "Session": session,
+                  "ChallengeParameters": {**public, "USERNAME": state["shown_name"]}}
+        return 200, answer, f"{what}: challenge round {len(state['rounds']) + 1}"
+
+    def _tokens(self, state: dict, what: str) -> tuple[int, dict, str]:
+        """cognito-local's own tokens for the user: USER_PASSWORD_AUTH with its stored password."""
+        pool_file = self.clients_file.parent / f"{state['pool_id']}.json"
+        try:
+            users = json.loads(pool_file.read_text(encoding="utf-8")).get("Users", {})
+        except (OSError, ValueError):
+            users = {}
+        user = users.get(state["user_name"]) if isinstance(users, dict) else None
+        password = user.get("Password") if isinstance(user, dict) else None
+        if not password:
+            raise Denied(500, "InternalErrorException", "auth front: the user has no password in cognito-local to sign in with")
+        status, answer = self._cognito("InitiateAuth", {
+            "AuthFlow": "USER_PASSWORD_AUTH", "ClientId": state["client_id"],
+            "AuthParameters": {"USERNAME": state["user_name"], "PASSWORD": password},
+        })
+        if status != 200 or "AuthenticationResult" not in answer:
+            error = answer.get("__type") or "InternalErrorException"
+            raise Denied(status if status != 200 else 500, error, answer.get("message") or "auth front: no tokens from cognito-local")
+        return 200, {"ChallengeParameters": {}, "AuthenticationResult": answer["AuthenticationResult"]}, f"{what}: tokens"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -269,6 +472,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lambda-endpoint", default="http://127.0.0.1:9001", help="the Lambda adapter")
     parser.add_argument("--function", default="pre-authentication",
                         help="PreAuthentication function name; empty: the trigger is not wired")
+    parser.add_argument("--define-function", default="", help="DefineAuthChallenge function; empty: CUSTOM_AUTH not run here")
+    parser.add_argument("--create-function", default="", help="CreateAuthChallenge function")
+    parser.add_argument("--verify-function", default="", help="VerifyAuthChallengeResponse function")
     parser.add_argument("--clients-file", type=Path, required=True, help="cognito-local's clients.json")
     parser.add_argument("--timeout", type=float, default=30.0)
     args = parser.parse_args(argv)
@@ -282,6 +488,9 @@ def main(argv: list[str] | None = None) -> int:
     Handler.upstream = host_port(args.upstream, "--upstream")
     Handler.lambda_endpoint = host_port(args.lambda_endpoint, "--lambda-endpoint")
     Handler.function = args.function
+    Handler.define_function = args.define_function
+    Handler.create_function = args.create_function
+    Handler.verify_function = args.verify_function
     Handler.clients_file = args.clients_file
     Handler.timeout = args.timeout
 
@@ -289,8 +498,9 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     server = ThreadingHTTPServer((args.host, args.port), Handler)
     server.daemon_threads = True
-    log.info("listening on http://%s:%d, cognito-local at %s, PreAuthentication -> %s", args.host, args.port,
-             args.upstream, args.function or "(not wired)")
+    custom = "/".join(f for f in (args.define_function, args.create_function, args.verify_function) if f)
+    log.info("listening on http://%s:%d, cognito-local at %s, PreAuthentication -> %s, CUSTOM_AUTH -> %s", args.host,
+             args.port, args.upstream, args.function or "(not wired)", custom or "(not wired)")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

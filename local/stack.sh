@@ -200,9 +200,16 @@ launch() {
       # PreAuthentication is wired only once its binary exists, as triggers.tsv does for the others.
       local function=""
       [[ -f "$ROOT/triggers/pre-authentication/Cargo.toml" ]] && function=pre-authentication
+      # The CUSTOM_AUTH flow likewise, once all three custom-auth binaries exist.
+      local define="" create="" verify=""
+      if [[ -f "$ROOT/triggers/define-auth-challenge/Cargo.toml" && -f "$ROOT/triggers/create-auth-challenge/Cargo.toml" \
+            && -f "$ROOT/triggers/verify-auth-challenge-response/Cargo.toml" ]]; then
+        define=define-auth-challenge create=create-auth-challenge verify=verify-auth-challenge-response
+      fi
       start_service auth-front "$VENV_BIN/python" "$ROOT/local/auth_front.py" --host "$HOST" \
         --port "${PORT[auth-front]}" --upstream "http://$HOST:${PORT[cognito-local]}" \
         --lambda-endpoint "http://$HOST:${PORT[adapter]}" --function "$function" \
+        --define-function "$define" --create-function "$create" --verify-function "$verify" \
         --clients-file "$COGNITO_DIR/.cognito/db/clients.json" --timeout 30
       ;;
   esac

@@ -109,6 +109,12 @@ export class DemoStack extends Stack {
       identity ??= PLACEHOLDER_EMAIL_IDENTITY;
       settings = { ...settings, 'custom-email-sender': { ...settings['custom-email-sender'], EMAIL_FROM: from } };
     }
+    if (enabled.includes('create-auth-challenge') && settings['create-auth-challenge']?.SIGN_IN_CODE_FROM === undefined) {
+      // The sign-in code always goes by e-mail: the same sender rule as the reminder's.
+      const from = identity === undefined ? PLACEHOLDER_REMINDER_EMAIL_FROM : identity.includes('@') ? identity : `no-reply@${identity}`;
+      identity ??= PLACEHOLDER_EMAIL_IDENTITY;
+      settings = { ...settings, 'create-auth-challenge': { ...settings['create-auth-challenge'], SIGN_IN_CODE_FROM: from } };
+    }
     const migration = settings['user-migration'];
     if (enabled.includes('user-migration') && !migration?.LEGACY_USERS_TABLE && !migration?.OLD_USER_POOL_ID) {
       // The migration trigger needs a backend: the demo brings an (empty) legacy password table.

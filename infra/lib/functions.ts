@@ -22,6 +22,9 @@ const OPERATION: Record<Exclude<LambdaConfigSlot, 'CustomEmailSender' | 'CustomS
   PreTokenGeneration: cognito.UserPoolOperation.PRE_TOKEN_GENERATION,
   CustomMessage: cognito.UserPoolOperation.CUSTOM_MESSAGE,
   UserMigration: cognito.UserPoolOperation.USER_MIGRATION,
+  DefineAuthChallenge: cognito.UserPoolOperation.DEFINE_AUTH_CHALLENGE,
+  CreateAuthChallenge: cognito.UserPoolOperation.CREATE_AUTH_CHALLENGE,
+  VerifyAuthChallengeResponse: cognito.UserPoolOperation.VERIFY_AUTH_CHALLENGE_RESPONSE,
 };
 
 const APPLICATION_LOG_LEVEL: Record<LogLevel, lambda.ApplicationLogLevel> = {

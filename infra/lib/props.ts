@@ -143,6 +143,28 @@ export interface TriggerSettings {
     /** The language for users whose own the catalogue lacks (`en` by default). */
     readonly DEFAULT_LOCALE?: string;
   };
+  readonly 'define-auth-challenge'?: {
+    /** Wrong answers a code sign-in may give before it fails: 1-3, binary default 3. */
+    readonly SIGN_IN_CODE_MAX_ANSWERS?: number;
+  };
+  readonly 'create-auth-challenge'?: {
+    /** Required: the sender of the sign-in code, a plain address covered by emailSender.identity. */
+    readonly SIGN_IN_CODE_FROM?: string;
+    /** Digits, 4-10 (default 6). */
+    readonly SIGN_IN_CODE_LENGTH?: number;
+    /** How long a code is valid, 60-3600 s (default 300). */
+    readonly SIGN_IN_CODE_TTL_SECONDS?: number;
+    /** Codes per user name per window (default 5 per 900 s), then none for the lock (default 900 s, doubling up to 3600 s). */
+    readonly SIGN_IN_CODE_MAX_SENDS?: number;
+    readonly SIGN_IN_CODE_SEND_WINDOW_SECONDS?: number;
+    readonly SIGN_IN_CODE_LOCK_SECONDS?: number;
+    readonly SIGN_IN_CODE_MAX_LOCK_SECONDS?: number;
+    /** Send only to a verified address (default true); others walk the steps and get nothing. */
+    readonly SIGN_IN_CODE_REQUIRE_VERIFIED_EMAIL?: boolean;
+    /** The language for users whose own the catalogue lacks (as custom-message). */
+    readonly DEFAULT_LOCALE?: string;
+  };
+  readonly 'verify-auth-challenge-response'?: Record<string, never>;
   readonly 'signup-reminder'?: {
     /** Required: the sender of both e-mails, `no-reply@example.com` or `Example <no-reply@example.com>`. */
     readonly REMINDER_EMAIL_FROM?: string;

@@ -45,6 +45,9 @@ export const TRIGGER_NAMES = [
   'custom-email-sender',
   'custom-sms-sender',
   'signup-reminder',
+  'define-auth-challenge',
+  'create-auth-challenge',
+  'verify-auth-challenge-response',
 ] as const;
 export type TriggerName = (typeof TRIGGER_NAMES)[number];
 
@@ -58,7 +61,10 @@ export type LambdaConfigSlot =
   | 'CustomMessage'
   | 'UserMigration'
   | 'CustomEmailSender'
-  | 'CustomSMSSender';
+  | 'CustomSMSSender'
+  | 'DefineAuthChallenge'
+  | 'CreateAuthChallenge'
+  | 'VerifyAuthChallengeResponse';
 
 /**
  * Resources a trigger may touch. The construct resolves each to one ARN (never a wildcard):
@@ -118,7 +124,10 @@ export const ROWS = {
   reservations: { name: 'Reservations', keys: ['EMAIL#*', 'PHONE#*'] },
   /** `USER#<sub>`: the profile row and the login history. */
   userRows: { name: 'UserRows', keys: ['USER#*'] },
-  /** `LOCKOUT#<pool>#<user name>`: the sign-in lockout. */
+  /**
+   * `LOCKOUT#<pool>#<user name>`: the sign-in lockout (`sk = STATE`), and beside it the
+   * passwordless sign-in code's issue row and send counter (`SIGN_IN_CODE`, `SIGN_IN_CODE_SENDS`).
+   */
   lockouts: { name: 'Lockouts', keys: ['LOCKOUT#*'] },
 } as const satisfies Record<string, Rows>;
 
@@ -639,6 +648,59 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
     },
     required: ['REMINDER_EMAIL_FROM'],
   },
+  'define-auth-challenge': {
+    binary: 'define-auth-challenge',
+    slot: 'DefineAuthChallenge',
+    summary: 'Passwordless e-mail code sign-in: the state machine (one code challenge, at most three answers, then tokens or failure); makes no AWS call',
+    invocation: 'sync',
+    access: [],
+    settings: {
+      SIGN_IN_CODE_MAX_ANSWERS: integer(1, 3),
+    },
+  },
+  'create-auth-challenge': {
+    binary: 'create-auth-challenge',
+    slot: 'CreateAuthChallenge',
+    messageCatalogue: true,
+    summary: 'Passwordless e-mail code sign-in: e-mails a one-time code (once per challenge, per-user send limit, nothing sent to unknown users)',
+    invocation: 'sync',
+    access: [
+      {
+        resource: 'table',
+        rows: ROWS.lockouts,
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        env: 'TABLE_NAME',
+        why: 'reads the last issued challenge (a retried create reuses it: one e-mail per challenge), counts a reuse and the send counter (conditional updates), puts a new challenge (conditional on the row read) and deletes it after a failed send',
+      },
+      {
+        resource: 'emailIdentity',
+        actions: ['ses:SendEmail'],
+        why: 'sends the sign-in code through SESv2 from SIGN_IN_CODE_FROM',
+      },
+    ],
+    settings: {
+      SIGN_IN_CODE_FROM: email,
+      SIGN_IN_CODE_LENGTH: integer(4, 10),
+      SIGN_IN_CODE_TTL_SECONDS: integer(60, 3600),
+      SIGN_IN_CODE_MAX_SENDS: integer(1, 100),
+      SIGN_IN_CODE_SEND_WINDOW_SECONDS: integer(60, 86_400),
+      // The binary also refuses SIGN_IN_CODE_MAX_LOCK_SECONDS < SIGN_IN_CODE_LOCK_SECONDS (defaults
+      // included); the construct checks that at synth (SIGN_IN_CODE_DEFAULTS).
+      SIGN_IN_CODE_LOCK_SECONDS: integer(60, 86_400),
+      SIGN_IN_CODE_MAX_LOCK_SECONDS: integer(60, 31 * 86_400),
+      SIGN_IN_CODE_REQUIRE_VERIFIED_EMAIL: boolean,
+      DEFAULT_LOCALE: locale,
+    },
+    required: ['SIGN_IN_CODE_FROM'],
+  },
+  'verify-auth-challenge-response': {
+    binary: 'verify-auth-challenge-response',
+    slot: 'VerifyAuthChallengeResponse',
+    summary: 'Passwordless e-mail code sign-in: checks the answer against the salted hash, in constant time, while the code is valid; makes no AWS call',
+    invocation: 'sync',
+    access: [],
+    settings: {},
+  },
 };
 
 /**
@@ -674,6 +736,7 @@ export const OPERATOR_ACCESS: readonly Access[] = [
 /** The binaries' defaults for settings that are checked against each other at synth. */
 export const PRE_SIGNUP_DEFAULTS = { REMINDER_AFTER_SECONDS: 43_200, PENDING_RESERVATION_SECONDS: 86_400 } as const;
 export const LOCKOUT_DEFAULTS = { LOCKOUT_BASE_SECONDS: 300, LOCKOUT_MAX_SECONDS: 3_600 } as const;
+export const SIGN_IN_CODE_DEFAULTS = { SIGN_IN_CODE_LOCK_SECONDS: 900, SIGN_IN_CODE_MAX_LOCK_SECONDS: 3_600 } as const;
 
 /** Claims Cognito does not let a pre token generation trigger change (shared facts). */
 export const IMMUTABLE_CLAIMS = [

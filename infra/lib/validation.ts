@@ -7,7 +7,7 @@ import { Annotations, Duration, RemovalPolicy, Stack, Token, aws_cognito as cogn
 import { Construct } from 'constructs';
 import { CognitoTriggersProps, LOG_LEVELS, MAX_ASYNC_TIMEOUT, MAX_TIMEOUT, PoolAttachment } from './props';
 import { SettingValue, claimsOf, email, senderAddress, senderAddressOf } from './settings';
-import { IMMUTABLE_CLAIMS, LOCKOUT_DEFAULTS, PRE_SIGNUP_DEFAULTS, TRIGGERS, TRIGGER_NAMES, TriggerName, managedSettingNames } from './triggers';
+import { IMMUTABLE_CLAIMS, LOCKOUT_DEFAULTS, PRE_SIGNUP_DEFAULTS, SIGN_IN_CODE_DEFAULTS, TRIGGERS, TRIGGER_NAMES, TriggerName, managedSettingNames } from './triggers';
 
 // Lambda reserves these (and AWS_*): https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html
 const RESERVED_ENV = /^(AWS_|LAMBDA_|_HANDLER$|_X_AMZN_TRACE_ID$)/;
@@ -239,6 +239,16 @@ function checkSettingPairs(binary: TriggerName, env: Readonly<Record<string, str
       throw new Error(
         `CognitoTriggers: LOCKOUT_BASE_SECONDS (${baseShown}) must not exceed LOCKOUT_MAX_SECONDS (${maxShown}); ` +
           'pre-authentication would refuse to start',
+      );
+    }
+  }
+  if (binary === 'create-auth-challenge') {
+    const { value: lock, shown: lockShown } = effective(env, 'SIGN_IN_CODE_LOCK_SECONDS', SIGN_IN_CODE_DEFAULTS);
+    const { value: max, shown: maxShown } = effective(env, 'SIGN_IN_CODE_MAX_LOCK_SECONDS', SIGN_IN_CODE_DEFAULTS);
+    if (lock > max) {
+      throw new Error(
+        `CognitoTriggers: SIGN_IN_CODE_LOCK_SECONDS (${lockShown}) must not exceed SIGN_IN_CODE_MAX_LOCK_SECONDS (${maxShown}); ` +
+          'create-auth-challenge would refuse to start',
       );
     }
   }

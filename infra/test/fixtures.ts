@@ -47,6 +47,8 @@ export const EVERY_SETTING: CognitoTriggersProps['settings'] = {
   },
   'custom-email-sender': { EMAIL_FROM: 'no-reply@example.com', EMAIL_CONFIGURATION_SET: 'transactional', DEFAULT_LOCALE: 'de' },
   'custom-sms-sender': { SMS_SENDER_ID: 'Example', SMS_ORIGINATION_NUMBER: '+14155550100', DEFAULT_LOCALE: 'pt-BR' },
+  'define-auth-challenge': { SIGN_IN_CODE_MAX_ANSWERS: 3 },
+  'create-auth-challenge': { SIGN_IN_CODE_FROM: 'sign-in@mail.example.com', SIGN_IN_CODE_LENGTH: 6, SIGN_IN_CODE_TTL_SECONDS: 300 },
   'signup-reminder': {
     REMINDER_EMAIL_FROM: 'Example <no-reply@example.com>',
     REMINDER_EMAIL_SUBJECT: 'Please confirm your Example account',

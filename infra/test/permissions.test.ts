@@ -95,6 +95,14 @@ const EXPECTED: Record<string, unknown[]> = {
   ],
   // sns:Publish on "*" (phone numbers have no ARN) with the Deny on every topic and endpoint.
   CustomSmsSender: [logs('CustomSmsSender'), senderKey, deliveries('custom-sms-sender'), ...SMS_TO_PHONES, failureQueue],
+  DefineAuthChallenge: [logs('DefineAuthChallenge')],
+  CreateAuthChallenge: [
+    logs('CreateAuthChallenge'),
+    // The issue row and the send counter beside the lockout record; SES from the configured identity only.
+    table('Lockouts', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], LOCKOUTS),
+    { Sid: 'EmailIdentity', Effect: 'Allow', Action: 'ses:SendEmail', Resource: SES_IDENTITY },
+  ],
+  VerifyAuthChallengeResponse: [logs('VerifyAuthChallengeResponse')],
   SignupReminder: [
     logs('SignupReminder'),
     table('ReminderClaims', 'dynamodb:UpdateItem', ['IDEMPOTENCY#signup-remind#*', 'IDEMPOTENCY#signup-expire-notice#*']),
@@ -176,10 +184,13 @@ describe('every trigger on, pool in the same stack', () => {
       CustomEmailSender: { LambdaArn: 'Triggers/CustomEmailSenderFunction.Arn', LambdaVersion: 'V1_0' },
       CustomSMSSender: { LambdaArn: 'Triggers/CustomSmsSenderFunction.Arn', LambdaVersion: 'V1_0' },
       KMSKeyID: 'Triggers/SenderKey.Arn',
+      DefineAuthChallenge: 'Triggers/DefineAuthChallengeFunction.Arn',
+      CreateAuthChallenge: 'Triggers/CreateAuthChallengeFunction.Arn',
+      VerifyAuthChallengeResponse: 'Triggers/VerifyAuthChallengeResponseFunction.Arn',
     });
-    // Each of the nine may be invoked by Cognito from this pool; the reminder function by nobody but its state machine.
+    // Each of the twelve may be invoked by Cognito from this pool; the reminder function by nobody but its state machine.
     const perms = Object.values<any>(resourcesOfType(json, 'AWS::Lambda::Permission')).map((p) => symbolic(json, p.Properties));
-    assert.equal(perms.length, 9);
+    assert.equal(perms.length, 12);
     for (const p of perms) {
       assert.equal(p.Principal, 'cognito-idp.amazonaws.com');
       assert.equal(p.SourceArn, 'Pool.Arn');

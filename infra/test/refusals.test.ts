@@ -235,6 +235,24 @@ describe('settings', () => {
     reminder({ settings: from, emailSender: { identity: 'example.com' } });
     reminder({ settings: { 'signup-reminder': { REMINDER_EMAIL_FROM: 'no-reply@mail.example.com' } }, emailSender: { identity: 'example.com' } });
   });
+  it('needs SIGN_IN_CODE_FROM within the SES identity, checks the code settings, and works on any feature plan', () => {
+    const passwordless = ['define-auth-challenge', 'create-auth-challenge', 'verify-auth-challenge-response'] as const;
+    const codes = (settings: NonNullable<CognitoTriggersProps['settings']>['create-auth-challenge'], props: Parameters<typeof build>[0] = {}) =>
+      build({ enabled: passwordless, settings: { 'create-auth-challenge': settings }, emailSender: { identity: 'example.com' }, ...props });
+    assert.throws(() => codes({}), /create-auth-challenge is enabled but SIGN_IN_CODE_FROM is not set/);
+    const from = { SIGN_IN_CODE_FROM: 'sign-in@example.com' };
+    assert.throws(() => codes(from, { emailSender: undefined }), /create-auth-challenge sends e-mail: set emailSender.identity/);
+    assert.throws(() => codes(from, { emailSender: { identity: 'example.org' } }), /SIGN_IN_CODE_FROM=sign-in@example.com is not covered by the SES identity example.org/);
+    assert.throws(() => codes({ ...from, SIGN_IN_CODE_LENGTH: 3 }), /SIGN_IN_CODE_LENGTH=3: expected an integer from 4 to 10/);
+    assert.throws(() => codes({ ...from, SIGN_IN_CODE_TTL_SECONDS: 7200 }), /SIGN_IN_CODE_TTL_SECONDS=7200/);
+    assert.throws(() => codes({ ...from, SIGN_IN_CODE_MAX_LOCK_SECONDS: 600 }), /SIGN_IN_CODE_LOCK_SECONDS \(900, the default\) must not exceed SIGN_IN_CODE_MAX_LOCK_SECONDS \(600\)/);
+    assert.throws(
+      () => build({ enabled: ['define-auth-challenge'], settings: { 'define-auth-challenge': { SIGN_IN_CODE_MAX_ANSWERS: 4 } } }),
+      /SIGN_IN_CODE_MAX_ANSWERS=4: expected an integer from 1 to 3/,
+    );
+    // Custom authentication needs no feature plan (unlike Cognito's own passwordless sign-in).
+    for (const plan of [cognito.FeaturePlan.LITE, cognito.FeaturePlan.ESSENTIALS, cognito.FeaturePlan.PLUS]) codes(from, { plan });
+  });
   it('checks the reminder\'s subjects and link', () => {
     const reminder = (extra: Record<string, string>) =>
       build({

@@ -93,7 +93,22 @@ describe('trigger table', () => {
     assert.deepEqual(settings('post-confirmation'), ['DEFAULT_GROUP', 'WELCOME_EMAIL_FROM', 'WELCOME_EMAIL_TEMPLATE']);
     assert.deepEqual(settings('pre-token-generation'), ['ACCESS_TOKEN_SCOPES_FROM_GROUPS', 'CLAIMS_FROM_PROFILE', 'LINK_TRUSTED_PROVIDERS', 'SUPPRESS_CLAIMS']);
     assert.deepEqual(settings('signup-reminder'), ['EXPIRY_EMAIL_SUBJECT', 'REMINDER_EMAIL_FROM', 'REMINDER_EMAIL_SUBJECT', 'SIGNUP_URL']);
-    for (const t of ['pre-authentication', 'post-authentication', 'post-confirmation', 'pre-token-generation', 'signup-reminder'] as const) {
+    assert.deepEqual(settings('define-auth-challenge'), ['SIGN_IN_CODE_MAX_ANSWERS']);
+    assert.deepEqual(settings('create-auth-challenge'), [
+      'DEFAULT_LOCALE',
+      'SIGN_IN_CODE_FROM',
+      'SIGN_IN_CODE_LENGTH',
+      'SIGN_IN_CODE_LOCK_SECONDS',
+      'SIGN_IN_CODE_MAX_LOCK_SECONDS',
+      'SIGN_IN_CODE_MAX_SENDS',
+      'SIGN_IN_CODE_REQUIRE_VERIFIED_EMAIL',
+      'SIGN_IN_CODE_SEND_WINDOW_SECONDS',
+      'SIGN_IN_CODE_TTL_SECONDS',
+    ]);
+    assert.deepEqual(TRIGGERS['create-auth-challenge'].required, ['SIGN_IN_CODE_FROM']);
+    assert.deepEqual(settings('verify-auth-challenge-response'), []);
+    for (const t of ['define-auth-challenge', 'verify-auth-challenge-response'] as const) assert.deepEqual(TRIGGERS[t].access, [], t);
+    for (const t of ['pre-authentication', 'post-authentication', 'post-confirmation', 'pre-token-generation', 'signup-reminder', 'create-auth-challenge'] as const) {
       assert.deepEqual([...new Set(TRIGGERS[t].access.map((a) => a.env).filter(Boolean))], ['TABLE_NAME'], t);
     }
   });

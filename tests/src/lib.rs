@@ -15,6 +15,7 @@ use serde_json::Value;
 
 pub mod lockout;
 pub mod migration;
+pub mod passwordless;
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 

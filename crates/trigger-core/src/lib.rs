@@ -20,6 +20,7 @@ pub mod profile;
 pub mod random;
 pub mod reservations;
 pub mod runtime;
+pub mod sign_in_code;
 /// Helpers for tests against the local stack (and the Runtime API emulator): `testing` only.
 #[cfg(feature = "testing")]
 pub mod testing;

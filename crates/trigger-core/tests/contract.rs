@@ -231,6 +231,52 @@ fn user_migration_keeps_the_password_out_of_debug_and_answers_enable_sms_mfa() {
 }
 
 #[test]
+fn custom_auth_challenges_round_trip_and_hide_the_answer_and_private_parameters() {
+    for name in [
+        "define-auth-challenge.json",
+        "define-auth-challenge-right-code.json",
+        "define-auth-challenge-wrong-three-times.json",
+        "define-auth-challenge-user-not-found.json",
+    ] {
+        let (_, output) = round_trip::<DefineAuthChallengeEvent>(name);
+        for field in ["challengeName", "issueTokens", "failAuthentication"] {
+            assert!(output["response"].get(field).is_some(), "{name}: response.{field} missing");
+        }
+    }
+    let event: DefineAuthChallengeEvent = parse(&fixture("define-auth-challenge-user-not-found.json"));
+    assert!(event.request.user_not_found);
+    every_source::<DefineAuthChallengeEvent>("define-auth-challenge.json", DefineAuthChallengeSource::KNOWN);
+
+    for name in [
+        "create-auth-challenge.json",
+        "create-auth-challenge-second-round.json",
+        "create-auth-challenge-user-not-found.json",
+    ] {
+        let (_, output) = round_trip::<CreateAuthChallengeEvent>(name);
+        assert!(output["response"]["publicChallengeParameters"].is_object(), "{name}");
+        assert!(output["response"]["privateChallengeParameters"].is_object(), "{name}");
+    }
+    every_source::<CreateAuthChallengeEvent>("create-auth-challenge.json", CreateAuthChallengeSource::KNOWN);
+
+    for name in [
+        "verify-auth-challenge-response.json",
+        "verify-auth-challenge-response-wrong-code.json",
+        "verify-auth-challenge-response-expired.json",
+        "verify-auth-challenge-response-user-not-found.json",
+    ] {
+        let (_, output) = round_trip::<VerifyAuthChallengeResponseEvent>(name);
+        assert!(output["response"]["answerCorrect"].is_boolean(), "{name}");
+    }
+    let event: VerifyAuthChallengeResponseEvent = parse(&fixture("verify-auth-challenge-response.json"));
+    let shown = format!("{:?}", event.request);
+    assert!(!shown.contains("424242") && !shown.contains("5f1e0c2a"), "answer or salt leaked into Debug: {shown}");
+    every_source::<VerifyAuthChallengeResponseEvent>(
+        "verify-auth-challenge-response.json",
+        VerifyAuthChallengeResponseSource::KNOWN,
+    );
+}
+
+#[test]
 fn custom_senders_parse_with_or_without_a_response_and_hide_the_code() {
     let (_, output) = round_trip::<CustomEmailSenderEvent>("custom-email-sender.json");
     assert_eq!(output["request"]["type"], "customEmailSenderRequestV1");

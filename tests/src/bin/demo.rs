@@ -102,6 +102,44 @@ async fn journey() -> Result<(), Error> {
         row.get("lastClientId").map_or("missing", String::as_str),
     ));
 
+    // Passwordless sign-in (define/create/verify-auth-challenge through local/auth_front.py's CUSTOM_AUTH).
+    step("Jane signs in without her password: she asks for a code by e-mail (CUSTOM_AUTH)");
+    let client = e2e::passwordless::custom_auth_client(&pool).await?;
+    e2e::passwordless::verify_email(&pool, &email).await?;
+    let session = match e2e::passwordless::start(&pool, &client, &email).await {
+        Ok(e2e::passwordless::Step::Challenge { session, parameters }) => {
+            outcome(&format!("create-auth-challenge e-mailed a code; the app is asked for it: {parameters:?}"));
+            session
+        }
+        other => return Err(format!("no code challenge: {other:?}").into()),
+    };
+    let code = e2e::passwordless::latest_code(&email)?;
+    outcome("the e-mail arrived (moto's SES); its code is valid for 5 minutes and kept nowhere but in it");
+    step("Jane first mistypes the code, then types it right");
+    let session = match e2e::passwordless::answer(&pool, &client, &email, &session, "000000x").await {
+        Ok(e2e::passwordless::Step::Challenge { session, .. }) => {
+            outcome("verify-auth-challenge-response: wrong; define-auth-challenge: try again (at most three answers)");
+            session
+        }
+        other => return Err(format!("a wrong code was not refused: {other:?}").into()),
+    };
+    match e2e::passwordless::answer(&pool, &client, &email, &session, &code).await {
+        Ok(e2e::passwordless::Step::Tokens(token)) => {
+            let claims = e2e::jwt_claims(&token).ok_or("the ID token is not a JWT")?;
+            outcome(&format!("signed in without a password; ID token for {}", claims["email"].as_str().unwrap_or("?")));
+        }
+        other => return Err(format!("the right code did not sign in: {other:?}").into()),
+    }
+    let nobody = format!("{}@example.com", unique("nobody"));
+    step(&format!("Someone asks for a code for an address that has no account ({nobody})"));
+    match e2e::passwordless::start(&pool, &client, &nobody).await {
+        Ok(e2e::passwordless::Step::Challenge { parameters, .. }) => outcome(&format!(
+            "the same challenge as Jane's ({parameters:?}), and {} e-mails sent: nothing tells the address has no account",
+            e2e::passwordless::mail_to(&nobody)?.len()
+        )),
+        other => return Err(format!("an unknown address was answered differently: {other:?}").into()),
+    }
+
     // User migration (user-migration, from the legacy password table in moto).
     let legacy = format!("{}@example.com", unique("leo"));
     step(&format!("Leo, a user of the old system, signs in for the first time ({legacy})"));

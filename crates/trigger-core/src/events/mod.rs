@@ -11,9 +11,12 @@
 //!   null and let a handler copy it into the response (an absent `groupOverrideDetails` in a
 //!   response would strip the user's groups);
 //! - the custom e-mail / SMS sender events, which the crate does not have;
+//! - the custom-authentication requests with the private challenge parameters and the answer as
+//!   secrets;
 //! - fields nobody declared are kept (`other`) and written back unchanged.
 
 mod auth;
+mod custom_auth;
 mod custom_message;
 mod custom_sender;
 mod migration;
@@ -32,6 +35,11 @@ pub use auth::{
     PostAuthenticationEvent, PostAuthenticationRequest, PostAuthenticationResponse, PreAuthenticationEvent,
     PreAuthenticationRequest, PreAuthenticationResponse,
 };
+pub use custom_auth::{
+    CUSTOM_CHALLENGE, ChallengeResult, CreateAuthChallengeEvent, CreateAuthChallengeRequest,
+    CreateAuthChallengeResponse, DefineAuthChallengeEvent, DefineAuthChallengeRequest, DefineAuthChallengeResponse,
+    VerifyAuthChallengeRequest, VerifyAuthChallengeResponse, VerifyAuthChallengeResponseEvent,
+};
 pub use custom_message::{CustomMessageEvent, CustomMessageRequest, CustomMessageResponse};
 pub use custom_sender::{CustomEmailSenderEvent, CustomSenderRequest, CustomSenderResponse, CustomSmsSenderEvent};
 pub use migration::{DeliveryMedium, FinalUserStatus, UserMigrationEvent, UserMigrationRequest, UserMigrationResponse};
@@ -39,8 +47,9 @@ pub use nullish::null_as_default;
 pub use post_confirmation::{PostConfirmationEvent, PostConfirmationRequest, PostConfirmationResponse};
 pub use pre_signup::{PreSignUpEvent, PreSignUpRequest, PreSignUpResponse};
 pub use source::{
-    CustomEmailSenderSource, CustomMessageSource, CustomSmsSenderSource, PostAuthenticationSource,
-    PostConfirmationSource, PreAuthenticationSource, PreSignUpSource, TokenGenerationSource, UserMigrationSource,
+    CreateAuthChallengeSource, CustomEmailSenderSource, CustomMessageSource, CustomSmsSenderSource,
+    DefineAuthChallengeSource, PostAuthenticationSource, PostConfirmationSource, PreAuthenticationSource,
+    PreSignUpSource, TokenGenerationSource, UserMigrationSource, VerifyAuthChallengeResponseSource,
 };
 pub use token::{
     AccessTokenGeneration, ClaimsAndScopeOverrideDetails, ClaimsOverrideDetails, GroupConfiguration, IdTokenGeneration,

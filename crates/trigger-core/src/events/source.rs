@@ -134,6 +134,18 @@ trigger_sources! {
         Authentication => "CustomSMSSender_Authentication",
         AccountTakeOverNotification => "CustomSMSSender_AccountTakeOverNotification",
     }
+    /// Define auth challenge (custom authentication).
+    DefineAuthChallengeSource {
+        Authentication => "DefineAuthChallenge_Authentication",
+    }
+    /// Create auth challenge (custom authentication).
+    CreateAuthChallengeSource {
+        Authentication => "CreateAuthChallenge_Authentication",
+    }
+    /// Verify auth challenge response (custom authentication).
+    VerifyAuthChallengeResponseSource {
+        Authentication => "VerifyAuthChallengeResponse_Authentication",
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,4 @@
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    trigger_core::runtime::main(verify_auth_challenge_response::VerifyAuthChallengeResponse::init).await
+}
