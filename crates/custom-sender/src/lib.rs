@@ -19,5 +19,5 @@ pub use deliver::{DELIVERY_LEASE, decrypt_code, not_planned, send_once};
 pub use delivery::{DELIVERY_KEEP_SECONDS, delivery_id, delivery_key};
 pub use key_arn::{is_key_arn, key_arn_from_env};
 pub use plan::{Outgoing, SenderError, plan_email, plan_sms};
-pub use settings::{SenderSettings, catalogue_from_env};
+pub use settings::SenderSettings;
 pub use source::{Channel, email_kind, sms_kind};

@@ -3,16 +3,10 @@
 use std::fmt;
 use std::sync::Arc;
 
-use message_catalogue::Catalogue;
+use message_catalogue::{Catalogue, catalogue_from_env};
 use trigger_core::{ConfigError, Env};
 
 use crate::key_arn::key_arn_from_env;
-
-/// `MESSAGE_TEMPLATES_DIR` and `DEFAULT_LOCALE`, validated; a bad one names its variable.
-pub fn catalogue_from_env(env: &Env) -> Result<Catalogue, ConfigError> {
-    message_catalogue::catalogue_from(|name| env.text(name))
-        .map_err(|err| ConfigError::invalid(err.variable, &err.value, err.reason))
-}
 
 /// What every sender reads, whatever its channel.
 #[derive(Clone)]

@@ -25,4 +25,6 @@ pub use builtin::LOCALES as BUILTIN_LOCALES;
 pub use catalogue::{Catalogue, CatalogueError, Message, RenderError, Slot, Values};
 pub use kind::{EMAIL_LIMIT, MessageKind, Part, SMS_LIMIT, SUBJECT_LIMIT, parse_file_name, template_name};
 pub use problem::{Problem, Problems};
+#[cfg(feature = "env")]
+pub use settings::catalogue_from_env;
 pub use settings::{SettingError, catalogue_from};

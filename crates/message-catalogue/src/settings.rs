@@ -20,6 +20,14 @@ pub struct SettingError {
     pub reason: String,
 }
 
+/// [`catalogue_from`] over a trigger's environment: a bad value fails init naming its variable
+/// (feature `env`).
+#[cfg(feature = "env")]
+pub fn catalogue_from_env(env: &trigger_core::Env) -> Result<Catalogue, trigger_core::ConfigError> {
+    catalogue_from(|name| env.text(name))
+        .map_err(|err| trigger_core::ConfigError::invalid(err.variable, &err.value, err.reason))
+}
+
 /// Loads and validates the built-in templates with the overrides of [`TEMPLATES_DIR`] on top.
 pub fn catalogue_from<'a>(read: impl Fn(&str) -> Option<&'a str>) -> Result<Catalogue, SettingError> {
     let dir = read(TEMPLATES_DIR);

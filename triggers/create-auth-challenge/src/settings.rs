@@ -76,7 +76,7 @@ impl Settings {
             code_ttl_seconds: env.number("SIGN_IN_CODE_TTL_SECONDS", 300, 60..=3_600)?,
             sends,
             require_verified_email: env.flag("SIGN_IN_CODE_REQUIRE_VERIFIED_EMAIL", true)?,
-            catalogue: Arc::new(custom_message::settings::catalogue_from_env(env)?),
+            catalogue: Arc::new(message_catalogue::catalogue_from_env(env)?),
         })
     }
 }

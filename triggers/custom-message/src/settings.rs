@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use message_catalogue::Catalogue;
+use message_catalogue::{Catalogue, catalogue_from_env};
 use trigger_core::{ConfigError, Env};
 
 #[derive(Clone)]
@@ -24,13 +24,6 @@ impl fmt::Debug for Settings {
             .field("verification_by_link", &self.verification_by_link)
             .finish()
     }
-}
-
-/// The catalogue the environment asks for (`message_catalogue::settings`); a bad template or
-/// locale fails init naming its variable.
-pub fn catalogue_from_env(env: &Env) -> Result<Catalogue, ConfigError> {
-    message_catalogue::catalogue_from(|name| env.text(name))
-        .map_err(|err| ConfigError::invalid(err.variable, &err.value, err.reason))
 }
 
 impl Settings {
