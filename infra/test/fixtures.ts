@@ -46,6 +46,17 @@ export const EVERY_SETTING: CognitoTriggersProps['settings'] = {
     MIGRATION_LOCKOUT: 'count',
   },
   'custom-email-sender': { EMAIL_FROM: 'no-reply@example.com' },
+  // LINK_TRUSTED_PROVIDERS taken from pre-signup (Google, CorpSAML): Google's verified flag may pass.
+  'inbound-federation': {
+    FEDERATION_ATTRIBUTE_MAP: {
+      Google: { email: 'email', email_verified: 'email_verified', name: 'name' },
+      CorpSAML: {
+        email: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress|mail',
+        'custom:groups': 'http://schemas.microsoft.com/ws/2008/06/identity/claims/groups[]',
+      },
+    },
+    UNMAPPED_PROVIDERS: 'deny',
+  },
   'signup-reminder': {
     REMINDER_EMAIL_FROM: 'Example <no-reply@example.com>',
     REMINDER_EMAIL_SUBJECT: 'Please confirm your Example account',

@@ -92,6 +92,10 @@ describe('trigger table', () => {
     assert.deepEqual(settings('post-authentication'), ['LOGIN_HISTORY_DAYS']);
     assert.deepEqual(settings('post-confirmation'), ['DEFAULT_GROUP', 'WELCOME_EMAIL_FROM', 'WELCOME_EMAIL_TEMPLATE']);
     assert.deepEqual(settings('pre-token-generation'), ['ACCESS_TOKEN_SCOPES_FROM_GROUPS', 'CLAIMS_FROM_PROFILE', 'LINK_TRUSTED_PROVIDERS', 'SUPPRESS_CLAIMS']);
+    assert.deepEqual(settings('inbound-federation'), ['FEDERATION_ATTRIBUTE_MAP', 'LINK_TRUSTED_PROVIDERS', 'UNMAPPED_PROVIDERS']);
+    assert.deepEqual(TRIGGERS['inbound-federation'].required, ['FEDERATION_ATTRIBUTE_MAP']);
+    assert.deepEqual(TRIGGERS['inbound-federation'].access, [], 'no AWS call');
+    assert.equal(TRIGGERS['inbound-federation'].slot, 'InboundFederation');
     assert.deepEqual(settings('signup-reminder'), ['EXPIRY_EMAIL_SUBJECT', 'REMINDER_EMAIL_FROM', 'REMINDER_EMAIL_SUBJECT', 'SIGNUP_URL']);
     for (const t of ['pre-authentication', 'post-authentication', 'post-confirmation', 'pre-token-generation', 'signup-reminder'] as const) {
       assert.deepEqual([...new Set(TRIGGERS[t].access.map((a) => a.env).filter(Boolean))], ['TABLE_NAME'], t);
