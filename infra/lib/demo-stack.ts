@@ -25,6 +25,9 @@ export const DEMO_SETTINGS: TriggerSettings = {
   },
 };
 
+/** inbound-federation's mapping in the demo: the OIDC standard claims, every provider, no verified flag. */
+export const DEMO_FEDERATION_MAP = { '*': { email: 'email', name: 'name', given_name: 'given_name', family_name: 'family_name' } } as const;
+
 export interface DemoStackProps extends StackProps {
   /** Default: every trigger binary of the workspace (`workspaceTriggers()`). */
   readonly triggers?: readonly TriggerName[];
@@ -114,6 +117,10 @@ export class DemoStack extends Stack {
       const from = identity === undefined ? PLACEHOLDER_REMINDER_EMAIL_FROM : identity.includes('@') ? identity : `no-reply@${identity}`;
       identity ??= PLACEHOLDER_EMAIL_IDENTITY;
       settings = { ...settings, 'create-auth-challenge': { ...settings['create-auth-challenge'], SIGN_IN_CODE_FROM: from } };
+    }
+    if (enabled.includes('inbound-federation') && settings['inbound-federation']?.FEDERATION_ATTRIBUTE_MAP === undefined) {
+      // The demo pool has no identity provider; a plain mapping lets the trigger start when one is added.
+      settings = { ...settings, 'inbound-federation': { ...settings['inbound-federation'], FEDERATION_ATTRIBUTE_MAP: DEMO_FEDERATION_MAP } };
     }
     const migration = settings['user-migration'];
     if (enabled.includes('user-migration') && !migration?.LEGACY_USERS_TABLE && !migration?.OLD_USER_POOL_ID) {

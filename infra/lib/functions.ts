@@ -14,7 +14,7 @@ import { LambdaConfigSlot, TRIGGERS, TriggerName } from './triggers';
 import { checkSenderAddresses } from './validation';
 import { DEFAULT_ASSET_DIRECTORY } from './workspace';
 
-const OPERATION: Record<Exclude<LambdaConfigSlot, 'CustomEmailSender' | 'CustomSMSSender'>, cognito.UserPoolOperation> = {
+const OPERATION: Record<Exclude<LambdaConfigSlot, 'CustomEmailSender' | 'CustomSMSSender' | 'InboundFederation'>, cognito.UserPoolOperation> = {
   PreSignUp: cognito.UserPoolOperation.PRE_SIGN_UP,
   PreAuthentication: cognito.UserPoolOperation.PRE_AUTHENTICATION,
   PostAuthentication: cognito.UserPoolOperation.POST_AUTHENTICATION,
@@ -135,6 +135,14 @@ export function wire(scope: Construct, props: CognitoTriggersProps, t: DeployedT
     t.function.addPermission('InvokedByUserPool', { principal, sourceArn: pool.userPoolArn });
     cfn.addPropertyOverride(`LambdaConfig.${slot}`, { LambdaArn: t.function.functionArn, LambdaVersion: 'V1_0' });
     cfn.addPropertyOverride('LambdaConfig.KMSKeyID', refs.senderKey!.keyArn);
+    return;
+  }
+  if (slot === 'InboundFederation') {
+    // No L2 operation for it yet: the L1 property, with the one version Cognito accepts, and the
+    // invoke permission addTrigger() would have added.
+    const cfn = pool.node.defaultChild as cognito.CfnUserPool;
+    t.function.addPermission('InvokedByUserPool', { principal, sourceArn: pool.userPoolArn });
+    cfn.addPropertyOverride(`LambdaConfig.${slot}`, { LambdaArn: t.function.functionArn, LambdaVersion: 'V1_0' });
     return;
   }
   if (slot === 'PreTokenGeneration' && props.preTokenGenerationVersion === 'V2_0') {

@@ -165,6 +165,24 @@ export interface TriggerSettings {
     readonly DEFAULT_LOCALE?: string;
   };
   readonly 'verify-auth-challenge-response'?: Record<string, never>;
+  readonly 'custom-email-sender'?: { readonly EMAIL_FROM?: string };
+  readonly 'custom-sms-sender'?: Record<string, never>;
+  readonly 'inbound-federation'?: {
+    /**
+     * Required. Per provider as the pool names it (or `*` for the rest): user-pool attribute ->
+     * claim or SAML attribute, `a|b` for alternatives, `claim[]` for a groups list into a `custom:`
+     * attribute. A record `{ CorpSAML: { email: 'http://…/emailaddress', 'custom:groups': 'http://…/groups[]' } }`
+     * or the binary's text `CorpSAML: email=…, custom:groups=…[]; Google: email=email`.
+     */
+    readonly FEDERATION_ATTRIBUTE_MAP?: string | Readonly<Record<string, Readonly<Record<string, string>>>>;
+    /**
+     * Providers whose email_verified / phone_number_verified pass. Default: pre-signup's
+     * LINK_TRUSTED_PROVIDERS while it links; unset: none pass.
+     */
+    readonly LINK_TRUSTED_PROVIDERS?: string | readonly string[];
+    /** A provider without a mapping: `keep` (default: the pool's own mapping applies) or `deny`. */
+    readonly UNMAPPED_PROVIDERS?: 'keep' | 'deny';
+  };
   readonly 'signup-reminder'?: {
     /** Required: the sender of both e-mails, `no-reply@example.com` or `Example <no-reply@example.com>`. */
     readonly REMINDER_EMAIL_FROM?: string;

@@ -12,7 +12,8 @@ export type SettingValue =
   | boolean
   | readonly string[]
   | Readonly<Record<string, string>>
-  | Readonly<Record<string, string | readonly string[]>>;
+  | Readonly<Record<string, string | readonly string[]>>
+  | Readonly<Record<string, Readonly<Record<string, string>>>>;
 
 export interface SettingKind {
   /** What the value must look like, for error messages and docs. */
@@ -366,4 +367,89 @@ export const groupScopes: SettingKind = {
 /** Claims named by a rendered `profileClaimMap` or `nameList` value. */
 export function claimsOf(kind: 'map' | 'list', rendered: string): string[] {
   return rendered.split(',').map((p) => (kind === 'map' ? p.slice(p.indexOf(':') + 1) : p));
+}
+
+/** Cognito's standard user-pool attributes a provider may fill (inbound-federation's settings.rs). */
+export const STANDARD_ATTRIBUTES = [
+  'address', 'birthdate', 'email', 'email_verified', 'family_name', 'gender', 'given_name', 'locale', 'middle_name',
+  'name', 'nickname', 'phone_number', 'phone_number_verified', 'picture', 'preferred_username', 'profile',
+  'updated_at', 'website', 'zoneinfo',
+] as const;
+/** The attributes that pass only from a trusted provider (LINK_TRUSTED_PROVIDERS). */
+export const VERIFIED_FLAGS = ['email_verified', 'phone_number_verified'] as const;
+// A claim or SAML attribute name: visible characters, none of the format's separators.
+const FEDERATION_CLAIM = /^[^\s,;|\p{Cc}]+$/u;
+const CUSTOM_ATTRIBUTE = /^custom:[^\s,;=|\p{Cc}]{1,20}$/u;
+
+/**
+ * inbound-federation's FEDERATION_ATTRIBUTE_MAP: per provider (or `*`), user-pool attribute ->
+ * claim (`a|b` alternatives, `claim[]` a groups list into a `custom:` attribute). A record
+ * `{ CorpSAML: { email: 'http://…/emailaddress' } }` or the binary's text form
+ * `Provider: attribute=claim, …; Provider: …`; checked by the binary's rules, written as text.
+ */
+export const federationMap: SettingKind = {
+  expects:
+    'a mapping per identity provider, { Provider: { attribute: "claim" } } or "Provider: attribute=claim, …; …" ' +
+    '(standard or custom: attributes, no sub/identities/cognito:*; claim[] only into custom:; docs/triggers/inbound-federation.md)',
+  render(name, value) {
+    let blocks: [string, [string, string][]][];
+    if (typeof value === 'object' && !Array.isArray(value)) {
+      blocks = Object.entries(value as Record<string, unknown>).map(([provider, entries]) => {
+        if (typeof entries !== 'object' || entries === null || Array.isArray(entries)) throw new SettingError(name, provider, this.expects);
+        return [provider.trim(), Object.entries(entries as Record<string, unknown>).map(([a, c]) => {
+          if (typeof c !== 'string') throw new SettingError(name, `${provider}: ${a}`, this.expects);
+          return [a.trim(), c.trim()] as [string, string];
+        })];
+      });
+    } else {
+      const v = checkedText(name, value, this.expects);
+      if (Token.isUnresolved(v)) return v;
+      blocks = v.split(';').map((b) => b.trim()).filter(Boolean).map((b) => {
+        const i = b.indexOf(':');
+        if (i < 0) throw new SettingError(name, b, this.expects);
+        const entries = b.slice(i + 1).split(',').map((e) => e.trim()).filter(Boolean).map((e) => {
+          const j = e.indexOf('=');
+          if (j < 0) throw new SettingError(name, e, this.expects);
+          return [e.slice(0, j).trim(), e.slice(j + 1).trim()] as [string, string];
+        });
+        return [b.slice(0, i).trim(), entries];
+      });
+    }
+    if (blocks.length === 0) throw new SettingError(name, value, this.expects);
+    const providers = new Set<string>();
+    for (const [provider, entries] of blocks) {
+      if (provider !== '*' && (!PROVIDER.test(provider) || provider.includes(':'))) throw new SettingError(name, provider, this.expects);
+      if (providers.has(provider)) throw new SettingError(name, provider, `${this.expects}; ${provider} is listed twice`);
+      providers.add(provider);
+      if (entries.length === 0) throw new SettingError(name, provider, this.expects);
+      const attributes = new Set<string>();
+      for (const [attribute, claim] of entries) {
+        const shown = `${provider}: ${attribute}=${claim}`;
+        const groups = claim.endsWith('[]');
+        const claims = (groups ? claim.slice(0, -2) : claim).split('|').map((c) => c.trim());
+        const custom = CUSTOM_ATTRIBUTE.test(attribute);
+        const standard = (STANDARD_ATTRIBUTES as readonly string[]).includes(attribute);
+        if ((!custom && !standard) || (groups && !custom) || !claims.every((c) => FEDERATION_CLAIM.test(c))) {
+          throw new SettingError(name, shown, this.expects);
+        }
+        if (attributes.has(attribute)) throw new SettingError(name, shown, `${this.expects}; ${attribute} is mapped twice for ${provider}`);
+        attributes.add(attribute);
+      }
+    }
+    return blocks.map(([p, entries]) => `${p}: ${entries.map(([a, c]) => `${a}=${c}`).join(', ')}`).join('; ');
+  },
+};
+
+/** The providers (not `*`) whose entry in a rendered FEDERATION_ATTRIBUTE_MAP maps a verified flag. */
+export function providersMappingVerifiedFlags(rendered: string): string[] {
+  return rendered
+    .split(';')
+    .map((b) => b.trim())
+    .filter(Boolean)
+    .filter((b) => {
+      const i = b.indexOf(':');
+      const attributes = b.slice(i + 1).split(',').map((e) => e.slice(0, e.indexOf('=')).trim());
+      return b.slice(0, i).trim() !== '*' && attributes.some((a) => (VERIFIED_FLAGS as readonly string[]).includes(a));
+    })
+    .map((b) => b.slice(0, b.indexOf(':')).trim());
 }

@@ -12,6 +12,7 @@ import {
   boolean,
   domainList,
   email,
+  federationMap,
   groupName,
   groupScopes,
   httpsUrl,
@@ -48,6 +49,7 @@ export const TRIGGER_NAMES = [
   'define-auth-challenge',
   'create-auth-challenge',
   'verify-auth-challenge-response',
+  'inbound-federation',
 ] as const;
 export type TriggerName = (typeof TRIGGER_NAMES)[number];
 
@@ -64,7 +66,8 @@ export type LambdaConfigSlot =
   | 'CustomSMSSender'
   | 'DefineAuthChallenge'
   | 'CreateAuthChallenge'
-  | 'VerifyAuthChallengeResponse';
+  | 'VerifyAuthChallengeResponse'
+  | 'InboundFederation';
 
 /**
  * Resources a trigger may touch. The construct resolves each to one ARN (never a wildcard):
@@ -602,6 +605,20 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
       SMS_ORIGINATION_NUMBER: originationNumber,
       DEFAULT_LOCALE: locale,
     },
+  },
+  'inbound-federation': {
+    binary: 'inbound-federation',
+    // No L2 UserPoolOperation yet: wired through the L1 LambdaConfig.InboundFederation (V1_0).
+    slot: 'InboundFederation',
+    summary: 'Maps a federated sign-in\'s claims to user-pool attributes per provider; verified flags only from trusted providers; makes no AWS call',
+    invocation: 'sync',
+    access: [],
+    settings: {
+      FEDERATION_ATTRIBUTE_MAP: federationMap,
+      LINK_TRUSTED_PROVIDERS: providerNames,
+      UNMAPPED_PROVIDERS: oneOf('keep', 'deny'),
+    },
+    required: ['FEDERATION_ATTRIBUTE_MAP'],
   },
   'signup-reminder': {
     binary: 'signup-reminder',

@@ -6,7 +6,7 @@
 import { Annotations, Duration, RemovalPolicy, Stack, Token, aws_cognito as cognito } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { CognitoTriggersProps, LOG_LEVELS, MAX_ASYNC_TIMEOUT, MAX_TIMEOUT, PoolAttachment } from './props';
-import { SettingValue, claimsOf, email, senderAddress, senderAddressOf } from './settings';
+import { SettingValue, claimsOf, email, providersMappingVerifiedFlags, senderAddress, senderAddressOf } from './settings';
 import { IMMUTABLE_CLAIMS, LOCKOUT_DEFAULTS, PRE_SIGNUP_DEFAULTS, SIGN_IN_CODE_DEFAULTS, TRIGGERS, TRIGGER_NAMES, TriggerName, managedSettingNames } from './triggers';
 
 // Lambda reserves these (and AWS_*): https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html
@@ -178,6 +178,12 @@ export function triggerEnvironments(props: CognitoTriggersProps, enabled: Readon
   if (token && signup?.LINK_FEDERATED_USERS === 'true' && token.LINK_TRUSTED_PROVIDERS === undefined) {
     token.LINK_TRUSTED_PROVIDERS = signup.LINK_TRUSTED_PROVIDERS;
   }
+  // inbound-federation passes verified flags from the providers pre-signup trusts, unless told otherwise.
+  const federation = envs.get('inbound-federation');
+  if (federation && signup?.LINK_FEDERATED_USERS === 'true' && federation.LINK_TRUSTED_PROVIDERS === undefined) {
+    federation.LINK_TRUSTED_PROVIDERS = signup.LINK_TRUSTED_PROVIDERS;
+  }
+  if (federation) checkVerifiedFlags(federation);
   return envs;
 }
 
@@ -269,6 +275,22 @@ function checkSettingPairs(binary: TriggerName, env: Readonly<Record<string, str
     ];
     const bad = touched.filter((c) => (IMMUTABLE_CLAIMS as readonly string[]).includes(c));
     if (bad.length > 0) throw new Error(`CognitoTriggers: Cognito does not allow a trigger to change the claim(s) ${bad.join(', ')}`);
+  }
+}
+
+/** inbound-federation refuses to start when a named provider maps a verified flag but is not trusted. */
+function checkVerifiedFlags(env: Readonly<Record<string, string>>) {
+  const map = env.FEDERATION_ATTRIBUTE_MAP;
+  const trusted = env.LINK_TRUSTED_PROVIDERS;
+  if (map === undefined || Token.isUnresolved(map) || (trusted !== undefined && Token.isUnresolved(trusted))) return;
+  const trustedNames = (trusted ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  const untrusted = providersMappingVerifiedFlags(map).filter((p) => !trustedNames.includes(p));
+  if (untrusted.length > 0) {
+    throw new Error(
+      `CognitoTriggers: inbound-federation maps email_verified/phone_number_verified for ${untrusted.join(', ')}, ` +
+        'which LINK_TRUSTED_PROVIDERS does not name; the binary would refuse to start. Trust the provider ' +
+        "(settings['inbound-federation'].LINK_TRUSTED_PROVIDERS, or pre-signup's while it links) or remove the entry",
+    );
   }
 }
 

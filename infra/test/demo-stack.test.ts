@@ -34,11 +34,13 @@ describe('demo stack', () => {
   it('wires every Cognito trigger of the set into the pool LambdaConfig, invocable from this pool only', () => {
     const slotted = WORKSPACE.filter((b) => TRIGGERS[b as keyof typeof TRIGGERS].slot !== undefined);
     const senders = ['CustomEmailSender', 'CustomSMSSender'];
+    // Set through the L1 property with its version: the senders and inbound federation.
+    const versioned = [...senders, 'InboundFederation'];
     const expected: Record<string, unknown> = Object.fromEntries(
       slotted.map((b) => {
         const slot = TRIGGERS[b as keyof typeof TRIGGERS].slot!;
         const arn = `Triggers/${pascal(b)}Function.Arn`;
-        return [slot, senders.includes(slot) ? { LambdaArn: arn, LambdaVersion: 'V1_0' } : arn];
+        return [slot, versioned.includes(slot) ? { LambdaArn: arn, LambdaVersion: 'V1_0' } : arn];
       }),
     );
     if (Object.keys(expected).some((slot) => senders.includes(slot))) expected.KMSKeyID = 'Triggers/SenderKey.Arn';

@@ -49,6 +49,17 @@ export const EVERY_SETTING: CognitoTriggersProps['settings'] = {
   'custom-sms-sender': { SMS_SENDER_ID: 'Example', SMS_ORIGINATION_NUMBER: '+14155550100', DEFAULT_LOCALE: 'pt-BR' },
   'define-auth-challenge': { SIGN_IN_CODE_MAX_ANSWERS: 3 },
   'create-auth-challenge': { SIGN_IN_CODE_FROM: 'sign-in@mail.example.com', SIGN_IN_CODE_LENGTH: 6, SIGN_IN_CODE_TTL_SECONDS: 300 },
+  // LINK_TRUSTED_PROVIDERS taken from pre-signup (Google, CorpSAML): Google's verified flag may pass.
+  'inbound-federation': {
+    FEDERATION_ATTRIBUTE_MAP: {
+      Google: { email: 'email', email_verified: 'email_verified', name: 'name' },
+      CorpSAML: {
+        email: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress|mail',
+        'custom:groups': 'http://schemas.microsoft.com/ws/2008/06/identity/claims/groups[]',
+      },
+    },
+    UNMAPPED_PROVIDERS: 'deny',
+  },
   'signup-reminder': {
     REMINDER_EMAIL_FROM: 'Example <no-reply@example.com>',
     REMINDER_EMAIL_SUBJECT: 'Please confirm your Example account',

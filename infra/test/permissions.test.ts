@@ -66,6 +66,8 @@ const EXPECTED: Record<string, unknown[]> = {
     userPool('cognito-idp:AdminUpdateUserAttributes'),
   ],
   CustomMessage: [logs('CustomMessage')],
+  // No AWS call: its own logs only.
+  InboundFederation: [logs('InboundFederation')],
   UserMigration: [
     logs('UserMigration'),
     // UpdateItem because MIGRATION_LOCKOUT=count; the legacy table and the old pool because both are set.
@@ -187,10 +189,13 @@ describe('every trigger on, pool in the same stack', () => {
       DefineAuthChallenge: 'Triggers/DefineAuthChallengeFunction.Arn',
       CreateAuthChallenge: 'Triggers/CreateAuthChallengeFunction.Arn',
       VerifyAuthChallengeResponse: 'Triggers/VerifyAuthChallengeResponseFunction.Arn',
+      // The L1 property until an L2 operation exists; V1_0 is the only version Cognito accepts.
+      InboundFederation: { LambdaArn: 'Triggers/InboundFederationFunction.Arn', LambdaVersion: 'V1_0' },
     });
-    // Each of the twelve may be invoked by Cognito from this pool; the reminder function by nobody but its state machine.
+    // Each of the thirteen may be invoked by Cognito from this pool; the reminder function by nobody but its state machine.
     const perms = Object.values<any>(resourcesOfType(json, 'AWS::Lambda::Permission')).map((p) => symbolic(json, p.Properties));
-    assert.equal(perms.length, 12);
+    assert.equal(perms.length, 13);
+    assert.ok(perms.some((p) => p.FunctionName === 'Triggers/InboundFederationFunction.Arn' && p.Action === 'lambda:InvokeFunction'));
     for (const p of perms) {
       assert.equal(p.Principal, 'cognito-idp.amazonaws.com');
       assert.equal(p.SourceArn, 'Pool.Arn');
@@ -276,6 +281,16 @@ describe('every trigger on, pool in the same stack', () => {
       TABLE_NAME: 'Ref(Triggers/Table)',
     });
     assert.deepEqual(env('CustomMessage'), { RUST_LOG: 'info' });
+    assert.deepEqual(env('InboundFederation'), {
+      FEDERATION_ATTRIBUTE_MAP:
+        'Google: email=email, email_verified=email_verified, name=name; ' +
+        'CorpSAML: email=http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress|mail, ' +
+        'custom:groups=http://schemas.microsoft.com/ws/2008/06/identity/claims/groups[]',
+      UNMAPPED_PROVIDERS: 'deny',
+      // Taken from pre-signup, which links.
+      LINK_TRUSTED_PROVIDERS: 'Google,CorpSAML',
+      RUST_LOG: 'info',
+    });
   });
 
   it('runs the reminder state machine from the ASL file, with logging and tracing', () => {

@@ -92,6 +92,10 @@ describe('trigger table', () => {
     assert.deepEqual(settings('post-authentication'), ['LOGIN_HISTORY_DAYS']);
     assert.deepEqual(settings('post-confirmation'), ['DEFAULT_GROUP', 'WELCOME_EMAIL_FROM', 'WELCOME_EMAIL_TEMPLATE']);
     assert.deepEqual(settings('pre-token-generation'), ['ACCESS_TOKEN_SCOPES_FROM_GROUPS', 'CLAIMS_FROM_PROFILE', 'LINK_TRUSTED_PROVIDERS', 'SUPPRESS_CLAIMS']);
+    assert.deepEqual(settings('inbound-federation'), ['FEDERATION_ATTRIBUTE_MAP', 'LINK_TRUSTED_PROVIDERS', 'UNMAPPED_PROVIDERS']);
+    assert.deepEqual(TRIGGERS['inbound-federation'].required, ['FEDERATION_ATTRIBUTE_MAP']);
+    assert.deepEqual(TRIGGERS['inbound-federation'].access, [], 'no AWS call');
+    assert.equal(TRIGGERS['inbound-federation'].slot, 'InboundFederation');
     assert.deepEqual(settings('signup-reminder'), ['EXPIRY_EMAIL_SUBJECT', 'REMINDER_EMAIL_FROM', 'REMINDER_EMAIL_SUBJECT', 'SIGNUP_URL']);
     assert.deepEqual(settings('define-auth-challenge'), ['SIGN_IN_CODE_MAX_ANSWERS']);
     assert.deepEqual(settings('create-auth-challenge'), [

@@ -282,8 +282,14 @@ fn functions_env() -> Vec<(String, String)> {
         .map(str::trim)
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
         .filter_map(|line| line.split_once('='))
-        .map(|(name, value)| (name.trim().to_owned(), value.trim().to_owned()))
+        .map(|(name, value)| (name.trim().to_owned(), unquoted(value.trim()).to_owned()))
         .collect()
+}
+
+/// A value as the env-file parser reads it: one pair of surrounding quotes removed (a value with
+/// an `=` inside must be quoted for `cargo lambda watch`).
+fn unquoted(value: &str) -> &str {
+    ['"', '\''].iter().find_map(|q| value.strip_prefix(*q).and_then(|v| v.strip_suffix(*q))).unwrap_or(value)
 }
 
 /// `target/<profile>/`: where cargo puts the workspace's binaries, next to `deps/` which holds

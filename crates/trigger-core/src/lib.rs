@@ -4,12 +4,14 @@
 
 pub mod aws;
 pub mod config;
+pub mod email;
 pub mod error;
 pub mod events;
 /// In-memory fakes of the ports, for unit tests of the triggers: compiled only for tests
 /// (`testing` feature, which dev-dependencies turn on), never into a binary.
 #[cfg(any(test, feature = "testing"))]
 pub mod fakes;
+pub mod federation;
 pub mod html;
 pub mod idempotency;
 pub mod lockout;

@@ -295,3 +295,34 @@ fn event_debug_shows_who_and_what_but_no_attributes() {
     assert!(debug.contains("SignUp"), "{debug}");
     assert!(!debug.contains("Jane.Doe@Example.com") && !debug.contains("+14155550123"), "{debug}");
 }
+
+#[test]
+fn inbound_federation_reads_every_provider_type_and_answers_a_string_map() {
+    for name in ["inbound-federation.json", "inbound-federation-google.json", "inbound-federation-saml.json"] {
+        let (_, output) = round_trip::<InboundFederationEvent>(name);
+        assert!(output["response"]["userAttributesToMap"].is_object(), "{name}: never null, {{}} means keep");
+    }
+    let event: InboundFederationEvent = parse(&fixture("inbound-federation.json"));
+    assert_eq!(event.trigger_source, InboundFederationSource::ExternalProvider);
+    assert_eq!(event.request.provider_type, ProviderType::Oidc);
+    assert_eq!(event.request.attributes.id_token.as_ref().unwrap()["email_verified"], true);
+    let debug = format!("{event:?} {:?}", event.request);
+    for secret in ["access-token-body", "id-token-body", "refresh-token-value", "Jane.Doe@Corp.Example", "Jane Doe"] {
+        assert!(!debug.contains(secret), "{secret} in Debug: {debug}");
+    }
+    let event: InboundFederationEvent = parse(&fixture("inbound-federation-saml.json"));
+    assert_eq!(event.request.provider_type, ProviderType::Saml);
+    assert!(event.request.attributes.id_token.is_none() && event.request.attributes.saml_response.is_some());
+    let mut event: InboundFederationEvent = parse(&fixture("inbound-federation-google.json"));
+    assert_eq!(event.request.provider_type, ProviderType::Google);
+    event.response.user_attributes_to_map.insert("email".into(), "jane.doe@gmail.com".into());
+    assert_eq!(serialise(&event)["response"], json!({ "userAttributesToMap": { "email": "jane.doe@gmail.com" } }));
+    for wire in ProviderType::KNOWN {
+        let parsed: ProviderType = serde_json::from_value(json!(wire)).unwrap();
+        assert!(!matches!(parsed, ProviderType::Unknown(_)), "{wire}");
+        assert_eq!(serialise(&parsed), json!(wire));
+    }
+    let future: ProviderType = serde_json::from_value(json!("LoginWithSomethingNew")).unwrap();
+    assert_eq!(future, ProviderType::Unknown("LoginWithSomethingNew".into()));
+    every_source::<InboundFederationEvent>("inbound-federation.json", InboundFederationSource::KNOWN);
+}

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use trigger_core::federation::TrustedProviders;
 use trigger_core::{ConfigError, Env};
 
 /// One entry of a domain list: `example.com` matches that domain only; `*.example.com` matches
@@ -90,8 +91,9 @@ pub struct Settings {
     /// `LINK_FEDERATED_USERS` (default false).
     pub link_federated_users: bool,
     /// `LINK_TRUSTED_PROVIDERS`: Cognito provider names whose `email_verified` claim is trusted
-    /// (no default; required with linking). Only their sign-ups are linked.
-    pub link_trusted_providers: Vec<String>,
+    /// (no default; required with linking). Only their sign-ups are linked. Parsed by
+    /// trigger-core, as every trigger that reads the setting does.
+    pub link_trusted_providers: TrustedProviders,
     /// `DUPLICATE_MESSAGE` (`explicit` by default, or `generic`).
     pub duplicate_message: DuplicateMessage,
     /// `FEDERATED_PROVIDER_NAMES`: user-name prefix (lower-case) → Cognito provider name.
@@ -123,7 +125,7 @@ impl Settings {
         let unique_email = env.flag("UNIQUE_EMAIL", true)?;
         let unique_phone = env.flag("UNIQUE_PHONE", false)?;
         let link_federated_users = env.flag("LINK_FEDERATED_USERS", false)?;
-        let link_trusted_providers = env.list("LINK_TRUSTED_PROVIDERS");
+        let link_trusted_providers = TrustedProviders::from_env(env)?;
         if link_federated_users && link_trusted_providers.is_empty() {
             return Err(ConfigError::invalid(
                 "LINK_TRUSTED_PROVIDERS",
@@ -195,7 +197,7 @@ impl Settings {
 
     /// Whether linking trusts `provider`'s (Cognito's spelling) `email_verified` claim.
     pub fn trusts_provider(&self, provider: &str) -> bool {
-        self.link_trusted_providers.iter().any(|p| p == provider)
+        self.link_trusted_providers.trusts(provider)
     }
 
     /// Cognito's provider name for a federated user-name prefix (`google` → `Google`); a prefix

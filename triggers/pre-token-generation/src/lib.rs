@@ -195,7 +195,7 @@ impl PreTokenGeneration {
         if !needs_email_verified_repair(who.attributes) {
             return false;
         }
-        if let Err(why) = repair_is_safe(who.attributes, profile, &self.settings.trusted_providers) {
+        if let Err(why) = repair_is_safe(who.attributes, profile, self.settings.trusted_providers.names()) {
             tracing::debug!(?why, "email_verified left false: the address is not one a trusted provider verified");
             metrics::count(NAME, "EmailVerifiedRepairRefused");
             return false;

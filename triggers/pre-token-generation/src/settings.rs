@@ -1,6 +1,7 @@
 //! Settings, read once at cold start. Names, formats and defaults:
 //! docs/triggers/pre-token-generation.md.
 
+use trigger_core::federation::TrustedProviders;
 use trigger_core::{ConfigError, Env};
 
 /// Claims Cognito does not let a trigger add, change or suppress (Cognito ignores them or fails
@@ -51,7 +52,7 @@ pub struct Settings {
     pub scopes_from_groups: Vec<GroupScopes>,
     /// `LINK_TRUSTED_PROVIDERS` (as for pre sign-up): `email_verified` is restored only for an
     /// address one of these providers verified when it was linked. Empty: never restored.
-    pub trusted_providers: Vec<String>,
+    pub trusted_providers: TrustedProviders,
 }
 
 /// Claim names as the CDK app accepts them: letters, digits, `_ : . -`, up to 128.
@@ -145,7 +146,7 @@ impl Settings {
             suppress_claims,
             claims_from_profile,
             scopes_from_groups: scopes_from_groups(env)?,
-            trusted_providers: env.list("LINK_TRUSTED_PROVIDERS"),
+            trusted_providers: TrustedProviders::from_env(env)?,
         })
     }
 

@@ -10,7 +10,8 @@
 //! - pre token generation V1 and V2 keep the request's group configuration tolerant of `{}` and
 //!   null and let a handler copy it into the response (an absent `groupOverrideDetails` in a
 //!   response would strip the user's groups);
-//! - the custom e-mail / SMS sender events, which the crate does not have;
+//! - the custom e-mail / SMS sender events and the inbound federation event, which the crate
+//!   does not have;
 //! - the custom-authentication requests with the private challenge parameters and the answer as
 //!   secrets;
 //! - fields nobody declared are kept (`other`) and written back unchanged.
@@ -19,6 +20,7 @@ mod auth;
 mod custom_auth;
 mod custom_message;
 mod custom_sender;
+mod inbound_federation;
 mod migration;
 mod nullish;
 mod post_confirmation;
@@ -42,14 +44,18 @@ pub use custom_auth::{
 };
 pub use custom_message::{CustomMessageEvent, CustomMessageRequest, CustomMessageResponse};
 pub use custom_sender::{CustomEmailSenderEvent, CustomSenderRequest, CustomSenderResponse, CustomSmsSenderEvent};
+pub use inbound_federation::{
+    InboundFederationEvent, InboundFederationRequest, InboundFederationResponse, ProviderAttributes, ProviderType,
+};
 pub use migration::{DeliveryMedium, FinalUserStatus, UserMigrationEvent, UserMigrationRequest, UserMigrationResponse};
 pub use nullish::null_as_default;
 pub use post_confirmation::{PostConfirmationEvent, PostConfirmationRequest, PostConfirmationResponse};
 pub use pre_signup::{PreSignUpEvent, PreSignUpRequest, PreSignUpResponse};
 pub use source::{
     CreateAuthChallengeSource, CustomEmailSenderSource, CustomMessageSource, CustomSmsSenderSource,
-    DefineAuthChallengeSource, PostAuthenticationSource, PostConfirmationSource, PreAuthenticationSource,
-    PreSignUpSource, TokenGenerationSource, UserMigrationSource, VerifyAuthChallengeResponseSource,
+    DefineAuthChallengeSource, InboundFederationSource, PostAuthenticationSource, PostConfirmationSource,
+    PreAuthenticationSource, PreSignUpSource, TokenGenerationSource, UserMigrationSource,
+    VerifyAuthChallengeResponseSource,
 };
 pub use token::{
     AccessTokenGeneration, ClaimsAndScopeOverrideDetails, ClaimsOverrideDetails, GroupConfiguration, IdTokenGeneration,

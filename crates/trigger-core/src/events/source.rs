@@ -75,6 +75,10 @@ trigger_sources! {
         AdminCreateUser => "PreSignUp_AdminCreateUser",
         ExternalProvider => "PreSignUp_ExternalProvider",
     }
+    /// Inbound federation.
+    InboundFederationSource {
+        ExternalProvider => "InboundFederation_ExternalProvider",
+    }
     /// Pre authentication.
     PreAuthenticationSource {
         Authentication => "PreAuthentication_Authentication",
