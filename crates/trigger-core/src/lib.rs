@@ -4,6 +4,7 @@
 
 pub mod aws;
 pub mod config;
+pub mod domain_events;
 pub mod error;
 pub mod events;
 /// In-memory fakes of the ports, for unit tests of the triggers: compiled only for tests

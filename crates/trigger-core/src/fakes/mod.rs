@@ -4,6 +4,7 @@
 
 mod clock;
 mod directory;
+mod events;
 mod legacy_users;
 mod mailer;
 mod old_pool;
@@ -12,6 +13,7 @@ mod store;
 
 pub use clock::FixedClock;
 pub use directory::FakeDirectory;
+pub use events::RecordingBus;
 pub use legacy_users::InMemoryLegacyUsers;
 pub use mailer::RecordingMailer;
 pub use old_pool::{FakeOldPool, OldPoolUser};
