@@ -3,7 +3,7 @@
  * to the trigger's settings, on exactly one resource ARN (never `*`), table statements limited to
  * their rows with `dynamodb:LeadingKeys`. Also the operator policy's statements.
  */
-import { Stack, aws_dynamodb as dynamodb, aws_iam as iam, aws_kms as kms, aws_stepfunctions as sfn } from 'aws-cdk-lib';
+import { Stack, aws_dynamodb as dynamodb, aws_events as events, aws_iam as iam, aws_kms as kms, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { Access, AccessCondition, OPERATOR_ACCESS, ResourceKind, TriggerName } from './triggers';
 
@@ -15,6 +15,8 @@ export interface ResourceRefs {
   readonly senderKey?: kms.Key;
   /** emailSender.identity. */
   readonly emailIdentity?: string;
+  /** The domain-events bus (`eventBus`), when set. */
+  readonly eventBus?: events.IEventBus;
 }
 
 type Ctx = Parameters<AccessCondition>[1];
@@ -38,15 +40,18 @@ export function grantsFor(
     .map((access) => ({ access, statement: statementFor(scope, access, actionsOf(access, env, ctx), refs, binary, env) }));
 }
 
-/** The operator policy's statements (OPERATOR_ACCESS), every action unconditionally. */
+/** The operator policy's statements (OPERATOR_ACCESS): every action, the bus's only while there is one. */
 export function operatorStatements(scope: Construct, refs: ResourceRefs): iam.PolicyStatement[] {
-  return OPERATOR_ACCESS.map((access) => statementFor(scope, access, [...access.actions], refs, 'pre-authentication'));
+  const ctx = { reminderEnabled: false, eventsEnabled: refs.eventBus !== undefined };
+  return OPERATOR_ACCESS.filter((access) => !access.when || access.when({}, ctx)).map((access) =>
+    statementFor(scope, access, [...access.actions], refs, 'pre-authentication'),
+  );
 }
 
 /** The value of the setting that hands a resource to the binary (its `Access.env`): the table by name, the others by ARN. */
 export function resourceValue(kind: ResourceKind, refs: ResourceRefs): string {
   if (kind === 'table') return refs.table!.tableName;
-  if (kind === 'reminderStateMachine' || kind === 'senderKey') return resourceArn(undefined, kind, refs);
+  if (kind === 'reminderStateMachine' || kind === 'senderKey' || kind === 'eventBus') return resourceArn(undefined, kind, refs);
   throw new Error(`CognitoTriggers: no setting carries a ${kind}`);
 }
 
@@ -95,6 +100,8 @@ function resourceArn(
       return refs.reminderStateMachine!.stateMachineArn;
     case 'senderKey':
       return refs.senderKey!.keyArn;
+    case 'eventBus':
+      return refs.eventBus!.eventBusArn;
     case 'emailIdentity': {
       if (!refs.emailIdentity) throw new Error(`CognitoTriggers: ${binary} sends e-mail: set emailSender.identity (the verified SES identity)`);
       return Stack.of(scope!).formatArn({ service: 'ses', resource: 'identity', resourceName: refs.emailIdentity });

@@ -47,6 +47,8 @@ describe('trigger table', () => {
         ['table', ['LOCKOUT#*'], ['dynamodb:GetItem', 'dynamodb:DeleteItem']],
         ['table', ['EMAIL#*', 'PHONE#*'], ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']],
         ['userPool', undefined, ['cognito-idp:ListUsers', 'cognito-idp:AdminGetUser']],
+        // Only while eventBus is set: UserUnlocked.
+        ['eventBus', undefined, ['events:PutEvents']],
       ],
     );
   });
@@ -77,7 +79,7 @@ describe('trigger table', () => {
       'UNIQUE_EMAIL',
       'UNIQUE_PHONE',
     ]);
-    assert.deepEqual([...new Set(TRIGGERS['pre-signup'].access.map((a) => a.env).filter(Boolean))], ['TABLE_NAME', 'REMINDER_STATE_MACHINE_ARN']);
+    assert.deepEqual([...new Set(TRIGGERS['pre-signup'].access.map((a) => a.env).filter(Boolean))], ['TABLE_NAME', 'REMINDER_STATE_MACHINE_ARN', 'EVENT_BUS_NAME']);
     assert.deepEqual(Object.keys(TRIGGERS['pre-signup'].requiredWhen ?? {}), ['LINK_TRUSTED_PROVIDERS']);
   });
   it('gives the other written binaries the settings their docs list (docs/triggers/*.md)', () => {
@@ -93,8 +95,9 @@ describe('trigger table', () => {
     assert.deepEqual(settings('post-confirmation'), ['DEFAULT_GROUP', 'WELCOME_EMAIL_FROM', 'WELCOME_EMAIL_TEMPLATE']);
     assert.deepEqual(settings('pre-token-generation'), ['ACCESS_TOKEN_SCOPES_FROM_GROUPS', 'CLAIMS_FROM_PROFILE', 'LINK_TRUSTED_PROVIDERS', 'SUPPRESS_CLAIMS']);
     assert.deepEqual(settings('signup-reminder'), ['EXPIRY_EMAIL_SUBJECT', 'REMINDER_EMAIL_FROM', 'REMINDER_EMAIL_SUBJECT', 'SIGNUP_URL']);
-    for (const t of ['pre-authentication', 'post-authentication', 'post-confirmation', 'pre-token-generation', 'signup-reminder'] as const) {
-      assert.deepEqual([...new Set(TRIGGERS[t].access.map((a) => a.env).filter(Boolean))], ['TABLE_NAME'], t);
+    for (const t of ['pre-authentication', 'post-authentication', 'post-confirmation', 'signup-reminder'] as const) {
+      assert.deepEqual([...new Set(TRIGGERS[t].access.map((a) => a.env).filter(Boolean))], ['TABLE_NAME', 'EVENT_BUS_NAME'], t);
     }
+    assert.deepEqual([...new Set(TRIGGERS['pre-token-generation'].access.map((a) => a.env).filter(Boolean))], ['TABLE_NAME']);
   });
 });
