@@ -4,6 +4,9 @@
 - DynamoDB table (default `cognito-triggers-local`): pk (S, hash), sk (S, range),
   PAY_PER_REQUEST, TTL on `expiresAt`.
 - SES e-mail identity (default `no-reply@example.com`): moto only sends from a verified sender.
+- EventBridge bus for the domain events (default `cognito-triggers-local`, docs/events.md) and an
+  example listener: a rule for `source: cognito-triggers` to the SQS queue
+  `cognito-triggers-local-events` (what `make demo` prints).
 
 Run by `make local-up` after moto answers. Talks only to the local endpoint, dummy credentials.
 """
@@ -11,6 +14,7 @@ Run by `make local-up` after moto answers. Talks only to the local endpoint, dum
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 
@@ -22,6 +26,8 @@ DEFAULT_ENDPOINT = "http://127.0.0.1:4566"
 DEFAULT_TABLE = "cognito-triggers-local"
 DEFAULT_SENDER = "no-reply@example.com"
 DEFAULT_LEGACY_TABLE = "cognito-triggers-legacy-local"
+DEFAULT_EVENT_BUS = "cognito-triggers-local"
+LISTENER_RULE = "cognito-triggers-local-listener"
 REGION = "us-east-1"
 
 
@@ -82,24 +88,44 @@ def ensure_sender(ses, address: str) -> str:
     return "created"
 
 
+def ensure_event_bus(events, sqs, bus: str) -> str:
+    """The bus, the listener queue `<bus>-events` and the rule between them (each unless it exists)."""
+    created = "exists"
+    try:
+        events.describe_event_bus(Name=bus)
+    except ClientError as err:
+        if err.response["Error"]["Code"] != "ResourceNotFoundException":
+            raise
+        events.create_event_bus(Name=bus)
+        created = "created"
+    queue_url = sqs.create_queue(QueueName=f"{bus}-events")["QueueUrl"]  # idempotent
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name=LISTENER_RULE, EventBusName=bus, EventPattern=json.dumps({"source": ["cognito-triggers"]}))
+    events.put_targets(Rule=LISTENER_RULE, EventBusName=bus, Targets=[{"Id": "listener", "Arn": queue_arn}])
+    return created
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--endpoint", default=os.environ.get("MOTO_ENDPOINT", DEFAULT_ENDPOINT))
     parser.add_argument("--table", default=os.environ.get("TABLE_NAME", DEFAULT_TABLE))
     parser.add_argument("--sender", default=os.environ.get("SES_SENDER", DEFAULT_SENDER))
     parser.add_argument("--legacy-table", default=os.environ.get("LEGACY_USERS_TABLE", DEFAULT_LEGACY_TABLE))
+    parser.add_argument("--event-bus", default=os.environ.get("EVENT_BUS_NAME", DEFAULT_EVENT_BUS))
     args = parser.parse_args(argv)
 
     try:
         table = ensure_table(client("dynamodb", args.endpoint), args.table)
         legacy = ensure_legacy_table(client("dynamodb", args.endpoint), args.legacy_table)
         sender = ensure_sender(client("sesv2", args.endpoint), args.sender)
+        bus = ensure_event_bus(client("events", args.endpoint), client("sqs", args.endpoint), args.event_bus)
     except (BotoCoreError, ClientError) as err:
         print(f"provision: failed against {args.endpoint}: {err}", file=sys.stderr)
         return 1
     print(f"provision: DynamoDB table {args.table} ({table}, TTL on expiresAt), "
           f"legacy users table {args.legacy_table} ({legacy}); "
-          f"SES identity {args.sender} ({sender}) at {args.endpoint}")
+          f"SES identity {args.sender} ({sender}); event bus {args.event_bus} ({bus}) "
+          f"with the listener queue {args.event_bus}-events at {args.endpoint}")
     return 0
 
 

@@ -116,6 +116,17 @@ async fn journey() -> Result<(), Error> {
     step("Leo signs in again, with the old system's row gone");
     pool.sign_in(&legacy, e2e::migration::LEGACY_PASSWORD).await?;
     outcome("signed in as a user of this pool: the migration was needed once");
+
+    // Domain events (docs/events.md): the triggers put them on the local bus; the example listener
+    // (a rule to an SQS queue, local/provision.py) received them.
+    step("A listener on the event bus (a rule to an SQS queue) shows the domain events it received");
+    let events = e2e::events::received_by_listener(&pool.pool_id, 1).await?;
+    if events.is_empty() {
+        return Err("the listener received no domain events: is EVENT_BUS_NAME set in local/functions.env?".into());
+    }
+    for event in &events {
+        outcome(&e2e::events::describe(event));
+    }
     pool.delete().await;
     Ok(())
 }
