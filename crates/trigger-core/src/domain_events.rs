@@ -25,7 +25,8 @@ use crate::config::{ConfigError, Env};
 use crate::lockout;
 use crate::metrics;
 use crate::ports::{
-    AttrValue, BusEvent, CompareOp, Condition, EventPublisher, Key, PortError, PutOutcome, Store, Update, UpdateOutcome,
+    AttrValue, BusEvent, CompareOp, Condition, EXPIRES_AT, EventPublisher, Key, PortError, PutOutcome, Store, Update,
+    UpdateOutcome,
 };
 use crate::runtime;
 
@@ -381,7 +382,8 @@ pub fn user_migrated(
 
 /// When an action that Cognito may deliver more than once happened: `now` if `key`'s `attribute`
 /// records none within the last `window_seconds`, else the time recorded by the first delivery.
-/// One conditional `UpdateItem` (atomic: two concurrent deliveries agree on one time).
+/// One conditional `UpdateItem` (atomic: two concurrent deliveries agree on one time); the row
+/// expires a day later (`expiresAt`), long after any retry.
 pub async fn occurrence(
     store: &dyn Store,
     key: &Key,
@@ -394,7 +396,7 @@ pub async fn occurrence(
         Condition::AttributeNotExists(attribute.to_owned()),
         Condition::compare(attribute, CompareOp::Le, AttrValue::n(now - window_seconds)),
     ]);
-    let update = Update::default().set(attribute, AttrValue::n(now));
+    let update = Update::default().set(attribute, AttrValue::n(now)).set(EXPIRES_AT, AttrValue::n(now + 86_400));
     Ok(match store.update(key, &update, Some(&condition)).await? {
         UpdateOutcome::Updated(_) => now,
         UpdateOutcome::ConditionFailed { current } => current.and_then(|item| item.i64(attribute)).unwrap_or(now),

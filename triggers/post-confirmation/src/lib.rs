@@ -196,7 +196,7 @@ impl PostConfirmation {
             return;
         };
         let now = self.ports.clock.epoch_seconds();
-        let key = profile::key(sub);
+        let key = password_reset_key(sub);
         let recorded = domain_events::occurrence(
             self.ports.store.as_ref(),
             &key,
@@ -227,8 +227,12 @@ impl PostConfirmation {
     }
 }
 
-/// The profile attribute that records the last password reset (what tells a retry from a second
-/// reset).
+/// The row that records the last password reset (what tells a retry from a second reset): one of
+/// the user's rows (`USER#<sub>`), beside the profile, never in it (a reset creates no profile).
+pub fn password_reset_key(sub: &str) -> trigger_core::ports::Key {
+    trigger_core::ports::Key::new(profile::partition(sub), PASSWORD_RESET_SORT_KEY)
+}
+pub const PASSWORD_RESET_SORT_KEY: &str = "PASSWORD_RESET";
 pub const LAST_PASSWORD_RESET_AT: &str = "lastPasswordResetAt";
 /// Longer than Cognito's retries of one invocation; a person cannot complete two resets (each
 /// needs a new code by e-mail) this fast.
