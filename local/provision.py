@@ -7,6 +7,9 @@
 - With --senders-key-file: a symmetric KMS key (alias `alias/cognito-triggers-local-senders`)
   that the senders' user pool encrypts codes with and custom-email-sender decrypts with; its ARN
   is written to that file.
+- EventBridge bus for the domain events (default `cognito-triggers-local`, docs/events.md) and an
+  example listener: a rule for `source: cognito-triggers` to the SQS queue
+  `cognito-triggers-local-events` (what `make demo` prints).
 
 Run by `make local-up` after moto answers. Talks only to the local endpoint, dummy credentials.
 """
@@ -14,6 +17,7 @@ Run by `make local-up` after moto answers. Talks only to the local endpoint, dum
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 
@@ -26,6 +30,8 @@ DEFAULT_TABLE = "cognito-triggers-local"
 DEFAULT_SENDER = "no-reply@example.com"
 DEFAULT_LEGACY_TABLE = "cognito-triggers-legacy-local"
 SENDERS_KEY_ALIAS = "alias/cognito-triggers-local-senders"
+DEFAULT_EVENT_BUS = "cognito-triggers-local"
+LISTENER_RULE = "cognito-triggers-local-listener"
 REGION = "us-east-1"
 
 
@@ -96,6 +102,21 @@ def ensure_senders_key(kms) -> tuple[str, str]:
     arn = kms.create_key(Description="cognito-triggers local: custom-sender codes")["KeyMetadata"]["Arn"]
     kms.create_alias(AliasName=SENDERS_KEY_ALIAS, TargetKeyId=arn)
     return arn, "created"
+def ensure_event_bus(events, sqs, bus: str) -> str:
+    """The bus, the listener queue `<bus>-events` and the rule between them (each unless it exists)."""
+    created = "exists"
+    try:
+        events.describe_event_bus(Name=bus)
+    except ClientError as err:
+        if err.response["Error"]["Code"] != "ResourceNotFoundException":
+            raise
+        events.create_event_bus(Name=bus)
+        created = "created"
+    queue_url = sqs.create_queue(QueueName=f"{bus}-events")["QueueUrl"]  # idempotent
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name=LISTENER_RULE, EventBusName=bus, EventPattern=json.dumps({"source": ["cognito-triggers"]}))
+    events.put_targets(Rule=LISTENER_RULE, EventBusName=bus, Targets=[{"Id": "listener", "Arn": queue_arn}])
+    return created
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sender", default=os.environ.get("SES_SENDER", DEFAULT_SENDER))
     parser.add_argument("--legacy-table", default=os.environ.get("LEGACY_USERS_TABLE", DEFAULT_LEGACY_TABLE))
     parser.add_argument("--senders-key-file", help="create the senders' KMS key and write its ARN here")
+    parser.add_argument("--event-bus", default=os.environ.get("EVENT_BUS_NAME", DEFAULT_EVENT_BUS))
     args = parser.parse_args(argv)
 
     try:
@@ -118,12 +140,14 @@ def main(argv: list[str] | None = None) -> int:
             with open(tmp, "w", encoding="utf-8") as f:
                 f.write(key)
             os.replace(tmp, args.senders_key_file)
+        bus = ensure_event_bus(client("events", args.endpoint), client("sqs", args.endpoint), args.event_bus)
     except (BotoCoreError, ClientError, OSError) as err:
         print(f"provision: failed against {args.endpoint}: {err}", file=sys.stderr)
         return 1
     print(f"provision: DynamoDB table {args.table} ({table}, TTL on expiresAt), "
           f"legacy users table {args.legacy_table} ({legacy}); "
-          f"SES identity {args.sender} ({sender})"
+          f"SES identity {args.sender} ({sender}); event bus {args.event_bus} ({bus}) "
+          f"with the listener queue {args.event_bus}-events"
           + (f"; senders' KMS key {SENDERS_KEY_ALIAS} ({key_state})" if key else "")
           + f" at {args.endpoint}")
     return 0

@@ -8,7 +8,7 @@
  * (`./resources.ts`: table, sender key, reminder state machine, operator policy), each function
  * deployed with the statements of `./permissions.ts` (`./functions.ts`), then wired to the pool.
  */
-import { RemovalPolicy, aws_dynamodb as dynamodb, aws_iam as iam, aws_kms as kms, aws_logs as logs, aws_sqs as sqs, aws_stepfunctions as sfn } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, aws_dynamodb as dynamodb, aws_events as events, aws_iam as iam, aws_kms as kms, aws_logs as logs, aws_sqs as sqs, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { deployTrigger, wire } from './functions';
 import { ResourceRefs } from './permissions';
@@ -31,6 +31,8 @@ export class CognitoTriggers extends Construct {
   public readonly senderKey?: kms.Key;
   /** The on-failure destination of the asynchronous triggers (the custom senders); undefined when none is on. */
   public readonly failureQueue?: sqs.Queue;
+  /** The domain-events bus (`eventBus`), created or named. */
+  public readonly eventBus?: events.IEventBus;
   /** What `triggers-admin` needs (see `operatorPolicy`); undefined when not created. */
   public readonly operatorPolicy?: iam.ManagedPolicy;
   /** The pool's ARN as the roles see it. */
@@ -48,6 +50,7 @@ export class CognitoTriggers extends Construct {
 
     const needs = (kind: ResourceKind) => [...enabled].some((t) => TRIGGERS[t].access.some((a) => a.resource === kind));
     if (needs('table')) this.table = props.table ?? createTable(this, keeping);
+    this.eventBus = eventBusOf(this, props);
     if (needs('senderKey')) this.senderKey = createSenderKey(this, keeping, this.userPoolArn, 'userPool' in props.pool);
     if (needs('failureQueue')) this.failureQueue = createFailureQueue(this, keeping);
     // The refs grow as resources are made: the reminder's state machine comes after its function.
@@ -57,6 +60,7 @@ export class CognitoTriggers extends Construct {
       senderKey: this.senderKey,
       emailIdentity: props.emailSender?.identity,
       failureQueue: this.failureQueue,
+      eventBus: this.eventBus,
     };
 
     // The reminder function must exist before its state machine, and the state machine before
@@ -80,4 +84,20 @@ export class CognitoTriggers extends Construct {
     if (props.operatorPolicy !== false && enabled.has('pre-authentication')) this.operatorPolicy = createOperatorPolicy(this, refs);
     warnUnusedSettings(this, props, enabled);
   }
+}
+
+/** The bus of `eventBus`: a new one, or an existing one by ARN or name. */
+function eventBusOf(scope: Construct, props: CognitoTriggersProps): events.IEventBus | undefined {
+  const wanted = props.eventBus;
+  if (wanted === undefined) return undefined;
+  if (wanted === 'create') {
+    const bus = new events.EventBus(scope, 'EventBus', { description: 'Domain events of the Cognito triggers (docs/events.md)' });
+    new CfnOutput(scope, 'EventBusName', { value: bus.eventBusName, description: 'Domain events: the bus (docs/events.md)' });
+    return bus;
+  }
+  const existing = wanted.existing.trim();
+  if (existing === '') throw new Error('CognitoTriggers: eventBus.existing must name a bus (ARN or name)');
+  return existing.startsWith('arn:')
+    ? events.EventBus.fromEventBusArn(scope, 'EventBus', existing)
+    : events.EventBus.fromEventBusName(scope, 'EventBus', existing);
 }

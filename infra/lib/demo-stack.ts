@@ -4,7 +4,20 @@
  * (`-c triggers=a,b`, `make synth INFRA_TRIGGERS=a,b`). A trigger that lands in the workspace joins
  * the default set by itself; one without an entry in the trigger table is refused.
  */
-import { Annotations, CfnOutput, RemovalPolicy, Stack, StackProps, Validations, aws_cognito as cognito, aws_dynamodb as dynamodb } from 'aws-cdk-lib';
+import {
+  Annotations,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  StackProps,
+  Validations,
+  aws_cognito as cognito,
+  aws_dynamodb as dynamodb,
+  aws_events as events,
+  aws_events_targets as targets,
+  aws_sqs as sqs,
+} from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { CognitoTriggers, CognitoTriggersProps, LogLevel, TriggerSettings } from './cognito-triggers';
 import { TriggerName } from './triggers';
@@ -42,11 +55,18 @@ export interface DemoStackProps extends StackProps {
   readonly preTokenGenerationVersion?: CognitoTriggersProps['preTokenGenerationVersion'];
   /** Default `info`; `trace` only with removalPolicy DESTROY (the construct's rule). */
   readonly logLevel?: LogLevel;
+  /**
+   * Domain events (docs/events.md): a bus in the stack and an example rule that sends every event
+   * of the triggers to an SQS queue (a listener to read from). Default true.
+   */
+  readonly events?: boolean;
 }
 
 export class DemoStack extends Stack {
   public readonly triggers: CognitoTriggers;
   public readonly userPool?: cognito.UserPool;
+  /** The example listener of the domain events (`events`). */
+  public readonly eventQueue?: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: DemoStackProps = {}) {
     super(scope, id, props);
@@ -151,6 +171,37 @@ export class DemoStack extends Stack {
       preTokenGenerationVersion: props.preTokenGenerationVersion,
       removalPolicy,
       logLevel: props.logLevel ?? 'info',
+      eventBus: props.events === false ? undefined : 'create',
     });
+    if (this.triggers.eventBus) this.eventQueue = exampleListener(this, this.triggers.eventBus, removalPolicy);
   }
+}
+
+/**
+ * An example consumer: a rule on the bus for every event the triggers publish (source
+ * `cognito-triggers`), delivered to an encrypted SQS queue with a dead-letter queue. A team's own
+ * listener is a rule like this one with its own pattern and target.
+ */
+function exampleListener(scope: Construct, bus: events.IEventBus, removalPolicy: RemovalPolicy): sqs.Queue {
+  const deadLetters = new sqs.Queue(scope, 'UserEventsDeadLetters', {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+    removalPolicy,
+  });
+  const queue = new sqs.Queue(scope, 'UserEvents', {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(4),
+    deadLetterQueue: { queue: deadLetters, maxReceiveCount: 5 },
+    removalPolicy,
+  });
+  new events.Rule(scope, 'UserEventsRule', {
+    eventBus: bus,
+    description: 'Example listener: every domain event of the Cognito triggers to the UserEvents queue',
+    eventPattern: { source: ['cognito-triggers'] },
+    targets: [new targets.SqsQueue(queue, { deadLetterQueue: deadLetters })],
+  });
+  new CfnOutput(scope, 'UserEventsQueueUrl', { value: queue.queueUrl, description: 'Example listener of the domain events (docs/events.md)' });
+  return queue;
 }

@@ -44,6 +44,20 @@ export interface FunctionArgs {
   readonly reminderEnabled: boolean;
 }
 
+/** The envelope settings of domain events, for a function that publishes (EVENT_BUS_NAME set). */
+function eventEnvelope(props: CognitoTriggersProps, env: Record<string, string>) {
+  if (!env.EVENT_BUS_NAME) return;
+  const source = props.eventSource;
+  if (source !== undefined) {
+    // The binary's own check (trigger_core::domain_events::EventSettings), at synth.
+    if (!/^[\x21-\x7e]{1,256}$/.test(source) || source.toLowerCase().startsWith('aws.')) {
+      throw new Error(`CognitoTriggers: eventSource ${JSON.stringify(source)} must be 1-256 printable ASCII characters, not aws.*`);
+    }
+    env.EVENT_SOURCE = source;
+  }
+  if (props.eventIncludeContact !== undefined) env.EVENT_INCLUDE_CONTACT = String(props.eventIncludeContact);
+}
+
 export function deployTrigger(scope: Construct, binary: TriggerName, args: FunctionArgs): DeployedTrigger {
   const { props, keeping, refs, env } = args;
   const spec = TRIGGERS[binary];
@@ -69,12 +83,14 @@ export function deployTrigger(scope: Construct, binary: TriggerName, args: Funct
   ];
   const onPool: iam.PolicyStatement[] = [];
   const wildcards: string[] = [];
-  for (const { access, statement } of grantsFor(scope, binary, spec.access, env, { reminderEnabled: args.reminderEnabled }, refs)) {
+  const ctx = { reminderEnabled: args.reminderEnabled, eventsEnabled: refs.eventBus !== undefined };
+  for (const { access, statement } of grantsFor(scope, binary, spec.access, env, ctx, refs)) {
     if (access.resource === 'userPool' && 'userPool' in props.pool) onPool.push(statement);
     else inline.push(statement);
     if (access.env) env[access.env] = resourceValue(access.resource, refs);
     if (access.wildcard) wildcards.push(access.wildcard);
   }
+  eventEnvelope(props, env);
   checkSenderAddresses(props, binary, env);
   const layers = messageTemplateLayers(scope, props, binary, env);
 

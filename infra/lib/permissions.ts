@@ -4,7 +4,7 @@
  * must say why), table statements limited to their rows with `dynamodb:LeadingKeys`, `Deny`
  * entries as Deny statements. Also the operator policy's statements.
  */
-import { Stack, aws_dynamodb as dynamodb, aws_iam as iam, aws_kms as kms, aws_sqs as sqs, aws_stepfunctions as sfn } from 'aws-cdk-lib';
+import { Stack, aws_dynamodb as dynamodb, aws_events as events, aws_iam as iam, aws_kms as kms, aws_sqs as sqs, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { Access, AccessCondition, OPERATOR_ACCESS, ResourceKind, TriggerName } from './triggers';
 
@@ -18,6 +18,8 @@ export interface ResourceRefs {
   readonly emailIdentity?: string;
   /** The asynchronous triggers' on-failure destination. */
   readonly failureQueue?: sqs.IQueue;
+  /** The domain-events bus (`eventBus`), when set. */
+  readonly eventBus?: events.IEventBus;
 }
 
 type Ctx = Parameters<AccessCondition>[1];
@@ -41,15 +43,18 @@ export function grantsFor(
     .map((access) => ({ access, statement: statementFor(scope, access, actionsOf(access, env, ctx), refs, binary, env) }));
 }
 
-/** The operator policy's statements (OPERATOR_ACCESS), every action unconditionally. */
+/** The operator policy's statements (OPERATOR_ACCESS): every action, the bus's only while there is one. */
 export function operatorStatements(scope: Construct, refs: ResourceRefs): iam.PolicyStatement[] {
-  return OPERATOR_ACCESS.map((access) => statementFor(scope, access, [...access.actions], refs, 'pre-authentication'));
+  const ctx = { reminderEnabled: false, eventsEnabled: refs.eventBus !== undefined };
+  return OPERATOR_ACCESS.filter((access) => !access.when || access.when({}, ctx)).map((access) =>
+    statementFor(scope, access, [...access.actions], refs, 'pre-authentication'),
+  );
 }
 
 /** The value of the setting that hands a resource to the binary (its `Access.env`): the table by name, the others by ARN. */
 export function resourceValue(kind: ResourceKind, refs: ResourceRefs): string {
   if (kind === 'table') return refs.table!.tableName;
-  if (kind === 'reminderStateMachine' || kind === 'senderKey') return resourceArn(undefined, kind, refs);
+  if (kind === 'reminderStateMachine' || kind === 'senderKey' || kind === 'eventBus') return resourceArn(undefined, kind, refs);
   throw new Error(`CognitoTriggers: no setting carries a ${kind}`);
 }
 
@@ -103,6 +108,8 @@ function resourceArn(
       return refs.reminderStateMachine!.stateMachineArn;
     case 'senderKey':
       return refs.senderKey!.keyArn;
+    case 'eventBus':
+      return refs.eventBus!.eventBusArn;
     case 'emailIdentity': {
       if (!refs.emailIdentity) throw new Error(`CognitoTriggers: ${binary} sends e-mail: set emailSender.identity (the verified SES identity)`);
       return Stack.of(scope!).formatArn({ service: 'ses', resource: 'identity', resourceName: refs.emailIdentity });

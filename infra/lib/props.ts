@@ -265,6 +265,16 @@ export interface CognitoTriggersProps {
     readonly operationTimeout?: Duration;
     readonly maxAttempts?: number;
   };
+  /**
+   * Domain events (docs/events.md): `'create'` makes a bus in this stack, `{ existing }` names one
+   * by ARN or name (this account and Region). The functions that publish get `events:PutEvents` on
+   * that bus only, and EVENT_BUS_NAME. Unset: no events, no permission.
+   */
+  readonly eventBus?: 'create' | { readonly existing: string };
+  /** The events' `source` (EVENT_SOURCE). Binary default `cognito-triggers`. */
+  readonly eventSource?: string;
+  /** false drops e-mail and phone from every event (EVENT_INCLUDE_CONTACT). Binary default true. */
+  readonly eventIncludeContact?: boolean;
   /** Pre token generation event version. Default V1_0; V2_0 needs the Essentials or Plus feature plan. */
   readonly preTokenGenerationVersion?: 'V1_0' | 'V2_0';
   /** Use an existing table instead of creating one (must have the pk/sk/expiresAt layout). */

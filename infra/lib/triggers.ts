@@ -83,6 +83,7 @@ export type LambdaConfigSlot =
  * - `snsTopics`: every SNS topic and endpoint (`arn:<partition>:sns:*:*:*`), for a `Deny`;
  * - `phoneNumbers`: SMS straight to a phone number, which SNS authorizes on no resource: the one
  *   kind that resolves to `*`, allowed only with a `wildcard` reason (the cdk-nag acknowledgement).
+ * - `eventBus`: the EventBridge bus of `eventBus` (docs/events.md), only when it is set.
  */
 export type ResourceKind =
   | 'userPool'
@@ -95,10 +96,14 @@ export type ResourceKind =
   | 'sesConfigurationSet'
   | 'failureQueue'
   | 'snsTopics'
-  | 'phoneNumbers';
+  | 'phoneNumbers'
+  | 'eventBus';
 
 /** When the trigger may call something only while a setting is set: see `Access.when`. */
-export type AccessCondition = (settings: Readonly<Record<string, string>>, ctx: { reminderEnabled: boolean }) => boolean;
+export type AccessCondition = (
+  settings: Readonly<Record<string, string>>,
+  ctx: { reminderEnabled: boolean; eventsEnabled?: boolean },
+) => boolean;
 
 /** Actions added to an `Access` statement only while a feature is on. */
 export interface ConditionalActions {
@@ -218,6 +223,21 @@ export const SHARED_SETTINGS = [
   'SDK_MAX_ATTEMPTS',
 ] as const;
 
+/**
+ * Domain events (docs/events.md): `PutEvents` on the one bus, for the functions that publish,
+ * only while `eventBus` is set. The bus's ARN reaches the binary as EVENT_BUS_NAME.
+ */
+export function publishes(what: string): Access {
+  return {
+    resource: 'eventBus',
+    actions: ['events:PutEvents'],
+    env: 'EVENT_BUS_NAME',
+    when: (_s, ctx) => ctx.eventsEnabled === true,
+    whenText: 'eventBus is set',
+    why: `PutEvents puts ${what} on the bus (docs/events.md)`,
+  };
+}
+
 const TABLE_RW = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] as const;
 
 /** The custom senders: the key Cognito encrypted the code with. */
@@ -294,6 +314,7 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
         whenText: 'the signup-reminder trigger is on',
         why: 'starts one reminder execution per sign-up (deterministic name)',
       },
+      publishes('UserSignedUp'),
     ],
     settings: {
       ALLOWED_EMAIL_DOMAINS: domainList,
@@ -331,6 +352,7 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
         env: 'TABLE_NAME',
         why: 'one atomic conditional update per attempt counts it; the old item it returns on a failed condition says why, and at most one more guarded update locks or starts a new window (no read)',
       },
+      publishes('UserLockedOut'),
     ],
     settings: {
       LOCKOUT_MAX_ATTEMPTS: integer(1, 1000),
@@ -362,6 +384,7 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
         env: 'TABLE_NAME',
         why: 'updates/creates the profile item, puts one login-history item per sign-in (both conditional, so a retry does not double-count)',
       },
+      publishes('UserSignedIn'),
     ],
     settings: {
       LOGIN_HISTORY_DAYS: integer(0, 3650),
@@ -417,6 +440,7 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
         whenText: 'WELCOME_EMAIL_FROM is set',
         why: 'sends the welcome e-mail through SESv2 from the configured identity',
       },
+      publishes('UserConfirmed and PasswordReset'),
     ],
     settings: {
       WELCOME_EMAIL_FROM: email,
@@ -506,6 +530,7 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
         whenText: 'OLD_USER_POOL_ID is set',
         why: 'checks the password in the old pool (ADMIN_USER_PASSWORD_AUTH) and reads the user',
       },
+      publishes('UserMigrated and UserLockedOut'),
     ],
     settings: {
       LEGACY_USERS_TABLE: tableName,
@@ -656,6 +681,7 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
         actions: ['ses:SendEmail'],
         why: 'sends the reminder and the expiry notice through SESv2 from REMINDER_EMAIL_FROM',
       },
+      publishes('SignUpExpired'),
     ],
     settings: {
       REMINDER_EMAIL_FROM: senderAddress,
@@ -748,6 +774,7 @@ export const OPERATOR_ACCESS: readonly Access[] = [
     actions: ['cognito-idp:ListUsers', 'cognito-idp:AdminGetUser'],
     why: 'AdminGetUser resolves the name given (an e-mail alias, say) to the pool\'s user name and checks a reservation\'s holder; ListUsers pages through the pool for `backfill` and finds who holds an address for `release`',
   },
+  publishes('UserUnlocked (`unlock` of a live lock)'),
 ];
 
 /** The binaries' defaults for settings that are checked against each other at synth. */
@@ -764,7 +791,8 @@ export const IMMUTABLE_CLAIMS = [
 /** Every environment variable name the construct itself sets (never user-settable). */
 export function managedSettingNames(): Set<string> {
   // MESSAGE_TEMPLATES_DIR: from messageTemplatesDirectory, where the construct ships the layer.
-  const names = new Set<string>([...SHARED_SETTINGS, 'MESSAGE_TEMPLATES_DIR']);
+  // EVENT_SOURCE, EVENT_INCLUDE_CONTACT: from eventSource / eventIncludeContact, with the bus.
+  const names = new Set<string>([...SHARED_SETTINGS, 'MESSAGE_TEMPLATES_DIR', 'EVENT_SOURCE', 'EVENT_INCLUDE_CONTACT']);
   for (const spec of Object.values(TRIGGERS)) {
     for (const a of spec.access) if (a.env) names.add(a.env);
   }

@@ -8,7 +8,7 @@ import { PLACEHOLDER_EMAIL_IDENTITY, PLACEHOLDER_REMINDER_EMAIL_FROM, DemoStack 
 import { TRIGGERS } from '../lib/triggers';
 import { workspaceTriggerBinaries } from '../lib/workspace';
 import { ASSETS, findCycle, logicalIdAt, resourcesOfType, roleStatements, symbolic, synth, testApp } from './helpers';
-import { PRE_SIGNUP_POOL, RESERVATIONS, logs, operatorStatements, table, userPool } from './statements';
+import { PRE_SIGNUP_POOL, RESERVATIONS, eventBus, logs, operatorStatements, table, userPool } from './statements';
 
 const app = testApp();
 const stack = new DemoStack(app, 'Demo', { assetDirectory: ASSETS });
@@ -103,6 +103,7 @@ describe('demo stack', () => {
       RUST_LOG: 'info',
       TABLE_NAME: { Ref: tableId },
       REMINDER_STATE_MACHINE_ARN: { Ref: logicalIdAt(json, 'AWS::StepFunctions::StateMachine', '/Triggers/ReminderStateMachine') },
+      EVENT_BUS_NAME: { 'Fn::GetAtt': [logicalIdAt(json, 'AWS::Events::EventBus', '/Triggers/EventBus'), 'Arn'] },
     });
   });
 
@@ -112,6 +113,7 @@ describe('demo stack', () => {
       logs('PreSignup'),
       table('Reservations', 'dynamodb:PutItem', RESERVATIONS),
       { Sid: 'ReminderStateMachine', Effect: 'Allow', Action: 'states:StartExecution', Resource: 'Ref(Triggers/ReminderStateMachine)' },
+      eventBus(),
       userPool(PRE_SIGNUP_POOL, 'UserPool.Arn'),
     ]);
     // Only Lambda may assume it.
@@ -127,7 +129,7 @@ describe('demo stack', () => {
     // The one customer-managed policy is the operator's (triggers-admin), attached to nothing.
     template.resourceCountIs('AWS::IAM::ManagedPolicy', 1);
     const policy = json.Resources[logicalIdAt(json, 'AWS::IAM::ManagedPolicy', '/Triggers/OperatorPolicy/')].Properties;
-    assert.deepEqual(symbolic(json, policy.PolicyDocument.Statement), operatorStatements('UserPool.Arn'));
+    assert.deepEqual(symbolic(json, policy.PolicyDocument.Statement), operatorStatements('UserPool.Arn', 'Triggers/EventBus.Arn'));
     const roles = Object.values<any>(resourcesOfType(json, 'AWS::Lambda::Function')).map((f) => f.Properties.Role['Fn::GetAtt'][0]);
     assert.equal(new Set(roles).size, roles.length);
   });
@@ -150,6 +152,41 @@ describe('demo stack', () => {
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
     });
+  });
+
+  it('publishes domain events to its own bus, with an example rule that sends them to a queue', () => {
+    template.resourceCountIs('AWS::Events::EventBus', 1);
+    const publishers = ['post-authentication', 'post-confirmation', 'pre-authentication', 'pre-signup', 'signup-reminder', 'user-migration'];
+    for (const b of WORKSPACE) {
+      const id = pascal(b);
+      const statements = roleStatements(json, logicalIdAt(json, 'AWS::IAM::Role', `/Triggers/${id}Role`));
+      const onBus = statements.filter((s) => JSON.stringify(s.Action).includes('events:'));
+      const env = json.Resources[logicalIdAt(json, 'AWS::Lambda::Function', `/Triggers/${id}Function`)].Properties.Environment.Variables;
+      if (publishers.includes(b)) {
+        assert.deepEqual(onBus, [eventBus()], b);
+        assert.ok(env.EVENT_BUS_NAME, b);
+      } else {
+        assert.deepEqual(onBus, [], `${b} publishes nothing`);
+        assert.equal(env.EVENT_BUS_NAME, undefined, b);
+      }
+    }
+    const rule = Object.values<any>(resourcesOfType(json, 'AWS::Events::Rule'));
+    assert.equal(rule.length, 1);
+    assert.deepEqual(symbolic(json, rule[0].Properties.EventBusName), 'Ref(Triggers/EventBus)');
+    assert.deepEqual(rule[0].Properties.EventPattern, { source: ['cognito-triggers'] });
+    assert.deepEqual(symbolic(json, rule[0].Properties.Targets.map((t: any) => t.Arn)), ['UserEvents.Arn']);
+    // The queue takes messages from this rule only, over TLS, encrypted, with a dead-letter queue.
+    const queuePolicies = Object.values<any>(resourcesOfType(json, 'AWS::SQS::QueuePolicy')).flatMap((p) => symbolic(json, p.Properties.PolicyDocument.Statement));
+    const fromRule = queuePolicies.filter((s: any) => s.Principal?.Service === 'events.amazonaws.com');
+    assert.ok(fromRule.length >= 1 && fromRule.every((s: any) => s.Condition?.ArnEquals?.['aws:SourceArn'] === 'UserEventsRule.Arn'), JSON.stringify(fromRule));
+    for (const q of Object.values<any>(resourcesOfType(json, 'AWS::SQS::Queue'))) assert.equal(q.Properties.SqsManagedSseEnabled, true);
+    // Without events: no bus, no grant, no setting.
+    const app3 = testApp();
+    const quiet = new DemoStack(app3, 'Quiet', { assetDirectory: ASSETS, events: false });
+    const json3 = synth(app3, quiet).json;
+    assert.deepEqual(Object.keys(resourcesOfType(json3, 'AWS::Events::EventBus')), []);
+    assert.ok(!JSON.stringify(json3).includes('events:PutEvents'));
+    assert.ok(!JSON.stringify(json3).includes('EVENT_BUS_NAME'));
   });
 
   it('has no dependency cycle', () => {

@@ -88,6 +88,7 @@ export function everyTriggerStack(app: App, opts: { assets: string; asl: string 
     emailSender: { identity: 'example.com' },
     preTokenGenerationVersion: 'V2_0',
     removalPolicy: RemovalPolicy.DESTROY,
+    eventBus: 'create',
   });
   return { stack, userPool, triggers };
 }

@@ -18,6 +18,7 @@ import {
   SMS_TO_PHONES,
   USER_ROWS,
   deliveries,
+  eventBus,
   failureQueue,
   logs,
   operatorStatements,
@@ -33,7 +34,11 @@ const { stack } = everyTriggerStack(app, { assets: ASSETS, asl: REMINDER_ASL });
 const out = synth(app, stack);
 const { json } = out;
 
-/** The permission table. Keep in step with docs/deploy.md. Every setting that widens a grant is on here. */
+/**
+ * The permission table. Keep in step with docs/deploy.md. Every setting that widens a grant is on
+ * here, `eventBus` included: the functions that publish domain events get PutEvents on that bus
+ * (inline, so before the statements on a pool in this stack).
+ */
 const EXPECTED: Record<string, unknown[]> = {
   PreSignup: [
     logs('PreSignup'),
@@ -41,13 +46,15 @@ const EXPECTED: Record<string, unknown[]> = {
     table('Reservations', ['dynamodb:PutItem', 'dynamodb:UpdateItem'], RESERVATIONS),
     table('UserRows', 'dynamodb:UpdateItem', USER_ROWS),
     { Sid: 'ReminderStateMachine', Effect: 'Allow', Action: 'states:StartExecution', Resource: 'Ref(Triggers/ReminderStateMachine)' },
+    eventBus(),
     userPool([...PRE_SIGNUP_POOL, ...LINKING_POOL]),
   ],
-  PreAuthentication: [logs('PreAuthentication'), table('Lockouts', 'dynamodb:UpdateItem', LOCKOUTS)],
+  PreAuthentication: [logs('PreAuthentication'), table('Lockouts', 'dynamodb:UpdateItem', LOCKOUTS), eventBus()],
   PostAuthentication: [
     logs('PostAuthentication'),
     table('Lockouts', 'dynamodb:DeleteItem', LOCKOUTS),
     table('UserRows', ['dynamodb:PutItem', 'dynamodb:UpdateItem'], USER_ROWS),
+    eventBus(),
   ],
   PostConfirmation: [
     logs('PostConfirmation'),
@@ -57,6 +64,7 @@ const EXPECTED: Record<string, unknown[]> = {
     // The claims and SES because WELCOME_EMAIL_FROM is set, the group because DEFAULT_GROUP is.
     table('WelcomeClaims', 'dynamodb:UpdateItem', ['IDEMPOTENCY#welcome#*']),
     { Sid: 'EmailIdentity', Effect: 'Allow', Action: 'ses:SendEmail', Resource: SES_IDENTITY },
+    eventBus(),
     userPool('cognito-idp:AdminAddUserToGroup'),
   ],
   PreTokenGeneration: [
@@ -85,6 +93,7 @@ const EXPECTED: Record<string, unknown[]> = {
       Action: ['cognito-idp:AdminInitiateAuth', 'cognito-idp:AdminGetUser'],
       Resource: 'arn:Ref(AWS::Partition):cognito-idp:eu-west-1:Ref(AWS::AccountId):userpool/eu-west-1_Old123',
     },
+    eventBus(),
   ],
   CustomEmailSender: [
     logs('CustomEmailSender'),
@@ -111,6 +120,7 @@ const EXPECTED: Record<string, unknown[]> = {
     table('ExpiryMarkers', ['dynamodb:GetItem', 'dynamodb:PutItem'], ['IDEMPOTENCY#signup-expire#*']),
     table('Reservations', 'dynamodb:DeleteItem', RESERVATIONS),
     { Sid: 'EmailIdentity', Effect: 'Allow', Action: 'ses:SendEmail', Resource: SES_IDENTITY },
+    eventBus(),
     userPool(['cognito-idp:AdminGetUser', 'cognito-idp:AdminDeleteUser']),
   ],
 };
@@ -164,7 +174,7 @@ describe('every trigger on, pool in the same stack', () => {
 
   it('gives the operator policy (triggers-admin: show|unlock, release, backfill) exactly its statements, attached to nothing', () => {
     const policy = json.Resources[logicalIdAt(json, 'AWS::IAM::ManagedPolicy', '/Triggers/OperatorPolicy/')].Properties;
-    assert.deepEqual(symbolic(json, policy.PolicyDocument.Statement), operatorStatements('Pool.Arn'));
+    assert.deepEqual(symbolic(json, policy.PolicyDocument.Statement), operatorStatements('Pool.Arn', 'Triggers/EventBus.Arn'));
     assert.equal(policy.Roles, undefined);
     assert.equal(policy.Users, undefined);
     assert.equal(policy.Groups, undefined);
@@ -237,6 +247,7 @@ describe('every trigger on, pool in the same stack', () => {
       RUST_LOG: 'info',
       TABLE_NAME: 'Ref(Triggers/Table)',
       REMINDER_STATE_MACHINE_ARN: 'Ref(Triggers/ReminderStateMachine)',
+      EVENT_BUS_NAME: 'Triggers/EventBus.Arn',
     });
     assert.deepEqual(env('PreTokenGeneration'), {
       SUPPRESS_CLAIMS: 'phone_number',
@@ -255,6 +266,7 @@ describe('every trigger on, pool in the same stack', () => {
       LOCKOUT_ON_STORE_FAILURE: 'deny',
       RUST_LOG: 'info',
       TABLE_NAME: 'Ref(Triggers/Table)',
+      EVENT_BUS_NAME: 'Triggers/EventBus.Arn',
     });
     assert.deepEqual(env('SignupReminder'), {
       REMINDER_EMAIL_FROM: 'Example <no-reply@example.com>',
@@ -263,6 +275,7 @@ describe('every trigger on, pool in the same stack', () => {
       SIGNUP_URL: 'https://example.com/signup',
       RUST_LOG: 'info',
       TABLE_NAME: 'Ref(Triggers/Table)',
+      EVENT_BUS_NAME: 'Triggers/EventBus.Arn',
     });
     assert.deepEqual(env('CustomEmailSender'), {
       EMAIL_FROM: 'no-reply@example.com',
@@ -504,10 +517,12 @@ describe('grants that depend on settings', () => {
       settings: { 'signup-reminder': { REMINDER_EMAIL_FROM: 'no-reply@example.com' } },
       emailSender: { identity: 'example.com' },
     });
-    assert.deepEqual(on.byRole.SignupReminder, EXPECTED.SignupReminder);
+    // No eventBus here: the table's statements less PutEvents.
+    const noBus = (st: any) => st.Sid !== 'EventBus';
+    assert.deepEqual(on.byRole.SignupReminder, EXPECTED.SignupReminder.filter(noBus));
     const linking = { 'pre-signup': { LINK_FEDERATED_USERS: true, LINK_TRUSTED_PROVIDERS: 'Google' } };
     const off = statementsOf({ enabled: ['pre-signup'], settings: linking });
-    assert.deepEqual(off.byRole.PreSignup, EXPECTED.PreSignup.filter((st: any) => st.Sid !== 'ReminderStateMachine'));
+    assert.deepEqual(off.byRole.PreSignup, EXPECTED.PreSignup.filter((st: any) => st.Sid !== 'ReminderStateMachine' && noBus(st)));
   });
 
   it('custom-email-sender: the configuration set only with EMAIL_CONFIGURATION_SET; no queue, key or table without a sender', () => {
@@ -548,5 +563,45 @@ describe('grants that depend on settings', () => {
     const policies = Object.values<any>(resourcesOfType(on.json, 'AWS::IAM::ManagedPolicy'));
     assert.equal(policies.length, 1);
     assert.deepEqual(symbolic(on.json, policies[0].Properties.PolicyDocument.Statement), operatorStatements('Pool.Arn'));
+  });
+});
+
+describe('domain events on an existing bus', () => {
+  const build = (eventBus: CognitoTriggersProps['eventBus'], extra: Partial<CognitoTriggersProps> = {}) => {
+    const app2 = testApp();
+    const stack2 = new Stack(app2, 'Bus');
+    const userPool = new cognito.UserPool(stack2, 'Pool');
+    new CognitoTriggers(stack2, 'Triggers', {
+      pool: { userPool },
+      enabled: ['pre-authentication', 'pre-token-generation'],
+      assetDirectory: ASSETS,
+      eventBus,
+      ...extra,
+    });
+    return app2.synth().getStackByName('Bus').template;
+  };
+  const roleOf = (json: any, id: string) => roleStatements(json, logicalIdAt(json, 'AWS::IAM::Role', `/Triggers/${id}Role/`));
+  const envOf = (json: any, id: string) =>
+    symbolic(json, json.Resources[logicalIdAt(json, 'AWS::Lambda::Function', `/Triggers/${id}Function/`)].Properties.Environment.Variables);
+
+  it('grants PutEvents on the named bus only, to the publishing functions only, and names it to them', () => {
+    const arn = 'arn:aws:events:eu-west-1:123456789012:event-bus/users';
+    const json = build({ existing: arn }, { eventSource: 'acme.users', eventIncludeContact: false });
+    assert.deepEqual(roleOf(json, 'PreAuthentication').at(-1), eventBus(arn));
+    assert.ok(!JSON.stringify(roleOf(json, 'PreTokenGeneration')).includes('events:'), 'pre-token-generation publishes nothing');
+    const env = envOf(json, 'PreAuthentication');
+    assert.deepEqual([env.EVENT_BUS_NAME, env.EVENT_SOURCE, env.EVENT_INCLUDE_CONTACT], [arn, 'acme.users', 'false']);
+    assert.equal(envOf(json, 'PreTokenGeneration').EVENT_SOURCE, undefined);
+    assert.deepEqual(Object.keys(resourcesOfType(json, 'AWS::Events::EventBus')), [], 'an existing bus is not created');
+    // By name: the ARN in this stack's account and Region.
+    const byName = build({ existing: 'users' });
+    assert.deepEqual(roleOf(byName, 'PreAuthentication').at(-1), eventBus('arn:Ref(AWS::Partition):events:Ref(AWS::Region):Ref(AWS::AccountId):event-bus/users'));
+  });
+
+  it('grants and sets nothing without a bus, and refuses a source the binary would refuse', () => {
+    const json = build(undefined);
+    assert.ok(!JSON.stringify(json).includes('events:PutEvents'));
+    assert.equal(envOf(json, 'PreAuthentication').EVENT_BUS_NAME, undefined);
+    assert.throws(() => build('create', { eventSource: 'aws.cognito' }), /eventSource/);
   });
 });

@@ -42,9 +42,13 @@ export const userPool = (action: string | string[], resource = 'Pool.Arn') => ({
 export const PRE_SIGNUP_POOL = ['cognito-idp:ListUsers', 'cognito-idp:AdminGetUser', 'cognito-idp:AdminDeleteUser'];
 export const LINKING_POOL = ['cognito-idp:AdminCreateUser', 'cognito-idp:AdminSetUserPassword', 'cognito-idp:AdminLinkProviderForUser'];
 
-/** triggers-admin's policy (OPERATOR_ACCESS), on the pool `pool`. */
-export const operatorStatements = (pool: string) => [
+/** Domain events: PutEvents on the one bus (`eventBus`), never `*`. */
+export const eventBus = (resource = 'Triggers/EventBus.Arn') => ({ Sid: 'EventBus', Effect: 'Allow', Action: 'events:PutEvents', Resource: resource });
+
+/** triggers-admin's policy (OPERATOR_ACCESS), on the pool `pool`; with `bus`, UserUnlocked on it. */
+export const operatorStatements = (pool: string, bus?: string) => [
   table('Lockouts', ['dynamodb:GetItem', 'dynamodb:DeleteItem'], LOCKOUTS),
   table('Reservations', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], RESERVATIONS),
   userPool(['cognito-idp:ListUsers', 'cognito-idp:AdminGetUser'], pool),
+  ...(bus ? [eventBus(bus)] : []),
 ];

@@ -47,6 +47,8 @@ describe('trigger table', () => {
         ['table', ['LOCKOUT#*'], ['dynamodb:GetItem', 'dynamodb:DeleteItem']],
         ['table', ['EMAIL#*', 'PHONE#*'], ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']],
         ['userPool', undefined, ['cognito-idp:ListUsers', 'cognito-idp:AdminGetUser']],
+        // Only while eventBus is set: UserUnlocked.
+        ['eventBus', undefined, ['events:PutEvents']],
       ],
     );
   });
@@ -77,7 +79,7 @@ describe('trigger table', () => {
       'UNIQUE_EMAIL',
       'UNIQUE_PHONE',
     ]);
-    assert.deepEqual([...new Set(TRIGGERS['pre-signup'].access.map((a) => a.env).filter(Boolean))], ['TABLE_NAME', 'REMINDER_STATE_MACHINE_ARN']);
+    assert.deepEqual([...new Set(TRIGGERS['pre-signup'].access.map((a) => a.env).filter(Boolean))], ['TABLE_NAME', 'REMINDER_STATE_MACHINE_ARN', 'EVENT_BUS_NAME']);
     assert.deepEqual(Object.keys(TRIGGERS['pre-signup'].requiredWhen ?? {}), ['LINK_TRUSTED_PROVIDERS']);
   });
   it('gives the other written binaries the settings their docs list (docs/triggers/*.md)', () => {
@@ -112,8 +114,12 @@ describe('trigger table', () => {
     assert.deepEqual(TRIGGERS['create-auth-challenge'].required, ['SIGN_IN_CODE_FROM']);
     assert.deepEqual(settings('verify-auth-challenge-response'), []);
     for (const t of ['define-auth-challenge', 'verify-auth-challenge-response'] as const) assert.deepEqual(TRIGGERS[t].access, [], t);
-    for (const t of ['pre-authentication', 'post-authentication', 'post-confirmation', 'pre-token-generation', 'signup-reminder', 'create-auth-challenge'] as const) {
+    for (const t of ['pre-token-generation', 'create-auth-challenge'] as const) {
       assert.deepEqual([...new Set(TRIGGERS[t].access.map((a) => a.env).filter(Boolean))], ['TABLE_NAME'], t);
     }
+    for (const t of ['pre-authentication', 'post-authentication', 'post-confirmation', 'signup-reminder'] as const) {
+      assert.deepEqual([...new Set(TRIGGERS[t].access.map((a) => a.env).filter(Boolean))], ['TABLE_NAME', 'EVENT_BUS_NAME'], t);
+    }
+    assert.deepEqual([...new Set(TRIGGERS['pre-token-generation'].access.map((a) => a.env).filter(Boolean))], ['TABLE_NAME']);
   });
 });

@@ -49,6 +49,7 @@ pub fn triggers_admin(args: &[&str]) -> Result<String, Error> {
     let output = Command::new(&binary)
         .args(args)
         .env("TABLE_NAME", table_name())
+        .env("EVENT_BUS_NAME", crate::events::bus_name())
         .env("AWS_ENDPOINT_URL", moto_endpoint())
         .env("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", endpoint())
         .env("AWS_ACCESS_KEY_ID", "test")

@@ -4,6 +4,7 @@
 
 pub mod aws;
 pub mod config;
+pub mod domain_events;
 pub mod email;
 pub mod error;
 pub mod events;

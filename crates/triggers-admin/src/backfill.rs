@@ -484,6 +484,7 @@ mod tests {
                 clock: self.clock.clone(),
                 pace: self.pace.clone(),
                 progress: self.lines.clone(),
+                events: trigger_core::domain_events::Events::disabled(),
             }
         }
 

@@ -19,6 +19,7 @@ pub mod release;
 use std::sync::Arc;
 
 pub use command::{Command, USAGE};
+use trigger_core::domain_events::Events;
 use trigger_core::ports::{Clock, PortError, Store, UserDirectory};
 
 use crate::pace::Pace;
@@ -47,6 +48,8 @@ pub struct Ports {
     pub clock: Arc<dyn Clock>,
     pub pace: Arc<dyn Pace>,
     pub progress: Arc<dyn Progress>,
+    /// The event bus (`EVENT_BUS_NAME`; disabled when unset): `UserUnlocked`.
+    pub events: Events,
 }
 
 /// How a command ended: the process exit code follows it.
@@ -101,7 +104,7 @@ pub async fn run(command: &Command, ports: &Ports) -> Outcome {
         Command::Show { user_pool_id, username } => (user_pool_id, username, false),
     };
     let (store, directory, clock) = (ports.store.as_ref(), ports.directory.as_ref(), ports.clock.as_ref());
-    match lockout::run(pool, username, unlock, store, directory, clock).await {
+    match lockout::run(pool, username, unlock, store, directory, clock, &ports.events).await {
         Ok(report) => Outcome::done(report),
         Err(err) => Outcome::failed(format!("failed: {}", brief(&err))),
     }

@@ -6,6 +6,7 @@
 //! usually knows the address, so the name given is also looked up in the pool (`AdminGetUser`,
 //! which resolves aliases) and both records are handled. A lookup that fails is reported, not fatal.
 
+use trigger_core::domain_events::{self, Events, Published};
 use trigger_core::lockout::{self as record, LockoutState};
 use trigger_core::ports::{Clock, PortError, Store, UserDirectory};
 
@@ -49,6 +50,7 @@ pub async fn run(
     store: &dyn Store,
     directory: &dyn UserDirectory,
     clock: &dyn Clock,
+    events: &Events,
 ) -> Result<String, PortError> {
     let now = clock.epoch_seconds();
     let (names, note) = names(directory, pool, given).await;
@@ -58,8 +60,18 @@ pub async fn run(
         let state = LockoutState::live(store.get(&key).await?.as_ref(), now);
         if unlock {
             record::clear(store, &key).await?;
-            let before = if state.is_some_and(|s| s.is_locked(now)) { "was locked" } else { "was not locked" };
+            let lock = state.filter(|s| s.is_locked(now)).map(|s| s.locked_until);
+            let before = if lock.is_some() { "was locked" } else { "was not locked" };
             lines.push(format!("{name}: unlocked ({before}; attempts and consecutive lockouts cleared)"));
+            // `UserUnlocked` only for a lock that was live: clearing a counter is no unlock.
+            if let Some(until) = lock {
+                let unlocked = domain_events::user_unlocked(pool, name, until, clock.epoch_millis());
+                match events.publish("triggers-admin", &unlocked).await {
+                    Published::Accepted => lines.push(format!("{name}: UserUnlocked published")),
+                    Published::Failed => lines.push(format!("{name}: UserUnlocked could not be published")),
+                    Published::Disabled => {}
+                }
+            }
         } else {
             lines.push(describe(name, state.as_ref(), now));
         }
@@ -73,7 +85,8 @@ mod tests {
 
     use pre_authentication::attempt;
     use pre_authentication::policy::Policy;
-    use trigger_core::fakes::{FakeDirectory, FixedClock, InMemoryStore};
+    use trigger_core::domain_events::EventSettings;
+    use trigger_core::fakes::{FakeDirectory, FixedClock, InMemoryStore, RecordingBus};
 
     use super::*;
 
@@ -86,14 +99,27 @@ mod tests {
             attempt::register(&store, &key, 1_700_000_000, &Policy::default()).await.unwrap();
         }
         let directory = FakeDirectory::default();
-        let shown = run("pool", "JANE", false, &store, &directory, &clock).await.unwrap();
+        let shown = run("pool", "JANE", false, &store, &directory, &clock, &Events::disabled()).await.unwrap();
         assert!(
             shown.contains("jane: LOCKED until 1700000300 (300 s from now)") || shown.contains("JANE: LOCKED"),
             "{shown}"
         );
-        let done = run("pool", "JANE", true, &store, &directory, &clock).await.unwrap();
+        let bus = std::sync::Arc::new(RecordingBus::default());
+        let events = Events::new(&EventSettings::from_env(&trigger_core::Env::default()).unwrap(), bus.clone());
+        let done = run("pool", "JANE", true, &store, &directory, &clock, &events).await.unwrap();
+        assert!(done.contains("UserUnlocked published"), "{done}");
+        assert_eq!(bus.detail_types(), ["UserUnlocked"]);
+        assert_eq!(bus.events()[0].detail["wasLockedUntil"], 1_700_000_300);
+        // Again: nothing was locked, so no event.
+        run("pool", "JANE", true, &store, &directory, &clock, &events).await.unwrap();
+        assert_eq!(bus.events().len(), 1);
         assert!(done.contains("unlocked (was locked"), "{done}");
         assert!(store.get(&key).await.unwrap().is_none());
-        assert!(run("pool", "JANE", false, &store, &directory, &clock).await.unwrap().contains("no lockout record"));
+        assert!(
+            run("pool", "JANE", false, &store, &directory, &clock, &Events::disabled())
+                .await
+                .unwrap()
+                .contains("no lockout record")
+        );
     }
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use trigger_core::Env;
 use trigger_core::aws::{Aws, AwsSettings};
+use trigger_core::domain_events::Events;
 use trigger_core::ports::SystemClock;
 use triggers_admin::pace::TokioPace;
 use triggers_admin::{Command, Ports, Stderr, USAGE};
@@ -28,12 +29,20 @@ async fn main() -> ExitCode {
         }
     };
     let aws = Aws::load(&settings).await;
+    let events = match Events::from_env(&env, &aws) {
+        Ok(events) => events,
+        Err(err) => {
+            eprintln!("triggers-admin: configuration: {err}");
+            return ExitCode::from(2);
+        }
+    };
     let ports = Ports {
         store: Arc::new(aws.store(table)),
         directory: Arc::new(aws.directory()),
         clock: Arc::new(SystemClock),
         pace: Arc::new(TokioPace::default()),
         progress: Arc::new(Stderr),
+        events,
     };
     let outcome = triggers_admin::run(&command, &ports).await;
     println!("{}", outcome.report);

@@ -139,6 +139,7 @@ mod tests {
             clock: Arc::new(FixedClock::at_epoch_seconds(NOW)),
             pace: Arc::new(VirtualPace::default()),
             progress: Arc::new(Stderr),
+            events: trigger_core::domain_events::Events::disabled(),
         }
     }
 

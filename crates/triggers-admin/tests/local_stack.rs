@@ -23,6 +23,7 @@ fn ports(aws: &Aws) -> Ports {
         clock: Arc::new(SystemClock),
         pace: Arc::new(TokioPace::default()),
         progress: Arc::new(Stderr),
+        events: trigger_core::domain_events::Events::disabled(),
     }
 }
 

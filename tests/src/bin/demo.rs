@@ -166,6 +166,17 @@ async fn journey() -> Result<(), Error> {
     outcome(&format!("subject: {}", response["emailSubject"].as_str().unwrap_or("missing")));
     outcome(&format!("SMS: {}", response["smsMessage"].as_str().unwrap_or("missing")));
     outcome("(de-AT fell back to the built-in German templates; Cognito puts the code where {####} stands)");
+
+    // Domain events (docs/events.md): the triggers put them on the local bus; the example listener
+    // (a rule to an SQS queue, local/provision.py) received them.
+    step("A listener on the event bus (a rule to an SQS queue) shows the domain events it received");
+    let events = e2e::events::received_by_listener(&pool.pool_id, 1).await?;
+    if events.is_empty() {
+        return Err("the listener received no domain events: is EVENT_BUS_NAME set in local/functions.env?".into());
+    }
+    for event in &events {
+        outcome(&e2e::events::describe(event));
+    }
     pool.delete().await;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Post authentication trigger: after a successful sign-in, reset the lockout record, update the
 //! profile and append a login history item. Fail-open: an audit write that fails is logged and
-//! counted, and the sign-in goes on. See `docs/triggers/post-authentication.md`.
+//! counted, and the sign-in goes on. Then `UserSignedIn` (docs/events.md), best effort. See
+//! `docs/triggers/post-authentication.md`.
 
 pub mod history;
 pub mod profile;
@@ -9,6 +10,7 @@ pub mod settings;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use trigger_core::domain_events::{self, Events, SignedIn};
 use trigger_core::lockout::{self, ResetOutcome};
 use trigger_core::metrics;
 use trigger_core::ports::{Clock, Store, SystemClock};
@@ -29,6 +31,8 @@ pub const NAME: &str = "post-authentication";
 pub struct Ports {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
+    /// The event bus (`EVENT_BUS_NAME`; disabled when unset).
+    pub events: Events,
 }
 
 /// The post authentication trigger.
@@ -45,8 +49,10 @@ impl PostAuthentication {
     /// Cold start: settings, then the DynamoDB adapter from the shared SDK configuration.
     pub async fn init(boot: Boot) -> Result<Self, InitError> {
         let settings = Settings::from_env(&boot.env)?;
-        let store = Arc::new(boot.aws().await?.store(settings.table_name.clone()));
-        Ok(Self::new(settings, Ports { store, clock: Arc::new(SystemClock) }))
+        let aws = boot.aws().await?;
+        let store = Arc::new(aws.store(settings.table_name.clone()));
+        let events = Events::from_env(&boot.env, &aws)?;
+        Ok(Self::new(settings, Ports { store, clock: Arc::new(SystemClock), events }))
     }
 
     async fn reset_lockout(&self, event: &Event, now: i64) {
@@ -60,15 +66,20 @@ impl PostAuthentication {
         }
     }
 
-    async fn record_sign_in(&self, sign_in: &SignIn, at_millis: i64) {
+    /// Records the sign-in; answers when it happened as far as the profile knows (for a retry,
+    /// the first delivery's time: what keeps `UserSignedIn`'s id).
+    async fn record_sign_in(&self, sign_in: &SignIn, at_millis: i64) -> i64 {
         match profile::record(&*self.ports.store, sign_in).await {
             Ok(Recorded::Counted) => {}
-            Ok(Recorded::Retry) => {
+            Ok(Recorded::Retry { at }) => {
                 tracing::info!(trigger = NAME, "retried delivery of a counted sign-in: not counted again");
-                return;
+                return at;
             }
             // Without the profile's guard the history item could be a duplicate: skip it too.
-            Err(err) => return failed("ProfileWriteFailed", &err.to_string()),
+            Err(err) => {
+                failed("ProfileWriteFailed", &err.to_string());
+                return sign_in.at;
+            }
         }
         if self.settings.history_days > 0 {
             let item = history::item(
@@ -82,6 +93,23 @@ impl PostAuthentication {
                 failed("HistoryWriteFailed", &err.to_string());
             }
         }
+        sign_in.at
+    }
+
+    /// `UserSignedIn` (docs/events.md): at least once per sign-in the profile counted, one id
+    /// across Cognito's retries (the fingerprint and the recorded time).
+    async fn publish_signed_in(&self, event: &Event, sign_in: &SignIn, signed_in_at: i64) {
+        let signed_in = SignedIn {
+            user_pool_id: &event.user_pool_id,
+            user_name: &event.user_name,
+            sub: &sign_in.sub,
+            client_id: sign_in.client_id.as_deref(),
+            new_device_used: sign_in.new_device,
+            fingerprint: &sign_in.fingerprint,
+            signed_in_at,
+        };
+        let published = domain_events::user_signed_in(&signed_in, self.ports.clock.epoch_millis());
+        self.ports.events.publish(NAME, &published).await;
     }
 }
 
@@ -120,20 +148,31 @@ impl Trigger for PostAuthentication {
     async fn handle(&self, event: Event) -> Result<Event, TriggerError> {
         let at_millis = self.ports.clock.epoch_millis();
         let now = at_millis.div_euclid(1000);
+        let sign_in = sign_in(&event, now);
         let audit = async {
-            match sign_in(&event, now) {
+            match &sign_in {
                 Some(sign_in) => {
-                    tokio::join!(self.reset_lockout(&event, now), self.record_sign_in(&sign_in, at_millis));
+                    let ((), at) =
+                        tokio::join!(self.reset_lockout(&event, now), self.record_sign_in(sign_in, at_millis));
+                    at
                 }
                 None => {
                     failed("AuditSkipped", "event without a sub attribute");
                     self.reset_lockout(&event, now).await;
+                    now
                 }
             }
         };
         // Audit writes end before the runtime's deadline: the sign-in never waits on them.
-        if tokio::time::timeout_at(dependency_deadline(), audit).await.is_err() {
-            failed("AuditTimedOut", "audit writes not finished within the budget");
+        let signed_in_at = match tokio::time::timeout_at(dependency_deadline(), audit).await {
+            Ok(at) => at,
+            Err(_) => {
+                failed("AuditTimedOut", "audit writes not finished within the budget");
+                now
+            }
+        };
+        if let Some(sign_in) = &sign_in {
+            self.publish_signed_in(&event, sign_in, signed_in_at).await;
         }
         Ok(event)
     }

@@ -52,7 +52,10 @@ pub fn fingerprint(parts: &[&str]) -> String {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Recorded {
     Counted,
-    Retry,
+    /// A retry of the sign-in counted at `at` (epoch seconds, the first delivery's time).
+    Retry {
+        at: i64,
+    },
 }
 
 fn not_a_retry(sign_in: &SignIn) -> Condition {
@@ -86,7 +89,9 @@ fn update(sign_in: &SignIn) -> Update {
 pub async fn record(store: &dyn Store, sign_in: &SignIn) -> Result<Recorded, PortError> {
     Ok(match store.update(&key(&sign_in.sub), &update(sign_in), Some(&not_a_retry(sign_in))).await? {
         UpdateOutcome::Updated(_) => Recorded::Counted,
-        UpdateOutcome::ConditionFailed { .. } => Recorded::Retry,
+        UpdateOutcome::ConditionFailed { current } => {
+            Recorded::Retry { at: current.and_then(|item| item.i64(LAST_LOGIN_AT)).unwrap_or(sign_in.at) }
+        }
     })
 }
 
@@ -122,7 +127,7 @@ mod tests {
         let store = InMemoryStore::default();
         assert_eq!(record(&store, &sign_in(1_000, "app")).await.unwrap(), Recorded::Counted);
         // The same event again within the dedupe time: a retry.
-        assert_eq!(record(&store, &sign_in(1_010, "app")).await.unwrap(), Recorded::Retry);
+        assert_eq!(record(&store, &sign_in(1_010, "app")).await.unwrap(), Recorded::Retry { at: 1_000 });
         // Another app, or later: a new sign-in.
         assert_eq!(record(&store, &sign_in(1_011, "web")).await.unwrap(), Recorded::Counted);
         assert_eq!(record(&store, &sign_in(1_011 + DEDUPE_SECONDS, "web")).await.unwrap(), Recorded::Counted);

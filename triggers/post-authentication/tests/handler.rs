@@ -10,7 +10,8 @@ use pre_authentication::attempt;
 use pre_authentication::policy::Policy;
 use serde_json::{Value, json};
 use trigger_core::Env;
-use trigger_core::fakes::{FixedClock, InMemoryStore};
+use trigger_core::domain_events::{EventSettings, Events};
+use trigger_core::fakes::{FixedClock, InMemoryStore, RecordingBus};
 use trigger_core::lockout as record;
 use trigger_core::ports::{EXPIRES_AT, PortErrorKind, Store};
 use trigger_core::runtime::run_within;
@@ -25,7 +26,7 @@ fn fixture() -> Value {
 
 fn trigger(days: &str, store: Arc<InMemoryStore>, clock: Arc<FixedClock>) -> PostAuthentication {
     let settings = Settings::from_env(&Env::from_pairs([("TABLE_NAME", "t"), ("LOGIN_HISTORY_DAYS", days)])).unwrap();
-    PostAuthentication::new(settings, Ports { store, clock })
+    PostAuthentication::new(settings, Ports { store, clock, events: Events::disabled() })
 }
 
 #[tokio::test]
@@ -93,4 +94,48 @@ async fn the_sign_in_succeeds_when_the_store_is_down_or_the_event_is_thin() {
     let answer = run_within(&trigger, Duration::from_secs(1), thin).await.unwrap();
     assert_eq!(answer["triggerSource"], "PostAuthentication_Authentication");
     assert!(store.items().is_empty());
+}
+
+#[tokio::test]
+async fn user_signed_in_keeps_its_id_across_a_retry_and_a_later_sign_in_gets_another() {
+    let bus = Arc::new(RecordingBus::default());
+    let clock = Arc::new(FixedClock::at_epoch_seconds(NOW));
+    let settings = Settings::from_env(&Env::from_pairs([("TABLE_NAME", "t")])).unwrap();
+    let events = Events::new(&EventSettings::from_env(&Env::default()).unwrap(), bus.clone());
+    let trigger = PostAuthentication::new(
+        settings,
+        Ports { store: Arc::new(InMemoryStore::default()), clock: clock.clone(), events },
+    );
+    run_within(&trigger, Duration::from_secs(1), fixture()).await.unwrap();
+    clock.advance(Duration::from_secs(6));
+    run_within(&trigger, Duration::from_secs(1), fixture()).await.unwrap(); // Cognito's retry
+    clock.advance(Duration::from_secs(600));
+    let mut known_device = fixture();
+    known_device["request"]["newDeviceUsed"] = json!(false);
+    run_within(&trigger, Duration::from_secs(1), known_device).await.unwrap(); // another sign-in
+    let events = bus.events();
+    assert_eq!(bus.detail_types(), ["UserSignedIn"; 3]);
+    let first = &events[0].detail;
+    assert_eq!(first["sub"], SUB);
+    assert_eq!(first["signedInAt"], NOW);
+    assert_eq!(first["newDeviceUsed"], true);
+    assert_eq!(first["clientId"], "1example23456789");
+    assert!(first.get("email").is_none(), "the schema has no contact fields");
+    assert_eq!(events[1].detail["eventId"], first["eventId"], "a retry: one id");
+    assert_eq!(events[1].detail["signedInAt"], NOW, "the first delivery's time");
+    assert_ne!(events[2].detail["eventId"], first["eventId"]);
+    assert_eq!(events[2].detail["newDeviceUsed"], false);
+}
+
+#[tokio::test]
+async fn a_bus_outage_never_fails_a_sign_in() {
+    let bus = Arc::new(RecordingBus::default());
+    bus.set_outage(Some(PortErrorKind::Throttled));
+    let settings = Settings::from_env(&Env::from_pairs([("TABLE_NAME", "t")])).unwrap();
+    let events = Events::new(&EventSettings::from_env(&Env::default()).unwrap(), bus.clone());
+    let clock = Arc::new(FixedClock::at_epoch_seconds(NOW));
+    let trigger = PostAuthentication::new(settings, Ports { store: Arc::new(InMemoryStore::default()), clock, events });
+    let answer = run_within(&trigger, Duration::from_secs(1), fixture()).await.unwrap();
+    assert_eq!(answer["response"], json!({}));
+    assert!(bus.events().is_empty());
 }

@@ -38,7 +38,10 @@ async fn a_sign_in_resets_the_lockout_and_writes_profile_and_history_with_ttl() 
     event["request"]["userAttributes"]["sub"] = Value::from(sub.as_str());
     let settings = Settings::from_env(&Env::from_pairs([("TABLE_NAME", "t"), ("LOGIN_HISTORY_DAYS", "7")])).unwrap();
     let clock = Arc::new(FixedClock::at_epoch_seconds(NOW + 1));
-    let trigger = PostAuthentication::new(settings, Ports { store: store.clone(), clock: clock.clone() });
+    let trigger = PostAuthentication::new(
+        settings,
+        Ports { store: store.clone(), clock: clock.clone(), events: trigger_core::domain_events::Events::disabled() },
+    );
     run_within(&trigger, Duration::from_secs(5), event.clone()).await.unwrap();
     clock.advance(Duration::from_secs(5));
     run_within(&trigger, Duration::from_secs(5), event).await.unwrap(); // a retried delivery

@@ -4,6 +4,7 @@
 //! default group, then the welcome e-mail (once). `PostConfirmation_ConfirmForgotPassword`: the
 //! user's sign-in lockout is cleared (a way back from a lockout someone else caused). Every step
 //! is idempotent, so a retried invocation repeats them safely; unknown sources pass untouched.
+//! Then the domain event (`UserConfirmed` / `PasswordReset`, docs/events.md), best effort.
 
 pub mod settings;
 pub mod template;
@@ -12,10 +13,11 @@ pub mod welcome;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use trigger_core::domain_events::{self, Events};
 use trigger_core::events::{PostConfirmationEvent, PostConfirmationSource};
 use trigger_core::ports::{Clock, Mailer, Store, SystemClock, UserDirectory};
 use trigger_core::reservations::{self, Confirmation};
-use trigger_core::runtime::{Boot, InitError};
+use trigger_core::runtime::{Boot, InitError, dependency_deadline};
 use trigger_core::{Trigger, TriggerError, profile};
 use trigger_core::{lockout, metrics};
 
@@ -31,6 +33,8 @@ pub struct Ports {
     pub directory: Arc<dyn UserDirectory>,
     pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,
+    /// The event bus (`EVENT_BUS_NAME`; disabled when unset).
+    pub events: Events,
 }
 
 /// The post confirmation trigger.
@@ -55,6 +59,7 @@ impl PostConfirmation {
             directory: Arc::new(aws.directory()),
             mailer: Arc::new(aws.mailer()),
             clock: Arc::new(SystemClock),
+            events: Events::from_env(&boot.env, &aws)?,
         };
         Ok(Self::new(settings, ports))
     }
@@ -83,8 +88,14 @@ impl Trigger for PostConfirmation {
 
     async fn handle(&self, event: PostConfirmationEvent) -> Result<PostConfirmationEvent, TriggerError> {
         match event.trigger_source {
-            PostConfirmationSource::ConfirmSignUp => self.confirm_sign_up(&event).await?,
-            PostConfirmationSource::ConfirmForgotPassword => self.password_reset(&event).await,
+            PostConfirmationSource::ConfirmSignUp => {
+                self.confirm_sign_up(&event).await?;
+                self.publish_confirmed(&event).await;
+            }
+            PostConfirmationSource::ConfirmForgotPassword => {
+                self.password_reset(&event).await;
+                self.publish_password_reset(&event).await;
+            }
             _ => tracing::info!(source = %event.trigger_source, "a source this trigger does not act on"),
         }
         Ok(event)
@@ -157,4 +168,72 @@ impl PostConfirmation {
             }
         }
     }
+
+    /// `UserConfirmed`, once every step succeeded (a failed step fails the invocation before it,
+    /// and Cognito's retry publishes it: at least once, one id).
+    async fn publish_confirmed(&self, event: &PostConfirmationEvent) {
+        let attributes = &event.request.user_attributes;
+        let Some(sub) = attributes.get("sub") else { return };
+        let confirmed = domain_events::user_confirmed(
+            &event.user_pool_id,
+            &event.user_name,
+            sub,
+            attributes,
+            self.ports.clock.epoch_millis(),
+        );
+        self.ports.events.publish(NAME, &confirmed).await;
+    }
+
+    /// `PasswordReset`. A retried delivery is told from a second reset by the time the profile
+    /// recorded for the first one ([`RESET_DEDUPE_SECONDS`]); without the profile (store down)
+    /// the event goes out with this delivery's time, so a retry could repeat it under a new id.
+    async fn publish_password_reset(&self, event: &PostConfirmationEvent) {
+        if !self.ports.events.is_enabled() {
+            return;
+        }
+        let Some(sub) = event.request.user_attributes.get("sub").filter(|s| !s.trim().is_empty()) else {
+            tracing::warn!("password reset of a user without a sub: no event");
+            return;
+        };
+        let now = self.ports.clock.epoch_seconds();
+        let key = password_reset_key(sub);
+        let recorded = domain_events::occurrence(
+            self.ports.store.as_ref(),
+            &key,
+            LAST_PASSWORD_RESET_AT,
+            now,
+            RESET_DEDUPE_SECONDS,
+        );
+        let reset_at = match tokio::time::timeout_at(dependency_deadline(), recorded).await {
+            Ok(Ok(at)) => at,
+            failed => {
+                let error = match failed {
+                    Ok(Err(err)) => err.to_string(),
+                    _ => "not answered within the budget".to_owned(),
+                };
+                metrics::count(NAME, "PasswordResetRecordFailed");
+                tracing::warn!(error, "password reset time not recorded; the event carries this delivery's");
+                now
+            }
+        };
+        let reset = domain_events::password_reset(
+            &event.user_pool_id,
+            &event.user_name,
+            sub,
+            reset_at,
+            self.ports.clock.epoch_millis(),
+        );
+        self.ports.events.publish(NAME, &reset).await;
+    }
 }
+
+/// The row that records the last password reset (what tells a retry from a second reset): one of
+/// the user's rows (`USER#<sub>`), beside the profile, never in it (a reset creates no profile).
+pub fn password_reset_key(sub: &str) -> trigger_core::ports::Key {
+    trigger_core::ports::Key::new(profile::partition(sub), PASSWORD_RESET_SORT_KEY)
+}
+pub const PASSWORD_RESET_SORT_KEY: &str = "PASSWORD_RESET";
+pub const LAST_PASSWORD_RESET_AT: &str = "lastPasswordResetAt";
+/// Longer than Cognito's retries of one invocation; a person cannot complete two resets (each
+/// needs a new code by e-mail) this fast.
+pub const RESET_DEDUPE_SECONDS: i64 = 30;

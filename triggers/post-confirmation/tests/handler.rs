@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use post_confirmation::{Ports, PostConfirmation, Settings};
 use serde_json::{Value, json};
-use trigger_core::fakes::{FakeDirectory, FixedClock, InMemoryStore, RecordingMailer};
+use trigger_core::domain_events::{EventSettings, Events};
+use trigger_core::fakes::{FakeDirectory, FixedClock, InMemoryStore, RecordingBus, RecordingMailer};
 use trigger_core::lockout;
 use trigger_core::ports::{AttrValue, Item, Key, PortErrorKind, Store};
 use trigger_core::runtime::run_within;
@@ -25,6 +26,7 @@ struct World {
     directory: Arc<FakeDirectory>,
     mailer: Arc<RecordingMailer>,
     clock: Arc<FixedClock>,
+    bus: Arc<RecordingBus>,
 }
 
 impl World {
@@ -34,6 +36,7 @@ impl World {
             directory: Arc::new(FakeDirectory::default()),
             mailer: Arc::new(RecordingMailer::default()),
             clock: Arc::new(FixedClock::at_epoch_seconds(1_700_000_000)),
+            bus: Arc::new(RecordingBus::default()),
         }
     }
 
@@ -46,6 +49,7 @@ impl World {
             directory: self.directory.clone(),
             mailer: self.mailer.clone(),
             clock: self.clock.clone(),
+            events: Events::new(&EventSettings::from_env(&Env::default()).unwrap(), self.bus.clone()),
         };
         PostConfirmation::new(settings, ports)
     }
@@ -105,7 +109,12 @@ async fn a_password_reset_clears_the_sign_in_lockout_and_nothing_else() {
     let output = answer(&trigger, input.clone()).await.unwrap();
     assert_eq!(output["triggerSource"], "PostConfirmation_ConfirmForgotPassword");
     assert_eq!(world.store.get(&lock).await.unwrap(), None, "the lock someone else caused is gone");
-    assert!(world.store.items().is_empty(), "no profile, reservation or e-mail record");
+    // With events on, only the row that keeps PasswordReset's id across retries.
+    let items = world.store.items();
+    assert!(
+        items.iter().all(|item| item.str("sk") == Some(post_confirmation::PASSWORD_RESET_SORT_KEY)),
+        "no profile, reservation or e-mail record: {items:?}"
+    );
     assert!(world.mailer.sent().is_empty(), "no e-mail");
     assert!(world.directory.groups_of("jane.doe").is_empty());
     // A store failure never fails the reset: the lock expires by itself.
@@ -174,4 +183,60 @@ async fn a_confirmation_without_sub_is_a_bad_event() {
     event["request"]["userAttributes"] = Value::Null;
     let err = answer(&world.trigger(FULL), event).await.unwrap_err();
     assert_eq!(err.kind(), "BadEvent");
+}
+
+#[tokio::test]
+async fn a_confirmation_publishes_user_confirmed_with_one_id_across_retries() {
+    let world = World::new();
+    let trigger = world.trigger(FULL);
+    let input = fixture("post-confirmation.json");
+    answer(&trigger, input.clone()).await.unwrap();
+    world.clock.advance(Duration::from_secs(5));
+    answer(&trigger, input).await.unwrap();
+    let events = world.bus.events();
+    assert_eq!(world.bus.detail_types(), ["UserConfirmed", "UserConfirmed"]);
+    let detail = &events[0].detail;
+    assert_eq!(events[0].source, "cognito-triggers");
+    assert_eq!(detail["schemaVersion"], 1);
+    assert_eq!(detail["sub"], SUB);
+    assert_eq!(detail["userName"], "jane.doe");
+    assert_eq!(detail["email"], "jane.doe@example.com");
+    assert_eq!(detail["occurredAt"], 1_700_000_000_000_i64);
+    assert_eq!(events[1].detail["eventId"], detail["eventId"], "a retry carries the same id");
+    assert_ne!(events[1].detail["occurredAt"], detail["occurredAt"]);
+}
+
+#[tokio::test]
+async fn a_failed_step_publishes_nothing_and_a_failed_bus_fails_nothing() {
+    let world = World::new();
+    let trigger = world.trigger(FULL);
+    world.mailer.set_outage(Some(PortErrorKind::Unavailable));
+    answer(&trigger, fixture("post-confirmation.json")).await.unwrap_err();
+    assert!(world.bus.events().is_empty(), "not confirmed as far as we know: no event");
+    world.mailer.set_outage(None);
+    world.bus.set_outage(Some(PortErrorKind::Unavailable));
+    answer(&trigger, fixture("post-confirmation.json")).await.unwrap();
+    answer(&trigger, fixture("post-confirmation-forgot-password.json")).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_password_reset_keeps_its_id_across_retries_and_a_second_reset_gets_a_new_one() {
+    let world = World::new();
+    let trigger = world.trigger(&[]);
+    let input = fixture("post-confirmation-forgot-password.json");
+    answer(&trigger, input.clone()).await.unwrap();
+    world.clock.advance(Duration::from_secs(10));
+    answer(&trigger, input.clone()).await.unwrap(); // Cognito's retry
+    world.clock.advance(Duration::from_secs(3_600));
+    answer(&trigger, input).await.unwrap(); // another reset, an hour later
+    let events = world.bus.events();
+    assert_eq!(world.bus.detail_types(), ["PasswordReset"; 3]);
+    let ids: Vec<&Value> = events.iter().map(|e| &e.detail["eventId"]).collect();
+    assert_eq!(ids[0], ids[1]);
+    assert_ne!(ids[1], ids[2]);
+    assert_eq!(events[1].detail["resetAt"], 1_700_000_000);
+    assert_eq!(events[2].detail["resetAt"], 1_700_003_610);
+    for event in &events {
+        assert!(event.detail.get("email").is_none() && event.detail.get("phoneNumber").is_none());
+    }
 }

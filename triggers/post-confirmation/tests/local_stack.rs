@@ -24,6 +24,7 @@ async fn trigger() -> (Arc<PostConfirmation>, Arc<dyn Store>) {
         directory: Arc::new(aws.directory()),
         mailer: Arc::new(aws.mailer()),
         clock: Arc::new(SystemClock),
+        events: trigger_core::domain_events::Events::disabled(),
     };
     (Arc::new(PostConfirmation::new(Settings::from_env(&env).unwrap(), ports)), store)
 }

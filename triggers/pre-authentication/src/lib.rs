@@ -15,6 +15,7 @@ pub use trigger_core::lockout::{attempt, policy};
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use trigger_core::domain_events::{self, Events};
 use trigger_core::events::PreAuthenticationEvent;
 use trigger_core::ports::{Clock, Store, SystemClock};
 use trigger_core::runtime::{Boot, InitError, dependency_deadline};
@@ -32,6 +33,8 @@ pub const NAME: &str = "pre-authentication";
 pub struct Ports {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
+    /// The event bus (`EVENT_BUS_NAME`; disabled when unset).
+    pub events: Events,
 }
 
 /// The pre authentication trigger.
@@ -48,8 +51,10 @@ impl PreAuthentication {
     /// Cold start: settings, then the DynamoDB adapter from the shared SDK configuration.
     pub async fn init(boot: Boot) -> Result<Self, InitError> {
         let settings = Settings::from_env(&boot.env)?;
-        let store = Arc::new(boot.aws().await?.store(settings.table_name.clone()));
-        Ok(Self::new(settings, Ports { store, clock: Arc::new(SystemClock) }))
+        let aws = boot.aws().await?;
+        let store = Arc::new(aws.store(settings.table_name.clone()));
+        let events = Events::from_env(&boot.env, &aws)?;
+        Ok(Self::new(settings, Ports { store, clock: Arc::new(SystemClock), events }))
     }
 
     fn store_failed(&self, event: PreAuthenticationEvent, error: &str) -> Result<PreAuthenticationEvent, TriggerError> {
@@ -79,21 +84,39 @@ impl Trigger for PreAuthentication {
         // Decided before the runtime's own deadline, so that a slow store meets the failure policy.
         let registered = tokio::time::timeout_at(
             dependency_deadline(),
-            attempt::register(&*self.ports.store, &key, now, &self.settings.policy),
+            attempt::register_noting_lock(&*self.ports.store, &key, now, &self.settings.policy),
         )
         .await;
         match registered {
-            Ok(Ok(Verdict::Allowed)) => Ok(event),
-            Ok(Ok(Verdict::Locked { until })) => {
+            Ok(Ok((Verdict::Allowed, _))) => Ok(event),
+            Ok(Ok((Verdict::Locked { until }, locked_now))) => {
                 metrics::count(NAME, "SignInLocked");
+                if locked_now {
+                    self.publish_locked_out(&event, until).await;
+                }
                 Err(TriggerError::Denied(message::locked(until - now)))
             }
-            Ok(Ok(Verdict::Contended)) => {
+            Ok(Ok((Verdict::Contended, _))) => {
                 metrics::count(NAME, "LockoutContended");
                 Err(TriggerError::Denied(message::locked(message::CONTENDED_RETRY_SECONDS)))
             }
             Ok(Err(err)) => self.store_failed(event, &err.to_string()),
             Err(_) => self.store_failed(event, "lockout record not answered within the budget"),
         }
+    }
+}
+
+impl PreAuthentication {
+    /// `UserLockedOut`, from the attempt whose write set the lock (the attempts denied by it
+    /// after publish nothing): at most once per lock. Best effort, bounded by the budget.
+    async fn publish_locked_out(&self, event: &PreAuthenticationEvent, until: i64) {
+        let locked = domain_events::user_locked_out(
+            &event.user_pool_id,
+            &event.user_name,
+            !event.request.user_not_found,
+            until,
+            self.ports.clock.epoch_millis(),
+        );
+        self.ports.events.publish(NAME, &locked).await;
     }
 }

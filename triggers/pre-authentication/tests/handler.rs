@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use pre_authentication::{Ports, PreAuthentication, Settings};
 use serde_json::Value;
-use trigger_core::fakes::{FixedClock, InMemoryStore};
+use trigger_core::domain_events::{EventSettings, Events};
+use trigger_core::fakes::{FixedClock, InMemoryStore, RecordingBus};
 use trigger_core::ports::PortErrorKind;
 use trigger_core::runtime::run_within;
 use trigger_core::{Env, TriggerError};
@@ -23,7 +24,7 @@ fn trigger(pairs: &[(&str, &str)], store: Arc<InMemoryStore>, clock: Arc<FixedCl
     let mut all = vec![("TABLE_NAME", "t")];
     all.extend_from_slice(pairs);
     let settings = Settings::from_env(&Env::from_pairs(all)).unwrap();
-    PreAuthentication::new(settings, Ports { store, clock })
+    PreAuthentication::new(settings, Ports { store, clock, events: Events::disabled() })
 }
 
 async fn answers(trigger: &PreAuthentication, event: &Value, n: usize) -> Vec<Result<Value, String>> {
@@ -104,4 +105,44 @@ async fn user_names_count_case_and_space_insensitively() {
     }
     event["userName"] = Value::from("jane.doe");
     assert!(answers(&trigger, &event, 1).await.remove(0).is_err(), "the third and later attempts are refused");
+}
+
+#[tokio::test]
+async fn the_attempt_that_locks_publishes_user_locked_out_once_per_lock() {
+    let bus = Arc::new(RecordingBus::default());
+    let clock = Arc::new(FixedClock::at_epoch_seconds(NOW));
+    let settings = Settings::from_env(&Env::from_pairs([("TABLE_NAME", "t")])).unwrap();
+    let events = Events::new(&EventSettings::from_env(&Env::default()).unwrap(), bus.clone());
+    let trigger = PreAuthentication::new(
+        settings,
+        Ports { store: Arc::new(InMemoryStore::default()), clock: clock.clone(), events },
+    );
+    let event = fixture("pre-authentication.json");
+    answers(&trigger, &event, 8).await; // five pass, the sixth locks, two more are denied
+    assert_eq!(bus.detail_types(), ["UserLockedOut"]);
+    let detail = &bus.events()[0].detail;
+    assert_eq!(detail["userName"], event["userName"]);
+    assert_eq!(detail["lockedUntil"], NOW + 300);
+    assert_eq!(detail["userExists"], true);
+    assert!(detail.get("email").is_none());
+    // The lock ends; the next lock (doubled) is another event with another id.
+    clock.advance(Duration::from_secs(300));
+    answers(&trigger, &event, 6).await;
+    let events = bus.events();
+    assert_eq!(bus.detail_types(), ["UserLockedOut"; 2]);
+    assert_eq!(events[1].detail["lockedUntil"], NOW + 300 + 600);
+    assert_ne!(events[1].detail["eventId"], events[0].detail["eventId"]);
+}
+
+#[tokio::test]
+async fn a_bus_outage_changes_no_answer() {
+    let bus = Arc::new(RecordingBus::default());
+    bus.set_outage(Some(PortErrorKind::Unavailable));
+    let settings = Settings::from_env(&Env::from_pairs([("TABLE_NAME", "t")])).unwrap();
+    let events = Events::new(&EventSettings::from_env(&Env::default()).unwrap(), bus.clone());
+    let clock = Arc::new(FixedClock::at_epoch_seconds(NOW));
+    let trigger = PreAuthentication::new(settings, Ports { store: Arc::new(InMemoryStore::default()), clock, events });
+    let outcome = answers(&trigger, &fixture("pre-authentication.json"), 7).await;
+    assert_eq!(outcome.iter().filter(|r| r.is_ok()).count(), 5);
+    assert_eq!(outcome[5], Err("Too many sign-in attempts. Try again in 5 minutes".to_owned()));
 }

@@ -52,7 +52,10 @@ async fn a_lock_expires_with_the_clock_and_the_next_one_doubles() {
     let store = Arc::new(local_aws().await.unwrap().store(table_name()));
     let clock = Arc::new(FixedClock::at_epoch_seconds(1_900_000_000));
     let settings = Settings::from_env(&Env::from_pairs([("TABLE_NAME", "t")])).unwrap();
-    let trigger = PreAuthentication::new(settings, Ports { store: store.clone(), clock: clock.clone() });
+    let trigger = PreAuthentication::new(
+        settings,
+        Ports { store: store.clone(), clock: clock.clone(), events: trigger_core::domain_events::Events::disabled() },
+    );
     let mut event = fixture("pre-authentication.json");
     event["userPoolId"] = Value::from(unique("us-east-1_lock"));
     let attempt = || run_within(&trigger, Duration::from_secs(5), event.clone());
@@ -85,7 +88,10 @@ async fn a_user_that_does_not_exist_is_answered_like_one_that_does() {
     for name in ["pre-authentication.json", "pre-authentication-user-not-found.json"] {
         let clock = Arc::new(FixedClock::at_epoch_seconds(1_900_000_000));
         let settings = Settings::from_env(&Env::from_pairs([("TABLE_NAME", "t")])).unwrap();
-        let trigger = PreAuthentication::new(settings, Ports { store: store.clone(), clock });
+        let trigger = PreAuthentication::new(
+            settings,
+            Ports { store: store.clone(), clock, events: trigger_core::domain_events::Events::disabled() },
+        );
         let mut event = fixture(name);
         event["userPoolId"] = Value::from(pool.as_str());
         let mut seen = Vec::new();

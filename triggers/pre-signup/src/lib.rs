@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use trigger_core::domain_events::{self, Events};
 use trigger_core::events::{PreSignUpEvent, PreSignUpSource};
 use trigger_core::ports::{
     Clock, CreateOutcome, DirectoryUser, PortError, ProviderUser, Scheduler, SearchableAttribute, StartOutcome, Store,
@@ -48,6 +49,8 @@ pub struct Ports {
     pub directory: Arc<dyn UserDirectory>,
     pub scheduler: Arc<dyn Scheduler>,
     pub clock: Arc<dyn Clock>,
+    /// The event bus (`EVENT_BUS_NAME`; disabled when unset).
+    pub events: Events,
 }
 
 /// The pre sign-up trigger.
@@ -122,6 +125,7 @@ impl PreSignUp {
             directory: Arc::new(aws.directory()),
             scheduler: Arc::new(aws.scheduler()),
             clock: Arc::new(SystemClock),
+            events: Events::from_env(&boot.env, &aws)?,
         };
         Ok(Self::new(settings, ports))
     }
@@ -405,6 +409,7 @@ impl Trigger for PreSignUp {
         rules::check_email_domain(attributes.get("email").map(String::as_str), &self.settings)?;
         if event.trigger_source == PreSignUpSource::ExternalProvider {
             self.federated(&event).await?;
+            self.publish_signed_up(&event).await;
             return Ok(event);
         }
         rules::check_username(&event.user_name, &self.settings)?;
@@ -412,7 +417,24 @@ impl Trigger for PreSignUp {
         let facts = self.facts(&event, now).await?;
         let decision = decide(&event.trigger_source, &facts, &self.settings);
         self.apply(&mut event, &facts, decision, now).await;
+        self.publish_signed_up(&event).await;
         Ok(event)
+    }
+}
+
+impl PreSignUp {
+    /// `UserSignedUp` for a sign-up this trigger lets through (docs/events.md). Best effort, last:
+    /// a refusal publishes nothing, and the bus never costs anyone their sign-up.
+    async fn publish_signed_up(&self, event: &PreSignUpEvent) {
+        let signed_up = domain_events::user_signed_up(
+            &event.user_pool_id,
+            &event.user_name,
+            event.trigger_source.as_str(),
+            &event.request.user_attributes,
+            event.response.auto_confirm_user,
+            self.ports.clock.epoch_millis(),
+        );
+        self.ports.events.publish(NAME, &signed_up).await;
     }
 }
 

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use pre_signup::{EMAIL_TAKEN, PHONE_TAKEN, Ports, PreSignUp, Settings};
 use serde_json::{Value, json};
-use trigger_core::fakes::{FakeDirectory, FixedClock, InMemoryStore, RecordingScheduler};
+use trigger_core::domain_events::{EventSettings, Events};
+use trigger_core::fakes::{FakeDirectory, FixedClock, InMemoryStore, RecordingBus, RecordingScheduler};
 use trigger_core::ports::{DirectoryUser, Key, PortErrorKind, Store, UserStatus};
 use trigger_core::runtime::run_within;
 use trigger_core::{Env, TriggerError};
@@ -24,6 +25,7 @@ struct Rig {
     store: Arc<InMemoryStore>,
     directory: Arc<FakeDirectory>,
     scheduler: Arc<RecordingScheduler>,
+    bus: Arc<RecordingBus>,
     trigger: PreSignUp,
 }
 
@@ -34,13 +36,15 @@ fn rig(pairs: &[(&str, &str)]) -> Rig {
     let store = Arc::new(InMemoryStore::default());
     let directory = Arc::new(FakeDirectory::default());
     let scheduler = Arc::new(RecordingScheduler::default());
+    let bus = Arc::new(RecordingBus::default());
     let ports = Ports {
         store: Some(store.clone()),
         directory: directory.clone(),
         scheduler: scheduler.clone(),
         clock: Arc::new(FixedClock::at_epoch_seconds(1_800_000_000)),
+        events: Events::new(&EventSettings::from_env(&Env::default()).unwrap(), bus.clone()),
     };
-    Rig { store, directory, scheduler, trigger: PreSignUp::new(settings, ports) }
+    Rig { store, directory, scheduler, bus, trigger: PreSignUp::new(settings, ports) }
 }
 
 async fn answer(rig: &Rig, event: Value) -> Result<Value, TriggerError> {
@@ -321,4 +325,36 @@ async fn federated_linking_needs_a_verified_address_and_stops_at_five_identities
     let off = rig(&[]);
     answer(&off, federated("x@gmail.com", "true")).await.unwrap();
     assert!(off.directory.links().is_empty(), "LINK_FEDERATED_USERS is off by default");
+}
+
+#[tokio::test]
+async fn an_allowed_sign_up_publishes_user_signed_up_with_one_id_across_retries_and_a_refusal_nothing() {
+    let rig = rig(&[("AUTO_CONFIRM_EMAIL_DOMAINS", "corp.example")]);
+    answer(&rig, sign_up("alice", "alice@example.com")).await.unwrap();
+    answer(&rig, sign_up("alice", "alice@example.com")).await.unwrap(); // Cognito's retry
+    answer(&rig, sign_up("bob", "alice@example.com")).await.unwrap_err(); // taken: no event
+    answer(&rig, sign_up("carol", "carol@corp.example")).await.unwrap();
+    let events = rig.bus.events();
+    assert_eq!(rig.bus.detail_types(), ["UserSignedUp"; 3]);
+    let alice = &events[0].detail;
+    assert_eq!(alice["userName"], "alice");
+    assert_eq!(alice["email"], "alice@example.com");
+    assert_eq!(alice["triggerSource"], "PreSignUp_SignUp");
+    assert_eq!(alice["autoConfirmed"], false);
+    assert_eq!(alice["occurredAt"], 1_800_000_000_000_i64);
+    assert!(alice.get("sub").is_none(), "no sub exists before the user does");
+    assert_eq!(events[1].detail["eventId"], alice["eventId"]);
+    assert_eq!(events[2].detail["userName"], "carol");
+    assert_eq!(events[2].detail["autoConfirmed"], true);
+    assert_ne!(events[2].detail["eventId"], alice["eventId"]);
+    let text = serde_json::to_string(&events.iter().map(|e| &e.detail).collect::<Vec<_>>()).unwrap();
+    assert!(!text.to_lowercase().contains("password"), "{text}");
+}
+
+#[tokio::test]
+async fn a_bus_outage_never_costs_a_sign_up() {
+    let rig = rig(&[]);
+    rig.bus.set_outage(Some(PortErrorKind::Unavailable));
+    answer(&rig, sign_up("alice", "alice@example.com")).await.unwrap();
+    assert!(rig.bus.events().is_empty());
 }

@@ -35,6 +35,7 @@ fn ports(aws: &Aws, directory: Arc<dyn UserDirectory>) -> Ports {
         directory,
         scheduler: Arc::new(aws.scheduler()),
         clock: Arc::new(SystemClock),
+        events: trigger_core::domain_events::Events::disabled(),
     }
 }
 

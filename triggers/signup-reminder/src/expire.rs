@@ -11,6 +11,7 @@
 use std::collections::BTreeSet;
 
 use trigger_core::TriggerError;
+use trigger_core::domain_events::{self, ExpiredSignUp};
 use trigger_core::idempotency;
 use trigger_core::ports::{DirectoryUser, UserStatus};
 use trigger_core::reservations::{self, Kind};
@@ -51,11 +52,24 @@ pub async fn expire(settings: &Settings, ports: &Ports, task: &ReminderTask) -> 
     if !ours {
         return Ok(Outcome::SkippedGone);
     }
-    if let Some(to) = recipient(user.as_ref().and_then(|u| u.attribute("email")), task) {
-        let notice = messages::expiry_notice(settings, &to);
+    let to = recipient(user.as_ref().and_then(|u| u.attribute("email")), task);
+    if let Some(to) = &to {
+        let notice = messages::expiry_notice(settings, to);
         let key = idempotency::key(NOTICE_PURPOSE, &task.signup_id());
         send_once(&*ports.store, &*ports.mailer, &key, &notice, now).await?;
     }
+    // Last, once every step is done: a retried step publishes again, under the same id.
+    let signup_id = task.signup_id();
+    let sub = task.sub.as_deref().or_else(|| user.as_ref().and_then(|u| u.attribute("sub")));
+    let expired = ExpiredSignUp {
+        user_pool_id: pool,
+        user_name: &task.user_name,
+        signup_id: &signup_id,
+        sub,
+        email: to.as_deref(),
+        signed_up_at: task.signed_up_at,
+    };
+    ports.events.publish(crate::NAME, &domain_events::sign_up_expired(&expired, ports.clock.epoch_millis())).await;
     Ok(Outcome::Expired)
 }
 

@@ -15,6 +15,7 @@ pub mod task;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use trigger_core::domain_events::Events;
 use trigger_core::metrics;
 use trigger_core::ports::{Clock, Mailer, Store, SystemClock, UserDirectory};
 use trigger_core::runtime::{Boot, InitError};
@@ -33,6 +34,8 @@ pub struct Ports {
     pub store: Arc<dyn Store>,
     pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,
+    /// The event bus (`EVENT_BUS_NAME`; disabled when unset): `SignUpExpired`.
+    pub events: Events,
 }
 
 /// The sign-up reminder worker.
@@ -55,6 +58,7 @@ impl SignupReminder {
             store: Arc::new(aws.store(settings.table_name.clone())),
             mailer: Arc::new(aws.mailer()),
             clock: Arc::new(SystemClock),
+            events: Events::from_env(&boot.env, &aws)?,
         };
         Ok(Self::new(settings, ports))
     }

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use signup_reminder::{Ports, Settings, SignupReminder};
-use trigger_core::fakes::{FakeDirectory, FixedClock, InMemoryStore, RecordingMailer};
+use trigger_core::domain_events::{EventSettings, Events};
+use trigger_core::fakes::{FakeDirectory, FixedClock, InMemoryStore, RecordingBus, RecordingMailer};
 use trigger_core::ports::{DirectoryUser, PortErrorKind, Store, UserStatus};
 use trigger_core::reservations::{self, Kind};
 use trigger_core::runtime::run_within;
@@ -28,6 +29,7 @@ struct World {
     directory: Arc<FakeDirectory>,
     store: Arc<InMemoryStore>,
     mailer: Arc<RecordingMailer>,
+    bus: Arc<RecordingBus>,
     trigger: SignupReminder,
 }
 
@@ -49,6 +51,7 @@ fn world(status: Option<UserStatus>) -> World {
     }
     let store = Arc::new(InMemoryStore::default());
     let mailer = Arc::new(RecordingMailer::default());
+    let bus = Arc::new(RecordingBus::default());
     let env = Env::from_pairs([
         ("TABLE_NAME", "t"),
         ("REMINDER_EMAIL_FROM", "no-reply@example.com"),
@@ -59,9 +62,10 @@ fn world(status: Option<UserStatus>) -> World {
         store: store.clone(),
         mailer: mailer.clone(),
         clock: Arc::new(FixedClock::at_epoch_seconds(NOW)),
+        events: Events::new(&EventSettings::from_env(&Env::default()).unwrap(), bus.clone()),
     };
     let trigger = SignupReminder::new(Settings::from_env(&env).unwrap(), ports);
-    World { directory, store, mailer, trigger }
+    World { directory, store, mailer, bus, trigger }
 }
 
 async fn answer(world: &World, task: Value) -> Result<Value, TriggerError> {
@@ -133,6 +137,14 @@ async fn expire_deletes_the_unconfirmed_user_releases_and_notifies_once() {
     assert_eq!(sent.len(), 1, "one notice");
     assert!(sent[0].text.contains("was removed"));
     assert!(sent[0].text.contains("You can sign up again"));
+    // Both runs publish SignUpExpired, under one id: the consumer sees one expiry.
+    let events = world.bus.events();
+    assert_eq!(world.bus.detail_types(), ["SignUpExpired"; 2]);
+    assert_eq!(events[0].detail["eventId"], events[1].detail["eventId"]);
+    assert_eq!(events[0].detail["userName"], "jane.doe");
+    assert_eq!(events[0].detail["sub"], "sub-jane");
+    assert_eq!(events[0].detail["email"], "jane.doe@example.com");
+    assert_eq!(events[0].detail["signedUpAt"], SIGNED_UP_AT);
 }
 
 #[tokio::test]
@@ -191,6 +203,7 @@ async fn expire_leaves_a_confirmed_user_and_its_reservation_alone() {
     assert_eq!(world.directory.users().len(), 1);
     assert_eq!(reservation_count(&world).await, 2);
     assert!(world.mailer.sent().is_empty());
+    assert!(world.bus.events().is_empty(), "nothing expired: no event");
 }
 
 #[tokio::test]

@@ -44,6 +44,7 @@ async fn local() -> Local {
         store: Arc::new(aws.store(settings.table_name.clone())),
         mailer: Arc::new(aws.mailer()),
         clock: Arc::new(SystemClock),
+        events: trigger_core::domain_events::Events::disabled(),
     };
     let trigger = SignupReminder::new(settings, ports);
     Local { aws, cognito, trigger, pool, client_id }

@@ -23,7 +23,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use trigger_core::events::{UserMigrationEvent, UserMigrationResponse, UserMigrationSource};
+use trigger_core::domain_events::{self, Events};
+use trigger_core::events::{FinalUserStatus, UserMigrationEvent, UserMigrationResponse, UserMigrationSource};
 use trigger_core::lockout::attempt::{self, Verdict};
 use trigger_core::lockout::{self, LockoutState};
 use trigger_core::logging::{Secret, mask_identifier};
@@ -49,6 +50,8 @@ pub struct Ports {
     pub legacy_users: Option<Arc<dyn LegacyUsers>>,
     pub old_pool: Option<Arc<dyn OldUserPool>>,
     pub clock: Arc<dyn Clock>,
+    /// The event bus (`EVENT_BUS_NAME`; disabled when unset): `UserMigrated`, `UserLockedOut`.
+    pub events: Events,
 }
 
 pub struct UserMigration {
@@ -87,6 +90,7 @@ impl UserMigration {
             legacy_users,
             old_pool,
             clock: Arc::new(SystemClock),
+            events: Events::from_env(&boot.env, &aws)?,
         };
         Ok(Self::new(settings, ports))
     }
@@ -105,15 +109,21 @@ impl UserMigration {
 
     /// A sign-in no backend verified: counted like pre-authentication counts (`count` mode), and
     /// refused with the one text for a wrong password and an unknown user, or the lock it caused.
-    async fn failed(&self, key: &Key, now: i64) -> TriggerError {
+    async fn failed(&self, event: &UserMigrationEvent, key: &Key, now: i64) -> TriggerError {
         metrics::count(NAME, "MigrationRefused");
         if self.settings.lockout == LockoutMode::Count {
-            match attempt::register(&*self.ports.store, key, now, &self.settings.lockout_policy).await {
-                Ok(Verdict::Locked { until }) => {
+            match attempt::register_noting_lock(&*self.ports.store, key, now, &self.settings.lockout_policy).await {
+                Ok((Verdict::Locked { until }, locked_now)) => {
                     metrics::count(NAME, "SignInLocked");
+                    if locked_now {
+                        let at = self.ports.clock.epoch_millis();
+                        let locked =
+                            domain_events::user_locked_out(&event.user_pool_id, &event.user_name, false, until, at);
+                        self.ports.events.publish(NAME, &locked).await;
+                    }
                     return TriggerError::Denied(message::locked(until - now));
                 }
-                Ok(Verdict::Allowed | Verdict::Contended) => {}
+                Ok((Verdict::Allowed | Verdict::Contended, _)) => {}
                 Err(err) => return TriggerError::Port(err),
             }
         }
@@ -185,7 +195,7 @@ impl UserMigration {
                 );
                 Err(TriggerError::Denied(text))
             }
-            Outcome::Failed => Err(self.failed(&key, now).await),
+            Outcome::Failed => Err(self.failed(&event, &key, now).await),
         }
     }
 
@@ -251,7 +261,23 @@ impl UserMigration {
             attributes = response.user_attributes.len(),
             "migrated"
         );
+        let status = match response.final_user_status {
+            Some(FinalUserStatus::ResetRequired) => "RESET_REQUIRED",
+            Some(FinalUserStatus::Confirmed) | None => "CONFIRMED",
+        };
+        let migrated = domain_events::user_migrated(
+            &event.user_pool_id,
+            &event.user_name,
+            event.trigger_source.as_str(),
+            backend.as_str(),
+            status,
+            &response.user_attributes,
+            self.ports.clock.epoch_millis(),
+        );
         event.response = response;
+        // Cognito creates the user after this answer: a failure there (rare) leaves an event for
+        // a user that does not exist yet, and the next sign-in migrates again under the same id.
+        self.ports.events.publish(NAME, &migrated).await;
         Ok(())
     }
 }

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use trigger_core::fakes::{FakeOldPool, FixedClock, InMemoryLegacyUsers, InMemoryStore, OldPoolUser};
+use trigger_core::domain_events::{EventSettings, Events};
+use trigger_core::fakes::{FakeOldPool, FixedClock, InMemoryLegacyUsers, InMemoryStore, OldPoolUser, RecordingBus};
 use trigger_core::lockout;
 use trigger_core::logging::Secret;
 use trigger_core::ports::{AttrValue, DirectoryUser, Item, LegacyUser, PortErrorKind, Store, UserStatus};
@@ -27,6 +28,7 @@ struct World {
     store: Arc<InMemoryStore>,
     legacy: Arc<InMemoryLegacyUsers>,
     old: Arc<FakeOldPool>,
+    bus: Arc<RecordingBus>,
 }
 
 fn settings(extra: &[(&str, &str)]) -> Settings {
@@ -46,6 +48,7 @@ fn world() -> World {
         store: Arc::new(InMemoryStore::default()),
         legacy: Arc::new(InMemoryLegacyUsers::default()),
         old: Arc::new(FakeOldPool::default()),
+        bus: Arc::new(RecordingBus::default()),
     }
 }
 
@@ -56,6 +59,7 @@ impl World {
             legacy_users: settings.legacy_table.as_ref().map(|_| self.legacy.clone() as _),
             old_pool: settings.old_pool.as_ref().map(|_| self.old.clone() as _),
             clock: Arc::new(FixedClock::at_epoch_seconds(NOW)),
+            events: Events::new(&EventSettings::from_env(&Env::default()).unwrap(), self.bus.clone()),
         };
         UserMigration::new(settings, ports)
     }
@@ -131,6 +135,33 @@ async fn a_legacy_row_in_every_hash_format_moves_its_user_in() {
         formats.insert(format);
     }
     assert_eq!(formats.len(), 6, "{formats:?}");
+    let events = w.bus.events();
+    assert_eq!(events.len(), vectors::all().len());
+    assert!(w.bus.detail_types().iter().all(|t| t == "UserMigrated"));
+    let first = &events[0].detail;
+    assert_eq!(first["userName"], "USER0@EXAMPLE.COM");
+    assert_eq!(first["email"], "user0@example.com");
+    assert_eq!(first["backend"], "legacy-table");
+    assert_eq!(first["triggerSource"], "UserMigration_Authentication");
+    let text = serde_json::to_string(&events.iter().map(|e| &e.detail).collect::<Vec<_>>()).unwrap();
+    for (_, password, hash) in vectors::all() {
+        // Long enough not to occur by chance (some vectors use one-letter passwords).
+        let leaked = (password.len() >= 8 && text.contains(&password)) || text.contains(&hash);
+        assert!(!leaked, "no password or hash in any event");
+    }
+}
+
+#[tokio::test]
+async fn a_retried_migration_publishes_under_the_same_id() {
+    let w = world();
+    w.legacy.insert(row("jane", BCRYPT_OF_PASSWORD, &[("email", "jane@example.com")]));
+    let trigger = w.trigger(settings(&[]));
+    invoke(&trigger, sign_in_event("jane", PASSWORD)).await.unwrap();
+    invoke(&trigger, sign_in_event("jane", PASSWORD)).await.unwrap(); // Cognito's retry
+    let events = w.bus.events();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].detail["eventId"], events[1].detail["eventId"]);
+    assert_eq!(events[0].detail["finalUserStatus"], "CONFIRMED");
 }
 
 #[tokio::test]
@@ -183,6 +214,8 @@ async fn the_sixth_failure_in_a_row_locks_the_name_and_the_seventh_checks_nothin
     let seventh = denial(invoke(&trigger, sign_in_event("jane", PASSWORD)).await);
     assert_eq!(seventh, sixth, "even the right password waits");
     assert_eq!(w.legacy.reads(), reads, "no backend asked while locked");
+    assert_eq!(w.bus.detail_types(), ["UserLockedOut"], "one lock, one event; no migration");
+    assert_eq!(w.bus.events()[0].detail["userExists"], false);
 }
 
 #[tokio::test]

@@ -105,6 +105,7 @@ fn trigger(
         legacy_users: legacy,
         old_pool: old,
         clock: Arc::new(SystemClock),
+        events: trigger_core::domain_events::Events::disabled(),
     };
     UserMigration::new(settings, ports)
 }

@@ -7,6 +7,7 @@
 mod cognito;
 mod dynamodb;
 mod error;
+mod eventbridge;
 mod legacy_users;
 mod old_pool;
 mod ses;
@@ -22,6 +23,7 @@ use aws_config::{BehaviorVersion, SdkConfig};
 
 pub use cognito::CognitoDirectory;
 pub use dynamodb::DynamoStore;
+pub use eventbridge::EventBridgePublisher;
 pub use legacy_users::DynamoLegacyUsers;
 pub use old_pool::CognitoOldPool;
 pub use ses::SesMailer;
@@ -112,6 +114,11 @@ impl Aws {
 
     pub fn mailer(&self) -> SesMailer {
         SesMailer::new(aws_sdk_sesv2::Client::new(&self.config))
+    }
+
+    /// The event bus `bus_name` (a name or an ARN).
+    pub fn event_bus(&self, bus_name: impl Into<String>) -> EventBridgePublisher {
+        EventBridgePublisher::new(aws_sdk_eventbridge::Client::new(&self.config), bus_name)
     }
 
     pub fn scheduler(&self) -> StepFunctionsScheduler {

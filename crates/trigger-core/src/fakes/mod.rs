@@ -5,6 +5,7 @@
 mod clock;
 mod decryptor;
 mod directory;
+mod events;
 mod legacy_users;
 mod mailer;
 mod old_pool;
@@ -15,6 +16,7 @@ mod store;
 pub use clock::FixedClock;
 pub use decryptor::FakeDecryptor;
 pub use directory::FakeDirectory;
+pub use events::RecordingBus;
 pub use legacy_users::InMemoryLegacyUsers;
 pub use mailer::RecordingMailer;
 pub use old_pool::{FakeOldPool, OldPoolUser};

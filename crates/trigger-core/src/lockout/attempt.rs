@@ -85,31 +85,43 @@ fn lock_update(now: i64, until: i64, policy: &Policy) -> Update {
 
 /// Registers one attempt for `key` at `now`: at most two writes, one on the common path.
 pub async fn register(store: &dyn Store, key: &Key, now: i64, policy: &Policy) -> Result<Verdict, PortError> {
+    Ok(register_noting_lock(store, key, now, policy).await?.0)
+}
+
+/// [`register`], and whether this attempt is the one that set the lock (its write won): what
+/// the `UserLockedOut` event is published for, once per lock.
+pub async fn register_noting_lock(
+    store: &dyn Store,
+    key: &Key,
+    now: i64,
+    policy: &Policy,
+) -> Result<(Verdict, bool), PortError> {
     let current = match store.update(key, &count_update(now, policy), Some(&count_condition(now, policy))).await? {
-        UpdateOutcome::Updated(_) => return Ok(Verdict::Allowed),
+        UpdateOutcome::Updated(_) => return Ok((Verdict::Allowed, false)),
         UpdateOutcome::ConditionFailed { current } => current,
     };
     // The condition includes "no item", so a failure always carries the item; be safe anyway.
-    let Some(current) = current else { return Ok(Verdict::Contended) };
+    let Some(current) = current else { return Ok((Verdict::Contended, false)) };
     let seen = LockoutState::from_item(&current);
     let live = LockoutState::live(Some(&current), now);
     let (update, verdict) = match policy::decide(live.as_ref(), now, policy) {
-        Decision::Locked { until } => return Ok(Verdict::Locked { until }),
+        Decision::Locked { until } => return Ok((Verdict::Locked { until }, false)),
         Decision::Lock { until } => (lock_update(now, until, policy), Verdict::Locked { until }),
         Decision::StartWindow => (start_window_update(now, seen.lockouts, policy), Verdict::Allowed),
         // An expired record: start over, consecutive lockouts forgotten.
         Decision::Count if live.is_none() => (start_window_update(now, 0, policy), Verdict::Allowed),
         // The condition failed yet the policy would count: only a record changed under us.
-        Decision::Count => return Ok(Verdict::Contended),
+        Decision::Count => return Ok((Verdict::Contended, false)),
     };
     match store.update(key, &update, Some(&unchanged_since(&seen))).await? {
-        UpdateOutcome::Updated(_) => Ok(verdict),
+        UpdateOutcome::Updated(_) => Ok((verdict, matches!(verdict, Verdict::Locked { .. }))),
         UpdateOutcome::ConditionFailed { current } => {
             // Another attempt won; if it locked the account, say until when.
-            Ok(match LockoutState::live(current.as_ref(), now) {
+            let verdict = match LockoutState::live(current.as_ref(), now) {
                 Some(state) if state.is_locked(now) => Verdict::Locked { until: state.locked_until },
                 _ => Verdict::Contended,
-            })
+            };
+            Ok((verdict, false))
         }
     }
 }
@@ -147,6 +159,32 @@ mod tests {
         // The lock ends: five more, then a doubled lock.
         assert_eq!(run(&store, &key, NOW + 301, 5).await, [Verdict::Allowed; 5]);
         assert_eq!(run(&store, &key, NOW + 302, 1).await, [Verdict::Locked { until: NOW + 302 + 600 }]);
+    }
+
+    #[tokio::test]
+    async fn only_the_attempt_that_sets_a_lock_notes_it() {
+        let store = InMemoryStore::default();
+        let key = record::key("pool", "jane");
+        let mut noted = Vec::new();
+        for now in [
+            NOW,
+            NOW,
+            NOW,
+            NOW,
+            NOW,
+            NOW + 1,
+            NOW + 2,
+            NOW + 301,
+            NOW + 301,
+            NOW + 301,
+            NOW + 301,
+            NOW + 301,
+            NOW + 302,
+        ] {
+            noted.push(register_noting_lock(&store, &key, now, &Policy::default()).await.unwrap().1);
+        }
+        let locks: Vec<usize> = noted.iter().enumerate().filter(|(_, n)| **n).map(|(i, _)| i).collect();
+        assert_eq!(locks, [5, 12], "the sixth attempt locks, the denied one after it does not; then the doubled lock");
     }
 
     #[tokio::test]

@@ -6,6 +6,7 @@
 mod clock;
 mod decryptor;
 mod directory;
+mod events;
 mod legacy_users;
 mod mailer;
 mod old_pool;
@@ -19,6 +20,7 @@ pub use directory::{
     CreateOutcome, DeleteOutcome, DirectoryUser, LinkOutcome, ProviderUser, SearchableAttribute, UserDirectory,
     UserPage, UserStatus, linked_identities,
 };
+pub use events::{BusEvent, EventPublisher, PutOutcome};
 pub use legacy_users::{LegacyUser, LegacyUsers};
 pub use mailer::{Email, Mailer, SentEmail};
 pub use old_pool::{OldPoolSignIn, OldUserPool};
