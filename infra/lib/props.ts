@@ -165,8 +165,6 @@ export interface TriggerSettings {
     readonly DEFAULT_LOCALE?: string;
   };
   readonly 'verify-auth-challenge-response'?: Record<string, never>;
-  readonly 'custom-email-sender'?: { readonly EMAIL_FROM?: string };
-  readonly 'custom-sms-sender'?: Record<string, never>;
   readonly 'inbound-federation'?: {
     /**
      * Required. Per provider as the pool names it (or `*` for the rest): user-pool attribute ->
