@@ -28,7 +28,7 @@ ESDK_PRESENT := $(foreach p,$(ESDK_PACKAGES),$(if $(wildcard crates/$(p)/Cargo.t
 ESDK_CARGO_ARGS := $(addprefix -p ,$(ESDK_PRESENT))
 export ESDK_CARGO_ARGS
 
-.PHONY: test lint check-workspace test-rust demo invoke help
+.PHONY: test lint check-workspace test-rust demo invoke fuzz help
 
 test: lint asl-validate local-test test-rust infra-test ## Everything CI runs: fmt, clippy, ASL validation, stack.sh tests, unit + contract + integration + end-to-end tests, CDK tests
 
@@ -55,6 +55,17 @@ test-rust: tools ## Unit, contract, adapter-integration (moto), log-leak and end
 	  { [ -z "$(ESDK_CARGO_ARGS)" ] || $(TEST_ENV) RUST_BACKTRACE=0 cargo test $(ESDK_CARGO_ARGS) --locked --no-fail-fast -- --include-ignored; }; } || status=$$?; \
 	if [ $$started = yes ]; then $(MAKE) --no-print-directory local-down; fi; \
 	exit $$status
+
+# The property tests (hostile input: decoders, renderer, masker) at FUZZ_CASES cases per target,
+# in the `fuzz` profile (optimised, its own target dir: built once, reused). `make test` runs them
+# at a few thousand cases each.
+FUZZ_CASES ?= 1000000
+fuzz: ## Property tests of the decoders, renderer and masker at a million cases per target (counts and time printed)
+	cargo build --profile fuzz --locked -p trigger-core -p message-catalogue --tests
+	@start=$$(date +%s); \
+	PROPTEST_CASES=$(FUZZ_CASES) cargo test --profile fuzz --locked -p trigger-core -p message-catalogue \
+	  --test hostile_input -- --nocapture 2>&1 | grep -E '^hostile-input|test result|panicked|FAILED|minimal failing|^\s+"'; \
+	status=$${PIPESTATUS[0]}; echo "make fuzz: $(FUZZ_CASES) cases per target, $$(( $$(date +%s) - start )) s"; exit $$status
 
 demo: local-up ## Start the local user pool and run the scripted user journey (the stack stays up)
 	@$(TEST_ENV) cargo run --quiet --locked -p e2e --bin demo
