@@ -28,7 +28,7 @@ ESDK_PRESENT := $(foreach p,$(ESDK_PACKAGES),$(if $(wildcard crates/$(p)/Cargo.t
 ESDK_CARGO_ARGS := $(addprefix -p ,$(ESDK_PRESENT))
 export ESDK_CARGO_ARGS
 
-.PHONY: test lint check-workspace test-rust demo invoke fuzz help
+.PHONY: test lint check-workspace test-rust demo invoke fuzz bench help
 
 test: lint asl-validate local-test test-rust infra-test ## Everything CI runs: fmt, clippy, ASL validation, stack.sh tests, unit + contract + integration + end-to-end tests, CDK tests
 
@@ -66,6 +66,23 @@ fuzz: ## Property tests of the decoders, renderer and masker at a million cases 
 	PROPTEST_CASES=$(FUZZ_CASES) cargo test --profile fuzz --locked -p trigger-core -p message-catalogue \
 	  --test hostile_input -- --nocapture 2>&1 | grep -E '^hostile-input|test result|panicked|FAILED|minimal failing|^\s+"'; \
 	status=$${PIPESTATUS[0]}; echo "make fuzz: $(FUZZ_CASES) cases per target, $$(( $$(date +%s) - start )) s"; exit $$status
+
+# Benchmarks against a private moto (BENCH_MOTO_PORT, started and stopped here; not the stack's
+# fixed ports): each prints Markdown rows, which scripts/bench-report.py writes into
+# docs/performance.md with the machine and the command. BENCH_PROFILE: `fuzz` (optimised, no LTO,
+# shared with make fuzz: built once) or `dev` (reuses the test build).
+BENCH_MOTO_PORT ?= 4650
+BENCH_PROFILE ?= fuzz
+bench: tools ## Benchmarks against a private moto (sign-up burst, lockout burst), written into docs/performance.md
+	cargo build --profile $(BENCH_PROFILE) --locked -p pre-signup -p pre-authentication --benches
+	@set -o pipefail; $(VENV_BIN)/python local/moto_atomic.py -H 127.0.0.1 -p $(BENCH_MOTO_PORT) >/dev/null 2>&1 & moto=$$!; \
+	trap 'kill $$moto 2>/dev/null' EXIT; \
+	for _ in $$(seq 50); do curl -sf http://127.0.0.1:$(BENCH_MOTO_PORT)/moto-api/ >/dev/null && break; sleep 0.2; done; \
+	MOTO_ENDPOINT=http://127.0.0.1:$(BENCH_MOTO_PORT) $(VENV_BIN)/python local/provision.py >/dev/null && \
+	AWS_ENDPOINT_URL=http://127.0.0.1:$(BENCH_MOTO_PORT) AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
+	  AWS_REGION=us-east-1 TABLE_NAME=cognito-triggers-local \
+	  cargo bench --profile $(BENCH_PROFILE) --locked -p pre-signup -p pre-authentication --bench burst 2>/dev/null \
+	  | python3 scripts/bench-report.py docs/performance.md "make bench BENCH_PROFILE=$(BENCH_PROFILE)" $(BENCH_PROFILE)
 
 demo: local-up ## Start the local user pool and run the scripted user journey (the stack stays up)
 	@$(TEST_ENV) cargo run --quiet --locked -p e2e --bin demo
