@@ -76,13 +76,13 @@ BENCH_PROFILE ?= fuzz
 bench: tools ## Benchmarks against a private moto (sign-up burst, lockout burst), written into docs/performance.md
 	cargo build --profile $(BENCH_PROFILE) --locked -p pre-signup -p pre-authentication --benches
 	@set -o pipefail; $(VENV_BIN)/python local/moto_atomic.py -H 127.0.0.1 -p $(BENCH_MOTO_PORT) >/dev/null 2>&1 & moto=$$!; \
-	trap 'kill $$moto 2>/dev/null' EXIT; \
 	for _ in $$(seq 50); do curl -sf http://127.0.0.1:$(BENCH_MOTO_PORT)/moto-api/ >/dev/null && break; sleep 0.2; done; \
 	MOTO_ENDPOINT=http://127.0.0.1:$(BENCH_MOTO_PORT) $(VENV_BIN)/python local/provision.py >/dev/null && \
 	AWS_ENDPOINT_URL=http://127.0.0.1:$(BENCH_MOTO_PORT) AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
 	  AWS_REGION=us-east-1 TABLE_NAME=cognito-triggers-local \
 	  cargo bench --profile $(BENCH_PROFILE) --locked -p pre-signup -p pre-authentication --bench burst 2>/dev/null \
-	  | python3 scripts/bench-report.py docs/performance.md "make bench BENCH_PROFILE=$(BENCH_PROFILE)" $(BENCH_PROFILE)
+	  | python3 scripts/bench-report.py docs/performance.md "make bench BENCH_PROFILE=$(BENCH_PROFILE)" $(BENCH_PROFILE); \
+	status=$$?; kill $$moto; wait $$moto 2>/dev/null; exit $$status
 
 demo: local-up ## Start the local user pool and run the scripted user journey (the stack stays up)
 	@$(TEST_ENV) cargo run --quiet --locked -p e2e --bin demo
