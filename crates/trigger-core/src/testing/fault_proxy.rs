@@ -10,8 +10,9 @@
 //! - [`Fault::Drop`]: reads the request and closes the connection without an answer.
 //!
 //! Requests are matched on their `X-Amz-Target` header (`DynamoDB_20120810.PutItem`,
-//! `AWSCognitoIdentityProviderService.ListUsers`): a rule applies when the target contains its
-//! pattern. Plain HTTP/1.1 over `std::net`, one thread per connection, `Content-Length` bodies
+//! `AWSCognitoIdentityProviderService.ListUsers`), or, for REST protocols without one, on their
+//! request line (`POST /v2/email/outbound-emails HTTP/1.1`): a rule applies when the target
+//! contains its pattern. Plain HTTP/1.1 over `std::net`, one thread per connection, `Content-Length` bodies
 //! (what the SDK's JSON protocols send); every forwarded request opens its own connection to moto.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -138,6 +139,7 @@ struct Request {
 
 fn read_request(reader: &mut BufReader<TcpStream>) -> io::Result<Option<Request>> {
     let mut head = String::new();
+    let mut request_line = String::new();
     let (mut length, mut target, mut keep_alive) = (0usize, String::new(), true);
     loop {
         let mut line = String::new();
@@ -146,6 +148,9 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> io::Result<Option<Request>
         }
         if line == "\r\n" {
             break;
+        }
+        if request_line.is_empty() {
+            request_line = line.trim_end().to_owned();
         }
         let lower = line.to_ascii_lowercase();
         if let Some(value) = lower.strip_prefix("content-length:") {
@@ -162,6 +167,10 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> io::Result<Option<Request>
     }
     let mut body = vec![0; length];
     reader.read_exact(&mut body)?;
+    if target.is_empty() {
+        // REST protocols (SESv2) have no target header: `POST /v2/email/outbound-emails HTTP/1.1`.
+        target = request_line;
+    }
     Ok(Some(Request { head, target, body, keep_alive }))
 }
 
