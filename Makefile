@@ -67,20 +67,23 @@ fuzz: ## Property tests of the decoders, renderer and masker at a million cases 
 	  --test hostile_input -- --nocapture 2>&1 | grep -E '^hostile-input|test result|panicked|FAILED|minimal failing|^\s+"'; \
 	status=$${PIPESTATUS[0]}; echo "make fuzz: $(FUZZ_CASES) cases per target, $$(( $$(date +%s) - start )) s"; exit $$status
 
-# Benchmarks against a private moto (BENCH_MOTO_PORT, started and stopped here; not the stack's
-# fixed ports): each prints Markdown rows, which scripts/bench-report.py writes into
-# docs/performance.md with the machine and the command. BENCH_PROFILE: `fuzz` (optimised, no LTO,
-# shared with make fuzz: built once) or `dev` (reuses the test build).
-BENCH_MOTO_PORT ?= 4650
+# Benchmarks against a private moto on a free port (chosen here, never a fixed one that another
+# moto may hold), started and stopped here: each prints Markdown rows, which
+# scripts/bench-report.py writes into docs/performance.md with the machine and the command.
+# BENCH_PROFILE: `fuzz` (optimised, no LTO, shared with make fuzz: built once) or `dev` (reuses
+# the test build).
 BENCH_PROFILE ?= fuzz
-bench: tools ## Benchmarks against a private moto (sign-up burst, lockout burst), written into docs/performance.md
+bench: tools ## Benchmarks: in-process overhead (divan, ports faked), sign-up and lockout bursts against a private moto; written into docs/performance.md
 	cargo build --profile $(BENCH_PROFILE) --locked -p pre-signup -p pre-authentication --benches
-	@set -o pipefail; $(VENV_BIN)/python local/moto_atomic.py -H 127.0.0.1 -p $(BENCH_MOTO_PORT) >/dev/null 2>&1 & moto=$$!; \
-	for _ in $$(seq 50); do curl -sf http://127.0.0.1:$(BENCH_MOTO_PORT)/moto-api/ >/dev/null && break; sleep 0.2; done; \
-	MOTO_ENDPOINT=http://127.0.0.1:$(BENCH_MOTO_PORT) $(VENV_BIN)/python local/provision.py >/dev/null && \
-	AWS_ENDPOINT_URL=http://127.0.0.1:$(BENCH_MOTO_PORT) AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
+	@set -o pipefail; \
+	port=$$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
+	$(VENV_BIN)/python local/moto_atomic.py -H 127.0.0.1 -p $$port >/dev/null 2>&1 & moto=$$!; \
+	for _ in $$(seq 50); do curl -sf http://127.0.0.1:$$port/moto-api/ >/dev/null && break; sleep 0.2; done; \
+	kill -0 $$moto || { echo "make bench: moto did not start on port $$port"; exit 1; }; \
+	MOTO_ENDPOINT=http://127.0.0.1:$$port $(VENV_BIN)/python local/provision.py >/dev/null && \
+	AWS_ENDPOINT_URL=http://127.0.0.1:$$port AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
 	  AWS_REGION=us-east-1 TABLE_NAME=cognito-triggers-local \
-	  cargo bench --profile $(BENCH_PROFILE) --locked -p pre-signup -p pre-authentication --bench burst 2>/dev/null \
+	  cargo bench --profile $(BENCH_PROFILE) --locked -p pre-signup -p pre-authentication --bench burst --bench overhead 2>/dev/null \
 	  | python3 scripts/bench-report.py docs/performance.md "make bench BENCH_PROFILE=$(BENCH_PROFILE)" $(BENCH_PROFILE); \
 	status=$$?; kill $$moto; wait $$moto 2>/dev/null; exit $$status
 
