@@ -64,7 +64,7 @@ fuzz: ## Property tests of the decoders, renderer and masker at a million cases 
 	cargo build --profile fuzz --locked -p trigger-core -p message-catalogue --tests
 	@start=$$(date +%s); \
 	PROPTEST_CASES=$(FUZZ_CASES) cargo test --profile fuzz --locked -p trigger-core -p message-catalogue \
-	  --test hostile_input -- --nocapture 2>&1 | grep -E '^hostile-input|test result|panicked|FAILED|minimal failing|^\s+"'; \
+	  --test hostile_input -- --nocapture 2>&1 | grep --line-buffered -E '^hostile-input|test result|panicked|FAILED|minimal failing|^\s+"'; \
 	status=$${PIPESTATUS[0]}; echo "make fuzz: $(FUZZ_CASES) cases per target, $$(( $$(date +%s) - start )) s"; exit $$status
 
 # Benchmarks against a private moto on a free port (chosen here, never a fixed one that another
