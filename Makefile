@@ -28,7 +28,7 @@ ESDK_PRESENT := $(foreach p,$(ESDK_PACKAGES),$(if $(wildcard crates/$(p)/Cargo.t
 ESDK_CARGO_ARGS := $(addprefix -p ,$(ESDK_PRESENT))
 export ESDK_CARGO_ARGS
 
-.PHONY: test lint check-workspace test-rust demo invoke help
+.PHONY: test lint check-workspace test-rust demo invoke fuzz bench help
 
 test: lint asl-validate local-test test-rust infra-test ## Everything CI runs: fmt, clippy, ASL validation, stack.sh tests, unit + contract + integration + end-to-end tests, CDK tests
 
@@ -55,6 +55,37 @@ test-rust: tools ## Unit, contract, adapter-integration (moto), log-leak and end
 	  { [ -z "$(ESDK_CARGO_ARGS)" ] || $(TEST_ENV) RUST_BACKTRACE=0 cargo test $(ESDK_CARGO_ARGS) --locked --no-fail-fast -- --include-ignored; }; } || status=$$?; \
 	if [ $$started = yes ]; then $(MAKE) --no-print-directory local-down; fi; \
 	exit $$status
+
+# The property tests (hostile input: decoders, renderer, masker) at FUZZ_CASES cases per target,
+# in the `fuzz` profile (optimised, its own target dir: built once, reused). `make test` runs them
+# at a few thousand cases each.
+FUZZ_CASES ?= 1000000
+fuzz: ## Property tests of the decoders, renderer and masker at a million cases per target (counts and time printed)
+	cargo build --profile fuzz --locked -p trigger-core -p message-catalogue --tests
+	@start=$$(date +%s); \
+	PROPTEST_CASES=$(FUZZ_CASES) cargo test --profile fuzz --locked -p trigger-core -p message-catalogue \
+	  --test hostile_input -- --nocapture 2>&1 | grep --line-buffered -E '^hostile-input|test result|panicked|FAILED|minimal failing|^\s+"'; \
+	status=$${PIPESTATUS[0]}; echo "make fuzz: $(FUZZ_CASES) cases per target, $$(( $$(date +%s) - start )) s"; exit $$status
+
+# Benchmarks against a private moto on a free port (chosen here, never a fixed one that another
+# moto may hold), started and stopped here: each prints Markdown rows, which
+# scripts/bench-report.py writes into docs/performance.md with the machine and the command.
+# BENCH_PROFILE: `fuzz` (optimised, no LTO, shared with make fuzz: built once) or `dev` (reuses
+# the test build).
+BENCH_PROFILE ?= fuzz
+bench: tools ## Benchmarks: in-process overhead (divan, ports faked), sign-up and lockout bursts against a private moto; written into docs/performance.md
+	cargo build --profile $(BENCH_PROFILE) --locked -p pre-signup -p pre-authentication --benches
+	@set -o pipefail; \
+	port=$$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
+	$(VENV_BIN)/python local/moto_atomic.py -H 127.0.0.1 -p $$port >/dev/null 2>&1 & moto=$$!; \
+	for _ in $$(seq 50); do curl -sf http://127.0.0.1:$$port/moto-api/ >/dev/null && break; sleep 0.2; done; \
+	kill -0 $$moto || { echo "make bench: moto did not start on port $$port"; exit 1; }; \
+	MOTO_ENDPOINT=http://127.0.0.1:$$port $(VENV_BIN)/python local/provision.py >/dev/null && \
+	AWS_ENDPOINT_URL=http://127.0.0.1:$$port AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
+	  AWS_REGION=us-east-1 TABLE_NAME=cognito-triggers-local \
+	  cargo bench --profile $(BENCH_PROFILE) --locked -p pre-signup -p pre-authentication --bench burst --bench overhead 2>/dev/null \
+	  | python3 scripts/bench-report.py docs/performance.md "make bench BENCH_PROFILE=$(BENCH_PROFILE)" $(BENCH_PROFILE); \
+	status=$$?; kill $$moto; wait $$moto 2>/dev/null; exit $$status
 
 demo: local-up ## Start the local user pool and run the scripted user journey (the stack stays up)
 	@$(TEST_ENV) cargo run --quiet --locked -p e2e --bin demo

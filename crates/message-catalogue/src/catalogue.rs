@@ -241,7 +241,9 @@ impl Catalogue {
     /// All four parts of one message, each checked against Cognito's rules.
     pub fn render(&self, locale: &str, kind: MessageKind, values: &Values) -> Result<Message, RenderError> {
         if !self.locales.contains(locale) {
-            let problem = Problem { file: locale.to_owned(), line: None, what: "no such locale".to_owned() };
+            // Quoted: an empty or odd tag (found by tests/hostile_input.rs) still reads clearly.
+            let what = format!("no such locale {locale:?}");
+            let problem = Problem { file: "locale".to_owned(), line: None, what };
             return Err(RenderError(problem));
         }
         let subject = self.part(locale, kind, Part::Subject, &context(locale, kind, values, None), values)?;

@@ -194,12 +194,22 @@ fn remaining(deadline_epoch_ms: u64) -> Duration {
     }
 }
 
-/// serde's messages quote the offending value (`invalid type: string "hunter2"`); an event can
-/// carry passwords and codes, so quoted text is cut before the message reaches a log.
+/// serde's messages quote the offending value (`invalid type: string "hunter2"`, `unknown variant
+/// `hunter2``); an event can carry passwords and codes, so quoted text is cut before the message
+/// reaches a log. What follows serde's last `, expected` is its own text (field names, variants)
+/// and stays readable; before it, a value may be quoted with `"` or with backticks.
 fn redact_quoted(message: &str) -> String {
+    let (head, tail) = message.rfind(", expected").map_or((message, ""), |at| message.split_at(at));
+    let head = match (tail.is_empty(), head.find(['"', '`'])) {
+        (false, Some(at)) => {
+            let quote = &head[at..at + 1];
+            format!("{}{quote}…{quote}", &head[..at])
+        }
+        _ => head.to_owned(),
+    };
     let mut out = String::with_capacity(message.len());
     let mut inside = false;
-    for c in message.chars() {
+    for c in head.chars().chain(tail.chars()) {
         if c == '"' {
             if !inside {
                 out.push_str("\"…");
@@ -225,6 +235,15 @@ mod tests {
             r#"invalid type: string "…", expected a boolean"#
         );
         assert_eq!(redact_quoted("missing field `userPoolId`"), "missing field `userPoolId`");
+        // Found by tests/hostile_input.rs: variants are quoted with backticks.
+        assert_eq!(
+            redact_quoted("unknown variant `hunter2`, expected `CONFIRMED` or `RESET_REQUIRED`"),
+            "unknown variant `…`, expected `CONFIRMED` or `RESET_REQUIRED`"
+        );
+        assert_eq!(
+            redact_quoted(r#"invalid type: string "a\"b", expected a map"#),
+            r#"invalid type: string "…", expected a map"#
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Helpers for tests that run against the local stack (`make test` starts it). Never used by a
 //! binary; here so that every crate's integration tests share one copy.
 
+pub mod fault_proxy;
 pub mod runtime_api;
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -38,6 +39,15 @@ pub async fn local_aws() -> Result<Aws, LocalStackError> {
     ]);
     let settings = AwsSettings::from_env(&env).map_err(|e| LocalStackError::Status(e.to_string()))?;
     Ok(Aws::load(&settings).await)
+}
+
+/// The SDK configuration of production (the `SDK_*` defaults, or those given in `env`: 1 s per
+/// attempt, 2 attempts, 2.5 s per operation), every client pointed at `endpoint` (a
+/// [`fault_proxy::FaultProxy`] in front of the local moto).
+pub async fn production_aws_via(endpoint: &str, env: &[(&str, &str)]) -> Result<Aws, LocalStackError> {
+    let env = Env::from_pairs(env.iter().copied());
+    let settings = AwsSettings::from_env(&env).map_err(|e| LocalStackError::Status(e.to_string()))?;
+    Ok(Aws::load_with_endpoint(&settings, Some(endpoint)).await)
 }
 
 /// The shared table of the local stack (`TABLE_NAME`, default `cognito-triggers-local`).

@@ -74,6 +74,12 @@ impl Aws {
     /// Loads region, credentials and endpoint from the environment. Makes no network call:
     /// credentials resolve on first use.
     pub async fn load(settings: &AwsSettings) -> Self {
+        Self::load_with_endpoint(settings, None).await
+    }
+
+    /// As [`Aws::load`], with every client pointed at `endpoint` when given (tests: a fault proxy
+    /// in front of the local stack).
+    pub async fn load_with_endpoint(settings: &AwsSettings, endpoint: Option<&str>) -> Self {
         let timeouts = TimeoutConfig::builder()
             .connect_timeout(settings.connect_timeout)
             .operation_attempt_timeout(settings.attempt_timeout)
@@ -83,8 +89,11 @@ impl Aws {
             .with_max_attempts(settings.max_attempts)
             .with_initial_backoff(Duration::from_millis(50))
             .with_max_backoff(Duration::from_millis(400));
-        let config =
-            aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts).retry_config(retries).load().await;
+        let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts).retry_config(retries);
+        if let Some(endpoint) = endpoint {
+            loader = loader.endpoint_url(endpoint);
+        }
+        let config = loader.load().await;
         Self { config }
     }
 

@@ -95,35 +95,46 @@ fn char_before(text: &str, at: usize) -> Option<char> {
     text[..at].chars().next_back()
 }
 
-/// An e-mail address starting at byte `start` (which must begin a local part): its end and
-/// masked form.
+/// An e-mail address starting at byte `start` (which must begin a local part): where its domain
+/// starts, and its local part and at-sign masked (the domain stays as it is). A local part may hold what looks like an encoded `@` (`x%40jane@example.com`):
+/// when the text after one is no domain, the scan goes on to the next.
 fn email_at(text: &str, start: usize) -> Option<(usize, String)> {
     let first = text[start..].chars().next()?;
-    if !is_local_part_char(first) || first == '.' || char_before(text, start).is_some_and(is_local_part_char) {
+    // A run of local-part characters is tried from its start (dots cannot start an address, so
+    // a run that begins with dots is tried from the first character after them).
+    let inside_run = char_before(text, start).is_some_and(|c| is_local_part_char(c) && c != '.');
+    if !is_local_part_char(first) || first == '.' || inside_run {
         return None;
     }
-    let mut at = None;
     for (offset, c) in text[start..].char_indices() {
         let here = start + offset;
         if offset > 0
-            && let Some(len) = at_sign_len(text, here)
+            && let Some(sign_len) = at_sign_len(text, here)
         {
-            at = Some((here, len));
-            break;
+            if domain_at(text, here + sign_len).is_some() {
+                // The match ends after the at-sign: the domain is scanned as text in turn, since
+                // its last labels may be the local part of the next address (`a@b.c+d@e.f`).
+                return Some((here + sign_len, format!("{first}***{}", &text[here..here + sign_len])));
+            }
+            if c == '@' {
+                return None;
+            }
         }
         if !is_local_part_char(c) {
-            break;
+            return None;
         }
     }
-    let (at, sign_len) = at?;
-    let domain_start = at + sign_len;
-    let domain_len = text[domain_start..].find(|c: char| !is_domain_char(c)).unwrap_or(text.len() - domain_start);
-    let domain = text[domain_start..domain_start + domain_len].trim_end_matches('.');
-    if !domain.contains('.') || domain.starts_with('.') || domain.contains("..") {
-        return None;
-    }
-    let end = domain_start + domain.len();
-    Some((end, format!("{first}***{}{domain}", &text[at..domain_start])))
+    None
+}
+
+/// The domain of an address starting at byte `start`, if one does: labels separated by single
+/// dots, at least two of them (a `..` or a trailing dot ends it: `jane@example.com...` is an
+/// address followed by an ellipsis).
+fn domain_at(text: &str, start: usize) -> Option<&str> {
+    let len = text[start..].find(|c: char| !is_domain_char(c)).unwrap_or(text.len() - start);
+    let candidate = &text[start..start + len];
+    let domain = candidate.split("..").next().unwrap_or_default().trim_end_matches('.');
+    (domain.contains('.') && !domain.starts_with('.')).then_some(domain)
 }
 
 /// Groups a phone number can have (`+44 (0)20 7946 0958` has five); a run with more is not one.
@@ -312,6 +323,11 @@ mod tests {
         ("用户@例子.广告", "用***@例子.广告"),
         ("jane@xn--mnchen-3ya.de", "j***@xn--mnchen-3ya.de"),
         ("to: <jane@sub.example.org>.", "to: <j***@sub.example.org>."),
+        // found by tests/hostile_input.rs: a leading dot, an ellipsis, an encoded @ in the local part
+        (".jane@example.com", ".j***@example.com"),
+        ("sent to jane@example.com...and more", "sent to j***@example.com...and more"),
+        ("x%40jane@example.com", "x***@example.com"),
+        ("a@b.jane@example.com", "a***@b***@example.com"),
         // international phone numbers
         ("+14155550123", "+*********23"),
         ("call +14155550123 now", "call +*********23 now"),

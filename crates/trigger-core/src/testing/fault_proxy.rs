@@ -1,0 +1,291 @@
+//! A fault-injecting HTTP proxy in front of the local moto, for the resilience tests: the real
+//! AWS adapters talk to it as to AWS, it forwards to moto, and while a fault is armed it answers
+//! the matching requests itself:
+//!
+//! - [`Fault::Throttle`]: HTTP 400 with DynamoDB's `ProvisionedThroughputExceededException`, or
+//!   `ThrottlingException` for every other service (the SDK retries both as throttling);
+//! - [`Fault::ServerError`]: HTTP 500 `InternalServerError`;
+//! - [`Fault::Delay`]: holds the request, then forwards it (past the attempt timeout, the SDK has
+//!   given up: moto may still apply the write, exactly as AWS may);
+//! - [`Fault::Drop`]: reads the request and closes the connection without an answer.
+//!
+//! Requests are matched on their `X-Amz-Target` header (`DynamoDB_20120810.PutItem`,
+//! `AWSCognitoIdentityProviderService.ListUsers`), or, for REST protocols without one, on their
+//! request line (`POST /v2/email/outbound-emails HTTP/1.1`): a rule applies when the target
+//! contains its pattern. Plain HTTP/1.1 over `std::net`, one thread per connection, `Content-Length` bodies
+//! (what the SDK's JSON protocols send); every forwarded request opens its own connection to moto.
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// What an armed rule does to a matching request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    Throttle,
+    ServerError,
+    Delay(Duration),
+    Drop,
+}
+
+#[derive(Clone, Debug)]
+struct Rule {
+    pattern: String,
+    fault: Fault,
+    /// How many more requests it applies to; `None`: until cleared.
+    left: Option<u32>,
+}
+
+#[derive(Default)]
+struct State {
+    rules: Vec<Rule>,
+    /// Every request seen: its target and whether a fault answered it (`Some(fault)`).
+    seen: Vec<(String, Option<Fault>)>,
+}
+
+/// The proxy. Dropping it stops accepting connections.
+pub struct FaultProxy {
+    url: String,
+    state: Arc<Mutex<State>>,
+    listener: Arc<TcpListener>,
+    stopped: Arc<AtomicBool>,
+}
+
+fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl FaultProxy {
+    /// Listens on a free loopback port and forwards to `upstream` (`http://127.0.0.1:4566`).
+    pub fn start(upstream: &str) -> io::Result<Self> {
+        let upstream = upstream.trim_start_matches("http://").trim_end_matches('/').to_owned();
+        let listener = Arc::new(TcpListener::bind("127.0.0.1:0")?);
+        let url = format!("http://{}", listener.local_addr()?);
+        let state = Arc::new(Mutex::new(State::default()));
+        let stopped = Arc::new(AtomicBool::new(false));
+        let (accepting, shared, stop) = (listener.clone(), state.clone(), stopped.clone());
+        std::thread::spawn(move || {
+            for stream in accepting.incoming() {
+                let Ok(stream) = stream else { return };
+                if stop.load(Ordering::SeqCst) {
+                    return;
+                }
+                let (state, upstream) = (shared.clone(), upstream.clone());
+                std::thread::spawn(move || {
+                    // A connection the client dropped mid-request has nothing left to answer.
+                    let _ = serve(stream, &upstream, &state);
+                });
+            }
+        });
+        Ok(Self { url, state, listener, stopped })
+    }
+
+    /// In front of the moto that `AWS_ENDPOINT_URL` names.
+    pub fn in_front_of_moto() -> io::Result<Self> {
+        let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_default();
+        if !endpoint.starts_with("http://127.0.0.1") {
+            return Err(io::Error::other(format!("AWS_ENDPOINT_URL must name the local moto, got {endpoint:?}")));
+        }
+        Self::start(&endpoint)
+    }
+
+    /// The endpoint to point the SDK at.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Arms `fault` for the next `times` requests whose target contains `pattern`.
+    pub fn fail(&self, pattern: &str, fault: Fault, times: u32) {
+        lock(&self.state).rules.push(Rule { pattern: pattern.to_owned(), fault, left: Some(times) });
+    }
+
+    /// Arms `fault` for every request whose target contains `pattern`, until [`Self::clear`].
+    pub fn fail_always(&self, pattern: &str, fault: Fault) {
+        lock(&self.state).rules.push(Rule { pattern: pattern.to_owned(), fault, left: None });
+    }
+
+    /// The fault has cleared: every request goes through again.
+    pub fn clear(&self) {
+        lock(&self.state).rules.clear();
+    }
+
+    /// How many requests with a target containing `pattern` arrived, and how many of them a fault
+    /// answered.
+    pub fn count(&self, pattern: &str) -> (usize, usize) {
+        let state = lock(&self.state);
+        let matching = state.seen.iter().filter(|(target, _)| target.contains(pattern));
+        let faulted: Vec<bool> = matching.map(|(_, fault)| fault.is_some()).collect();
+        (faulted.len(), faulted.iter().filter(|f| **f).count())
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        // Wake the accept loop so that its thread ends.
+        self.stopped.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(self.listener.local_addr().map_or_else(|_| "127.0.0.1:1".into(), |a| a.to_string()));
+    }
+}
+
+/// One request as read from the client: the head (request line and headers, as sent) and body.
+struct Request {
+    head: String,
+    target: String,
+    body: Vec<u8>,
+    keep_alive: bool,
+}
+
+fn read_request(reader: &mut BufReader<TcpStream>) -> io::Result<Option<Request>> {
+    let mut head = String::new();
+    let mut request_line = String::new();
+    let (mut length, mut target, mut keep_alive) = (0usize, String::new(), true);
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(None);
+        }
+        if line == "\r\n" {
+            break;
+        }
+        if request_line.is_empty() {
+            request_line = line.trim_end().to_owned();
+        }
+        let lower = line.to_ascii_lowercase();
+        if let Some(value) = lower.strip_prefix("content-length:") {
+            length = value.trim().parse().unwrap_or(0);
+        } else if lower.starts_with("x-amz-target:") {
+            target = line["x-amz-target:".len()..].trim().to_owned();
+        } else if lower.starts_with("connection:") && lower.contains("close") {
+            keep_alive = false;
+        }
+        // The upstream connection is ours: one request each, closed after it.
+        if !lower.starts_with("connection:") {
+            head.push_str(&line);
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body)?;
+    if target.is_empty() {
+        // REST protocols (SESv2) have no target header: `POST /v2/email/outbound-emails HTTP/1.1`.
+        target = request_line;
+    }
+    Ok(Some(Request { head, target, body, keep_alive }))
+}
+
+fn serve(client: TcpStream, upstream: &str, state: &Mutex<State>) -> io::Result<()> {
+    let mut reader = BufReader::new(client.try_clone()?);
+    let mut client = client;
+    while let Some(request) = read_request(&mut reader)? {
+        let fault = {
+            let mut state = lock(state);
+            let fault =
+                state.rules.iter_mut().find(|r| request.target.contains(&r.pattern) && r.left != Some(0)).map(|rule| {
+                    if let Some(left) = rule.left.as_mut() {
+                        *left -= 1;
+                    }
+                    rule.fault
+                });
+            // A delayed request still reaches moto: it is not a faulted answer.
+            let answered = fault.filter(|f| !matches!(f, Fault::Delay(_)));
+            state.seen.push((request.target.clone(), answered));
+            fault
+        };
+        match fault {
+            Some(Fault::Drop) => {
+                let _ = client.shutdown(Shutdown::Both);
+                return Ok(());
+            }
+            Some(Fault::Throttle) => {
+                let kind = if request.target.starts_with("DynamoDB") {
+                    "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException"
+                } else {
+                    "ThrottlingException"
+                };
+                answer(&mut client, 400, &format!(r#"{{"__type":"{kind}","message":"Rate exceeded (injected)"}}"#))?;
+            }
+            Some(Fault::ServerError) => {
+                answer(&mut client, 500, r#"{"__type":"InternalServerError","message":"injected"}"#)?;
+            }
+            Some(Fault::Delay(delay)) => {
+                std::thread::sleep(delay);
+                forward(&mut client, upstream, &request)?;
+            }
+            None => forward(&mut client, upstream, &request)?,
+        }
+        if !request.keep_alive {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn answer(client: &mut TcpStream, status: u16, body: &str) -> io::Result<()> {
+    write!(
+        client,
+        "HTTP/1.1 {status} Injected\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )?;
+    client.flush()
+}
+
+/// Sends the request to moto on a connection of its own and relays the answer, re-framed with a
+/// `Content-Length` (moto may answer chunked or close-delimited).
+fn forward(client: &mut TcpStream, upstream: &str, request: &Request) -> io::Result<()> {
+    let mut server = TcpStream::connect(upstream)?;
+    server.set_read_timeout(Some(Duration::from_secs(30)))?;
+    server.write_all(request.head.as_bytes())?;
+    server.write_all(b"Connection: close\r\n\r\n")?;
+    server.write_all(&request.body)?;
+    let mut reader = BufReader::new(server);
+    let mut status = String::new();
+    reader.read_line(&mut status)?;
+    let (mut headers, mut length, mut chunked) = (String::new(), None, false);
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 || line == "\r\n" {
+            break;
+        }
+        let lower = line.to_ascii_lowercase();
+        if let Some(value) = lower.strip_prefix("content-length:") {
+            length = value.trim().parse::<usize>().ok();
+        } else if lower.starts_with("transfer-encoding:") {
+            chunked = lower.contains("chunked");
+        } else if !lower.starts_with("connection:") {
+            headers.push_str(&line);
+        }
+    }
+    let body = if chunked {
+        read_chunked(&mut reader)?
+    } else if let Some(length) = length {
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body)?;
+        body
+    } else {
+        let mut body = Vec::new();
+        reader.read_to_end(&mut body)?;
+        body
+    };
+    client.write_all(status.as_bytes())?;
+    client.write_all(headers.as_bytes())?;
+    write!(client, "Content-Length: {}\r\n\r\n", body.len())?;
+    client.write_all(&body)?;
+    client.flush()
+}
+
+fn read_chunked(reader: &mut BufReader<TcpStream>) -> io::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    loop {
+        let mut size = String::new();
+        reader.read_line(&mut size)?;
+        let size = usize::from_str_radix(size.trim().split(';').next().unwrap_or("0"), 16)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+        let mut chunk = vec![0; size + 2];
+        reader.read_exact(&mut chunk)?;
+        if size == 0 {
+            return Ok(body);
+        }
+        body.extend_from_slice(&chunk[..size]);
+    }
+}
