@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use post_authentication::{Ports, PostAuthentication, Settings, history, profile};
 use serde_json::Value;
 use trigger_core::Env;
+use trigger_core::domain_events::Events;
 use trigger_core::fakes::FixedClock;
 use trigger_core::ports::Store;
 use trigger_core::runtime::run_within;
@@ -38,7 +39,7 @@ async fn setup() -> (FaultProxy, PostAuthentication, Arc<FixedClock>) {
     let settings = Settings::from_env(&Env::from_pairs([("TABLE_NAME", "t"), ("LOGIN_HISTORY_DAYS", "7")])).unwrap();
     let clock = Arc::new(FixedClock::at_epoch_seconds(NOW));
     let store = Arc::new(aws.store(table_name()));
-    (proxy, PostAuthentication::new(settings, Ports { store, clock: clock.clone() }), clock)
+    (proxy, PostAuthentication::new(settings, Ports { store, clock: clock.clone(), events: Events::disabled() }), clock)
 }
 
 async fn sign_in(trigger: &PostAuthentication, event: &Value) {

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use post_confirmation::{Ports, PostConfirmation, Settings};
 use serde_json::{Value, json};
+use trigger_core::domain_events::Events;
 use trigger_core::ports::{Store, SystemClock};
 use trigger_core::runtime::run_within;
 use trigger_core::testing::fault_proxy::{Fault, FaultProxy};
@@ -31,6 +32,7 @@ async fn setup() -> (FaultProxy, PostConfirmation) {
         directory: Arc::new(aws.directory()),
         mailer: Arc::new(aws.mailer()),
         clock: Arc::new(SystemClock),
+        events: Events::disabled(),
     };
     (proxy, PostConfirmation::new(Settings::from_env(&env).unwrap(), ports))
 }

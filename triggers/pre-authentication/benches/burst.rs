@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use pre_authentication::{Ports, PreAuthentication, Settings};
 use serde_json::Value;
 use trigger_core::Env;
+use trigger_core::domain_events::Events;
 use trigger_core::ports::SystemClock;
 use trigger_core::runtime::run_within;
 use trigger_core::testing::{local_aws, table_name, unique};
@@ -28,7 +29,7 @@ async fn main() {
     let settings = Settings::from_env(&Env::from_pairs(pairs)).unwrap();
     let trigger = Arc::new(PreAuthentication::new(
         settings,
-        Ports { store: Arc::new(aws.store(table)), clock: Arc::new(SystemClock) },
+        Ports { store: Arc::new(aws.store(table)), clock: Arc::new(SystemClock), events: Events::disabled() },
     ));
     let path = format!("{}/../../tests/fixtures/events/pre-authentication.json", env!("CARGO_MANIFEST_DIR"));
     let mut event: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();

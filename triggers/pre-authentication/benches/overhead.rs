@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use pre_authentication::{Ports, PreAuthentication, Settings};
 use serde_json::Value;
 use trigger_core::Env;
+use trigger_core::domain_events::Events;
 use trigger_core::fakes::{FixedClock, InMemoryStore};
 use trigger_core::runtime::run_within;
 
@@ -21,6 +22,7 @@ fn trigger() -> PreAuthentication {
     let ports = Ports {
         store: Arc::new(InMemoryStore::default()),
         clock: Arc::new(FixedClock::at_epoch_seconds(1_800_000_000)),
+        events: Events::disabled(),
     };
     PreAuthentication::new(settings, ports)
 }

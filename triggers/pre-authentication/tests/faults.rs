@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use pre_authentication::{Ports, PreAuthentication, Settings};
 use serde_json::Value;
+use trigger_core::domain_events::Events;
 use trigger_core::ports::SystemClock;
 use trigger_core::runtime::run_within;
 use trigger_core::testing::fault_proxy::{Fault, FaultProxy};
@@ -39,7 +40,7 @@ async fn setup(extra: &[(&str, &str)]) -> (FaultProxy, PreAuthentication) {
     let settings = Settings::from_env(&Env::from_pairs(pairs)).unwrap();
     let trigger = PreAuthentication::new(
         settings,
-        Ports { store: Arc::new(aws.store(table_name())), clock: Arc::new(SystemClock) },
+        Ports { store: Arc::new(aws.store(table_name())), clock: Arc::new(SystemClock), events: Events::disabled() },
     );
     (proxy, trigger)
 }

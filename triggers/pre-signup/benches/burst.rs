@@ -18,6 +18,7 @@ use aws_sdk_cognitoidentityprovider::Client as CognitoClient;
 use pre_signup::{EMAIL_TAKEN, Ports, PreSignUp, Settings};
 use serde_json::json;
 use trigger_core::Env;
+use trigger_core::domain_events::Events;
 use trigger_core::ports::SystemClock;
 use trigger_core::runtime::run_within;
 use trigger_core::testing::{local_aws, table_name, unique};
@@ -52,6 +53,7 @@ async fn main() {
         directory: Arc::new(aws.directory()),
         scheduler: Arc::new(aws.scheduler()),
         clock: Arc::new(SystemClock),
+        events: Events::disabled(),
     };
     let trigger = Arc::new(PreSignUp::new(settings, ports));
     let run = unique("b");

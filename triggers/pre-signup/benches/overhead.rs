@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use pre_signup::{Ports, PreSignUp, Settings};
 use serde_json::{Value, json};
 use trigger_core::Env;
+use trigger_core::domain_events::Events;
 use trigger_core::fakes::{FakeDirectory, FixedClock, InMemoryStore, RecordingScheduler};
 use trigger_core::runtime::run_within;
 
@@ -23,6 +24,7 @@ fn trigger() -> PreSignUp {
         directory: Arc::new(FakeDirectory::default()),
         scheduler: Arc::new(RecordingScheduler::default()),
         clock: Arc::new(FixedClock::at_epoch_seconds(1_800_000_000)),
+        events: Events::disabled(),
     };
     PreSignUp::new(settings, ports)
 }

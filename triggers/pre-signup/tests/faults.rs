@@ -16,6 +16,7 @@ use aws_sdk_cognitoidentityprovider::Client as CognitoClient;
 use pre_signup::{EMAIL_TAKEN, Ports, PreSignUp, Settings};
 use serde_json::{Value, json};
 use trigger_core::aws::Aws;
+use trigger_core::domain_events::Events;
 use trigger_core::ports::{Store, SystemClock};
 use trigger_core::reservations::{self, Kind};
 use trigger_core::runtime::run_within;
@@ -36,6 +37,7 @@ fn trigger(aws: &Aws, extra: &[(&str, &str)]) -> PreSignUp {
         directory: Arc::new(aws.directory()),
         scheduler: Arc::new(aws.scheduler()),
         clock: Arc::new(SystemClock),
+        events: Events::disabled(),
     };
     PreSignUp::new(settings, ports)
 }
