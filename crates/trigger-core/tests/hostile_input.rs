@@ -117,6 +117,24 @@ const KNOWN_KEYS: &[&str] = &[
     "scopesToAdd",
     "scopesToSuppress",
     "scopes",
+    "providerName",
+    "providerType",
+    "attributes",
+    "tokenResponse",
+    "idToken",
+    "userInfo",
+    "samlResponse",
+    "userAttributesToMap",
+    "session",
+    "challengeName",
+    "challengeResult",
+    "challengeMetadata",
+    "challengeAnswer",
+    "privateChallengeParameters",
+    "publicChallengeParameters",
+    "answerCorrect",
+    "issueTokens",
+    "failAuthentication",
 ];
 
 fn known_key() -> impl Strategy<Value = String> {
@@ -135,6 +153,10 @@ fn source() -> impl Strategy<Value = Value> {
         UserMigrationSource::KNOWN,
         CustomEmailSenderSource::KNOWN,
         CustomSmsSenderSource::KNOWN,
+        InboundFederationSource::KNOWN,
+        DefineAuthChallengeSource::KNOWN,
+        CreateAuthChallengeSource::KNOWN,
+        VerifyAuthChallengeResponseSource::KNOWN,
     ]
     .concat();
     prop_oneof![
@@ -324,6 +346,26 @@ fn custom_email_sender_decoder_survives_hostile_json() {
 #[test]
 fn custom_sms_sender_decoder_survives_hostile_json() {
     decoder_target::<CustomSmsSenderEvent>("decode custom-sms-sender");
+}
+
+#[test]
+fn inbound_federation_decoder_survives_hostile_json() {
+    decoder_target::<InboundFederationEvent>("decode inbound-federation");
+}
+
+#[test]
+fn define_auth_challenge_decoder_survives_hostile_json() {
+    decoder_target::<DefineAuthChallengeEvent>("decode define-auth-challenge");
+}
+
+#[test]
+fn create_auth_challenge_decoder_survives_hostile_json() {
+    decoder_target::<CreateAuthChallengeEvent>("decode create-auth-challenge");
+}
+
+#[test]
+fn verify_auth_challenge_response_decoder_survives_hostile_json() {
+    decoder_target::<VerifyAuthChallengeResponseEvent>("decode verify-auth-challenge-response");
 }
 
 /// Raw bytes, not only well-formed JSON: what `serde_json` makes of a body before any decoder.
