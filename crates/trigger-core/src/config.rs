@@ -56,6 +56,21 @@ impl Env {
         self.text(variable).ok_or_else(|| ConfigError::Missing { variable: variable.to_owned() })
     }
 
+    /// A sender address setting: one plain e-mail address ([`is_plain_address`]), or unset.
+    pub fn address(&self, variable: &str) -> Result<Option<&str>, ConfigError> {
+        match self.text(variable) {
+            Some(value) if !is_plain_address(value) => {
+                Err(ConfigError::invalid(variable, value, "expected one address such as no-reply@example.com"))
+            }
+            value => Ok(value),
+        }
+    }
+
+    /// [`Env::address`], required.
+    pub fn required_address(&self, variable: &str) -> Result<&str, ConfigError> {
+        self.address(variable)?.ok_or_else(|| ConfigError::Missing { variable: variable.to_owned() })
+    }
+
     /// `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`, any case).
     pub fn flag(&self, variable: &str, default: bool) -> Result<bool, ConfigError> {
         let Some(value) = self.text(variable) else { return Ok(default) };

@@ -43,17 +43,6 @@ impl fmt::Debug for Settings {
     }
 }
 
-fn address(env: &Env, variable: &str) -> Result<String, ConfigError> {
-    let value = env.required(variable)?.trim();
-    let plain = value.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
-        && !value.chars().any(|c| c.is_whitespace() || matches!(c, '<' | '>' | ',' | '"'));
-    if plain {
-        Ok(value.to_owned())
-    } else {
-        Err(ConfigError::invalid(variable, value, "expected a plain e-mail address (a verified SES identity)"))
-    }
-}
-
 impl Settings {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let sends = Policy {
@@ -61,17 +50,11 @@ impl Settings {
             window_seconds: env.number("SIGN_IN_CODE_SEND_WINDOW_SECONDS", 900, 60..=DAY)?,
             base_seconds: env.number("SIGN_IN_CODE_LOCK_SECONDS", 900, 60..=DAY)?,
             max_seconds: env.number("SIGN_IN_CODE_MAX_LOCK_SECONDS", 3_600, 60..=31 * DAY)?,
-        };
-        if sends.max_seconds < sends.base_seconds {
-            return Err(ConfigError::invalid(
-                "SIGN_IN_CODE_MAX_LOCK_SECONDS",
-                &sends.max_seconds.to_string(),
-                format!("must be at least SIGN_IN_CODE_LOCK_SECONDS ({})", sends.base_seconds),
-            ));
         }
+        .checked("SIGN_IN_CODE_MAX_LOCK_SECONDS", "SIGN_IN_CODE_LOCK_SECONDS")?;
         Ok(Self {
             table_name: env.required("TABLE_NAME")?.to_owned(),
-            from: address(env, "SIGN_IN_CODE_FROM")?,
+            from: env.required_address("SIGN_IN_CODE_FROM")?.to_owned(),
             code_length: env.number("SIGN_IN_CODE_LENGTH", 6, 4..=10)?,
             code_ttl_seconds: env.number("SIGN_IN_CODE_TTL_SECONDS", 300, 60..=3_600)?,
             sends,

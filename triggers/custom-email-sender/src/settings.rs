@@ -1,7 +1,6 @@
 //! Settings, read once at cold start. Names and defaults: docs/triggers/custom-email-sender.md.
 
 use custom_sender::SenderSettings;
-use trigger_core::config::is_plain_address;
 use trigger_core::{ConfigError, Env};
 
 #[derive(Clone, Debug)]
@@ -16,12 +15,8 @@ pub struct Settings {
 
 impl Settings {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let from = env.required("EMAIL_FROM")?;
-        if !is_plain_address(from) {
-            return Err(ConfigError::invalid("EMAIL_FROM", from, "expected one address such as no-reply@example.com"));
-        }
         Ok(Self {
-            from: from.to_owned(),
+            from: env.required_address("EMAIL_FROM")?.to_owned(),
             configuration_set: env.text("EMAIL_CONFIGURATION_SET").map(str::to_owned),
             sender: SenderSettings::from_env(env)?,
         })

@@ -1,6 +1,5 @@
 //! Settings, read once at cold start. Names and defaults: docs/triggers/post-confirmation.md.
 
-use trigger_core::config::is_plain_address;
 use trigger_core::{ConfigError, Env};
 
 use crate::template::{DEFAULT_TEMPLATE, Template};
@@ -30,17 +29,7 @@ impl Settings {
         let template_text = env.text("WELCOME_EMAIL_TEMPLATE");
         let template = Template::parse(template_text.unwrap_or(DEFAULT_TEMPLATE))
             .map_err(|reason| ConfigError::invalid("WELCOME_EMAIL_TEMPLATE", template_text.unwrap_or(""), reason))?;
-        let welcome = match env.text("WELCOME_EMAIL_FROM") {
-            None => None,
-            Some(from) if is_plain_address(from) => Some(Welcome { from: from.to_owned(), template }),
-            Some(from) => {
-                return Err(ConfigError::invalid(
-                    "WELCOME_EMAIL_FROM",
-                    from,
-                    "expected one address such as no-reply@example.com",
-                ));
-            }
-        };
+        let welcome = env.address("WELCOME_EMAIL_FROM")?.map(|from| Welcome { from: from.to_owned(), template });
         let default_group = match env.text("DEFAULT_GROUP") {
             None => None,
             Some(group) if group.chars().count() <= 128 && !group.chars().any(char::is_whitespace) => {

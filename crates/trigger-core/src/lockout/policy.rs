@@ -35,14 +35,20 @@ impl Policy {
             base_seconds: env.number("LOCKOUT_BASE_SECONDS", 300, 1..=DAY)?,
             max_seconds: env.number("LOCKOUT_MAX_SECONDS", 3_600, 1..=31 * DAY)?,
         };
-        if policy.max_seconds < policy.base_seconds {
+        policy.checked("LOCKOUT_MAX_SECONDS", "LOCKOUT_BASE_SECONDS")
+    }
+
+    /// The policy if its longest lock is at least its first one; else an error naming
+    /// `max_variable` (the setting that holds `max_seconds`) and `base_variable`.
+    pub fn checked(self, max_variable: &str, base_variable: &str) -> Result<Self, ConfigError> {
+        if self.max_seconds < self.base_seconds {
             return Err(ConfigError::invalid(
-                "LOCKOUT_MAX_SECONDS",
-                &policy.max_seconds.to_string(),
-                format!("must be at least LOCKOUT_BASE_SECONDS ({})", policy.base_seconds),
+                max_variable,
+                &self.max_seconds.to_string(),
+                format!("must be at least {base_variable} ({})", self.base_seconds),
             ));
         }
-        Ok(policy)
+        Ok(self)
     }
 }
 
