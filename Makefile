@@ -73,8 +73,14 @@ fuzz: ## Property tests of the decoders, renderer and masker at a million cases 
 # BENCH_PROFILE: `fuzz` (optimised, no LTO, shared with make fuzz: built once) or `dev` (reuses
 # the test build).
 BENCH_PROFILE ?= fuzz
+# Every trigger with an `overhead` bench (benches/overhead.rs: decode → decide → encode, ports
+# faked); pre-signup and pre-authentication also have their `burst` bench. The custom senders have
+# none: their overhead is the Encryption SDK's decryption (docs/performance.md).
+OVERHEAD_BENCH_PACKAGES = pre-signup pre-authentication post-confirmation pre-token-generation post-authentication \
+  custom-message user-migration inbound-federation define-auth-challenge create-auth-challenge \
+  verify-auth-challenge-response signup-reminder
 bench: tools ## Benchmarks: in-process overhead (divan, ports faked), sign-up and lockout bursts against a private moto; written into docs/performance.md
-	cargo build --profile $(BENCH_PROFILE) --locked -p pre-signup -p pre-authentication --benches
+	cargo build --profile $(BENCH_PROFILE) --locked $(OVERHEAD_BENCH_PACKAGES:%=-p %) --benches
 	@set -o pipefail; \
 	port=$$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
 	$(VENV_BIN)/python local/moto_atomic.py -H 127.0.0.1 -p $$port >/dev/null 2>&1 & moto=$$!; \
@@ -83,7 +89,7 @@ bench: tools ## Benchmarks: in-process overhead (divan, ports faked), sign-up an
 	MOTO_ENDPOINT=http://127.0.0.1:$$port $(VENV_BIN)/python local/provision.py >/dev/null && \
 	AWS_ENDPOINT_URL=http://127.0.0.1:$$port AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
 	  AWS_REGION=us-east-1 TABLE_NAME=cognito-triggers-local \
-	  cargo bench --profile $(BENCH_PROFILE) --locked -p pre-signup -p pre-authentication --bench burst --bench overhead 2>/dev/null \
+	  cargo bench --profile $(BENCH_PROFILE) --locked $(OVERHEAD_BENCH_PACKAGES:%=-p %) --bench burst --bench overhead 2>/dev/null \
 	  | python3 scripts/bench-report.py docs/performance.md "make bench BENCH_PROFILE=$(BENCH_PROFILE)" $(BENCH_PROFILE); \
 	status=$$?; kill $$moto; wait $$moto 2>/dev/null; exit $$status
 

@@ -1,7 +1,9 @@
-//! Helpers for tests that run against the local stack (`make test` starts it). Never used by a
-//! binary; here so that every crate's integration tests share one copy.
+//! Helpers for tests that run against the local stack (`make test` starts it), and for the
+//! benchmarks (`overhead`). Never used by a binary; here so that every crate's integration tests
+//! and benches share one copy.
 
 pub mod fault_proxy;
+pub mod overhead;
 pub mod runtime_api;
 
 use std::io::{BufRead, BufReader, Read, Write};

@@ -17,6 +17,11 @@ impl RecordingMailer {
         lock(&self.sent).clone()
     }
 
+    /// How many messages were sent (without copying them: benches check it after every call).
+    pub fn count(&self) -> usize {
+        lock(&self.sent).len()
+    }
+
     pub fn set_outage(&self, kind: Option<PortErrorKind>) {
         self.outage.set(kind);
     }
