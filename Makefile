@@ -28,7 +28,7 @@ ESDK_PRESENT := $(foreach p,$(ESDK_PACKAGES),$(if $(wildcard crates/$(p)/Cargo.t
 ESDK_CARGO_ARGS := $(addprefix -p ,$(ESDK_PRESENT))
 export ESDK_CARGO_ARGS
 
-.PHONY: test lint check-workspace test-rust demo invoke fuzz bench help
+.PHONY: test lint check-workspace test-rust demo invoke fuzz bench node-twin help
 
 test: lint asl-validate local-test test-rust infra-test ## Everything CI runs: fmt, clippy, ASL validation, stack.sh tests, unit + contract + integration + end-to-end tests, CDK tests
 
@@ -71,7 +71,9 @@ fuzz: ## Property tests of the decoders, renderer and masker at a million cases 
 # moto may hold), started and stopped here: each prints Markdown rows, which
 # scripts/bench-report.py writes into docs/performance.md with the machine and the command.
 # BENCH_PROFILE: `fuzz` (optimised, no LTO, shared with make fuzz: built once) or `dev` (reuses
-# the test build).
+# the test build). The zip sizes are those of the arm64 release builds infra-lambdas makes (the
+# release profile, what Lambda runs); the cold-start figures are the BENCH_PROFILE binaries' on
+# this machine, beside the Node.js twin (tests/node-twin).
 BENCH_PROFILE ?= fuzz
 # Every trigger with an `overhead` bench (benches/overhead.rs: decode → decide → encode, ports
 # faked); pre-signup and pre-authentication also have their `burst` bench. The custom senders have
@@ -79,19 +81,33 @@ BENCH_PROFILE ?= fuzz
 OVERHEAD_BENCH_PACKAGES = pre-signup pre-authentication post-confirmation pre-token-generation post-authentication \
   custom-message user-migration inbound-federation define-auth-challenge create-auth-challenge \
   verify-auth-challenge-response signup-reminder
-bench: tools ## Benchmarks: in-process overhead (divan, ports faked), sign-up and lockout bursts against a private moto; written into docs/performance.md
-	cargo build --profile $(BENCH_PROFILE) --locked $(OVERHEAD_BENCH_PACKAGES:%=-p %) --benches
+bench: tools node-twin infra-lambdas ## Benchmarks: cold start against a Node.js twin, in-process overhead (divan), bursts against a private moto, arm64 zip sizes; written into docs/performance.md
+	cargo build --profile $(BENCH_PROFILE) --locked $(OVERHEAD_BENCH_PACKAGES:%=-p %) -p e2e --benches
+	@# Then every binary without the test-only features (a bench build links the trigger crates'
+	@# binaries with their dev-dependencies' features): what the cold-start bench starts.
+	cargo build --profile $(BENCH_PROFILE) --locked --bins
+	$(if $(ESDK_CARGO_ARGS),cargo build --profile $(BENCH_PROFILE) --locked $(ESDK_CARGO_ARGS) --bins)
 	@set -o pipefail; \
 	port=$$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
 	$(VENV_BIN)/python local/moto_atomic.py -H 127.0.0.1 -p $$port >/dev/null 2>&1 & moto=$$!; \
 	for _ in $$(seq 50); do curl -sf http://127.0.0.1:$$port/moto-api/ >/dev/null && break; sleep 0.2; done; \
 	kill -0 $$moto || { echo "make bench: moto did not start on port $$port"; exit 1; }; \
 	MOTO_ENDPOINT=http://127.0.0.1:$$port $(VENV_BIN)/python local/provision.py >/dev/null && \
-	AWS_ENDPOINT_URL=http://127.0.0.1:$$port AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
-	  AWS_REGION=us-east-1 TABLE_NAME=cognito-triggers-local \
-	  cargo bench --profile $(BENCH_PROFILE) --locked $(OVERHEAD_BENCH_PACKAGES:%=-p %) --bench burst --bench overhead 2>/dev/null \
+	{ export AWS_ENDPOINT_URL=http://127.0.0.1:$$port AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
+	    AWS_REGION=us-east-1 TABLE_NAME=cognito-triggers-local; \
+	  cargo bench --profile $(BENCH_PROFILE) --locked -p e2e --bench cold_start 2>/dev/null && \
+	  cargo bench --profile $(BENCH_PROFILE) --locked $(OVERHEAD_BENCH_PACKAGES:%=-p %) --bench burst --bench overhead 2>/dev/null && \
+	  python3 scripts/zip-sizes.py $(LAMBDA_ASSETS) $(INFRA_TRIGGER_LIST); } \
 	  | python3 scripts/bench-report.py docs/performance.md "make bench BENCH_PROFILE=$(BENCH_PROFILE)" $(BENCH_PROFILE); \
 	status=$$?; kill $$moto; wait $$moto 2>/dev/null; exit $$status
+
+# The Node.js twin's SDK (tests/node-twin, pinned by its package-lock.json): again only when the
+# lock changes.
+NODE_TWIN_STAMP := tests/node-twin/node_modules/.installed
+node-twin: $(NODE_TWIN_STAMP)
+$(NODE_TWIN_STAMP): tests/node-twin/package-lock.json
+	npm ci --prefix tests/node-twin --no-audit --no-fund --loglevel=error
+	@touch $@
 
 demo: local-up ## Start the local user pool and run the scripted user journey (the stack stays up)
 	@$(TEST_ENV) cargo run --quiet --locked -p e2e --bin demo

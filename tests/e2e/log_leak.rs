@@ -8,10 +8,10 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use e2e::binaries::{binaries_dir, fixtures, lambda_command, trigger_binaries};
 use serde_json::{Value, json};
 use trigger_core::logging::mask_sensitive;
 use trigger_core::testing::ReplayEndpoint;
@@ -219,91 +219,6 @@ fn moto_pool(endpoint: &str, planted: &Planted) -> String {
     })
 }
 
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// Every binary of every `triggers/<name>` package: its `[[bin]]` names, else the package name
-/// when it has a `src/main.rs`.
-fn trigger_binaries() -> Vec<String> {
-    let mut binaries = Vec::new();
-    for package in std::fs::read_dir(workspace().join("triggers")).unwrap() {
-        let dir = package.unwrap().path();
-        let Ok(manifest) = std::fs::read_to_string(dir.join("Cargo.toml")) else { continue };
-        let mut section = String::new();
-        let mut names = Vec::new();
-        let mut package_name = None;
-        for line in manifest.lines().map(str::trim) {
-            if line.starts_with('[') {
-                section = line.to_owned();
-                continue;
-            }
-            let Some(value) = line.strip_prefix("name").map(str::trim).and_then(|r| r.strip_prefix('=')) else {
-                continue;
-            };
-            let value = value.trim().trim_matches('"').to_owned();
-            match section.as_str() {
-                "[[bin]]" => names.push(value),
-                "[package]" => package_name = Some(value),
-                _ => {}
-            }
-        }
-        if names.is_empty() && dir.join("src/main.rs").exists() {
-            names.extend(package_name);
-        }
-        binaries.extend(names);
-    }
-    binaries.sort();
-    binaries
-}
-
-/// The fixtures of binary `name`: `tests/fixtures/events/<name>.json` and `<name>-*.json`.
-fn fixtures(name: &str) -> Vec<(String, Value)> {
-    let dir = workspace().join("tests/fixtures/events");
-    let mut found: Vec<(String, Value)> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|file| {
-            file == &format!("{name}.json") || (file.starts_with(&format!("{name}-")) && file.ends_with(".json"))
-        })
-        .map(|file| {
-            let text = std::fs::read_to_string(dir.join(&file)).unwrap();
-            (file, serde_json::from_str(&text).unwrap())
-        })
-        .collect();
-    found.sort_by(|a, b| a.0.cmp(&b.0));
-    found
-}
-
-/// `local/functions.env`: the settings every binary gets locally (one file for all of them).
-fn functions_env() -> Vec<(String, String)> {
-    let text = std::fs::read_to_string(workspace().join("local/functions.env")).unwrap();
-    text.lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .filter_map(|line| line.split_once('='))
-        .map(|(name, value)| (name.trim().to_owned(), unquoted(value.trim()).to_owned()))
-        .collect()
-}
-
-/// A value as the env-file parser reads it: one pair of surrounding quotes removed (a value with
-/// an `=` inside must be quoted for `cargo lambda watch`).
-fn unquoted(value: &str) -> &str {
-    ['"', '\''].iter().find_map(|q| value.strip_prefix(*q).and_then(|v| v.strip_suffix(*q))).unwrap_or(value)
-}
-
-/// `target/<profile>/`: where cargo puts the workspace's binaries, next to `deps/` which holds
-/// this test.
-fn binaries_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let deps = exe.parent().unwrap();
-    if deps.file_name().is_some_and(|n| n == "deps") {
-        deps.parent().unwrap().to_path_buf()
-    } else {
-        deps.to_path_buf()
-    }
-}
-
 /// Settings that reach more code than the local defaults do: the reminder start, linking, the
 /// default group.
 const MORE_PATHS: &[(&str, &str)] = &[
@@ -339,32 +254,11 @@ struct Ran {
 }
 
 fn run(binary: &str, events: &[(String, Value)], setup: &Setup) -> Ran {
-    let path = binaries_dir().join(binary);
-    assert!(
-        path.is_file(),
-        "trigger binary `{binary}` is not built at {}: `make test` builds every binary (cargo build --workspace --bins --tests)",
-        path.display()
-    );
     let api = RuntimeApi::start().unwrap();
     let started = Instant::now();
-    let mut command = Command::new(&path);
-    command.env_clear();
-    for (name, value) in functions_env().into_iter().filter(|(name, _)| !name.starts_with("AWS_ENDPOINT_URL_")) {
-        command.env(name, value);
-    }
-    command
-        .envs(MORE_PATHS.iter().copied())
-        .env("AWS_ENDPOINT_URL", &setup.endpoint)
-        .env("RUST_LOG", setup.rust_log)
-        .env("AWS_LAMBDA_RUNTIME_API", api.address())
-        .env("AWS_LAMBDA_FUNCTION_NAME", binary)
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{binary}"))
-        .env("AWS_LAMBDA_LOG_STREAM_NAME", "log-leak")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let mut command =
+        lambda_command(&binaries_dir().unwrap(), binary, api.address(), &setup.endpoint, setup.rust_log).unwrap();
+    command.envs(MORE_PATHS.iter().copied()).env("AWS_LAMBDA_LOG_STREAM_NAME", "log-leak");
     if let Some(level) = setup.lambda_log_level {
         command.env("AWS_LAMBDA_LOG_LEVEL", level);
     }
@@ -458,14 +352,14 @@ fn summary(answer: &Option<Answer>) -> String {
 fn no_planted_value_reaches_the_log_of_any_trigger_binary() {
     let started = Instant::now();
     let planted = Planted::new();
-    let binaries = trigger_binaries();
+    let binaries = trigger_binaries().unwrap();
     assert!(binaries.len() >= 6, "found only {binaries:?} under triggers/");
     let moto = std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "http://127.0.0.1:4566".to_owned());
     let pool_id = moto_pool(&moto, &planted);
     let events: Vec<(String, Vec<(String, Value)>)> = binaries
         .iter()
         .map(|binary| {
-            let mut events = fixtures(binary);
+            let mut events = fixtures(binary).unwrap();
             assert!(
                 !events.is_empty(),
                 "no fixture tests/fixtures/events/{binary}.json or {binary}-*.json to run `{binary}` on"
@@ -581,12 +475,15 @@ fn the_scanner_finds_every_planted_value_and_masked_forms_are_no_leak() {
 
 #[test]
 fn every_trigger_package_has_a_binary_and_fixtures() {
-    let binaries = trigger_binaries();
+    let binaries = trigger_binaries().unwrap();
     for expected in ["pre-signup", "post-confirmation", "pre-token-generation", "signup-reminder"] {
         assert!(binaries.iter().any(|b| b == expected), "{expected} not in {binaries:?}");
     }
     for binary in &binaries {
-        assert!(!fixtures(binary).is_empty(), "no fixture tests/fixtures/events/{binary}.json or {binary}-*.json");
+        assert!(
+            !fixtures(binary).unwrap().is_empty(),
+            "no fixture tests/fixtures/events/{binary}.json or {binary}-*.json"
+        );
     }
-    assert!(Path::new(&binaries_dir()).join("deps").is_dir(), "{}", binaries_dir().display());
+    assert!(Path::new(&binaries_dir().unwrap()).join("deps").is_dir(), "{}", binaries_dir().unwrap().display());
 }

@@ -13,6 +13,7 @@ use aws_sdk_cognitoidentityprovider::types::{
 };
 use serde_json::Value;
 
+pub mod binaries;
 pub mod events;
 pub mod lockout;
 pub mod migration;
