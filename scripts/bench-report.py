@@ -33,7 +33,7 @@ def main() -> int:
             "<!-- bench:begin (written by `make bench`: scripts/bench-report.py) -->",
             f"Measured {when} on {machine()}; cargo profile `{profile}`; command: `{command}`.",
             "",
-            "| what | outcome | latency |",
+            "| what | outcome | figures |",
             "| --- | --- | --- |",
             *rows,
             "<!-- bench:end -->",
