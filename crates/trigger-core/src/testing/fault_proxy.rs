@@ -119,10 +119,17 @@ impl FaultProxy {
     }
 
     /// As [`Self::fail_always`], for the requests whose body also contains `text`: one table of
-    /// several (`"TableName":"legacy-users"`) behind the same `DynamoDB_20120810.GetItem`.
+    /// several (`"TableName":"legacy-users"`) behind the same `DynamoDB_20120810.GetItem`, or one
+    /// action of a query-protocol service (`Action=Publish` behind `POST / `).
     pub fn fail_always_where(&self, pattern: &str, text: &str, fault: Fault) {
         let body = Some(text.to_owned());
         lock(&self.state).rules.push(Rule { pattern: pattern.to_owned(), body, fault, left: None });
+    }
+
+    /// As [`Self::fail`], for the requests whose body also contains `text`.
+    pub fn fail_where(&self, pattern: &str, text: &str, fault: Fault, times: u32) {
+        let body = Some(text.to_owned());
+        lock(&self.state).rules.push(Rule { pattern: pattern.to_owned(), body, fault, left: Some(times) });
     }
 
     /// The fault has cleared: every request goes through again.
