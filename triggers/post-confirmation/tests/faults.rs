@@ -92,6 +92,22 @@ async fn a_failing_mail_service_fails_the_invocation_and_the_retry_sends_once() 
         assert!(invoke(&trigger, &event).await.is_err(), "an SES failure fails the invocation ({fault:?})");
         proxy.clear();
     }
-    assert!(proxy.count(SEND_EMAIL).1 >= 6, "{:?}", proxy.count(SEND_EMAIL));
+    // SendEmail has no idempotency token: the SDK never tries a send twice, only Cognito's retry does.
+    assert_eq!(proxy.count(SEND_EMAIL), (3, 3), "one attempt per invocation");
+    done_once(&trigger, &event, &sub, &email).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs moto: run with `make test`"]
+async fn a_send_slower_than_one_attempt_timeout_succeeds_and_sends_one_email() {
+    let (proxy, trigger) = setup().await;
+    let (sub, email) = (unique("sub"), format!("{}@example.com", unique("ses-slow")));
+    let event = confirmation(&sub, &email);
+    // Past the 1 s attempt timeout, inside the 2.5 s operation timeout: the send reaches SES late.
+    proxy.fail(SEND_EMAIL, Fault::Delay(Duration::from_millis(1_300)), 1);
+    invoke(&trigger, &event).await.expect("a slow send that succeeds is not cut short");
+    assert!(proxy.settle(Duration::from_secs(5)), "every request landed before counting");
+    assert_eq!(ses_messages_to(&email).unwrap().len(), 1, "one e-mail, not a second from an SDK retry");
+    assert_eq!(proxy.count(SEND_EMAIL), (1, 0), "one attempt, which was not answered by a fault");
     done_once(&trigger, &event, &sub, &email).await;
 }

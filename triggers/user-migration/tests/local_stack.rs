@@ -4,39 +4,19 @@
 //! -- --include-ignored` (`make test` does).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
+mod support;
 mod vectors;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_sdk_cognitoidentityprovider::types::ExplicitAuthFlowsType;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-};
 use serde_json::{Value, json};
-use trigger_core::Env;
-use trigger_core::aws::Aws;
-use trigger_core::ports::{LegacyUsers, OldUserPool, Store, SystemClock};
+use support::{BCRYPT_OF_PASSWORD, PASSWORD, event, legacy_table, old_pool, put_row, trigger};
+use trigger_core::ports::{LegacyUsers, OldUserPool, Store};
 use trigger_core::runtime::run_within;
-use trigger_core::testing::{confirmed_user, local_aws, table_name, unique};
+use trigger_core::testing::{local_aws, table_name, unique};
 use trigger_core::{TriggerError, lockout};
-use user_migration::{Ports, Settings, UserMigration, message};
-
-const PASSWORD: &str = "Legacy-Passw0rd!";
-
-fn event(source: &str, pool: &str, user: &str, password: Option<&str>) -> Value {
-    let mut request = json!({ "validationData": null, "clientMetadata": null });
-    if let Some(password) = password {
-        request["password"] = json!(password);
-    }
-    json!({
-        "version": "1", "triggerSource": source, "region": "us-east-1", "userPoolId": pool, "userName": user,
-        "callerContext": { "awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": "new-client" },
-        "request": request,
-        "response": { "userAttributes": null, "finalUserStatus": null, "messageAction": null,
-                      "desiredDeliveryMediums": null, "forceAliasCreation": null, "enableSMSMFA": null }
-    })
-}
+use user_migration::{UserMigration, message};
 
 async fn invoke(trigger: &UserMigration, event: Value) -> Result<Value, TriggerError> {
     run_within(trigger, Duration::from_secs(20), event).await
@@ -47,67 +27,6 @@ fn denial(result: Result<Value, TriggerError>) -> String {
         Err(TriggerError::Denied(text)) => text.as_str().to_owned(),
         other => panic!("not denied: {other:?}"),
     }
-}
-
-async fn legacy_table(aws: &Aws) -> String {
-    let name = unique("legacy-users");
-    let client = aws_sdk_dynamodb::Client::new(aws.sdk_config());
-    client
-        .create_table()
-        .table_name(&name)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("username")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(KeySchemaElement::builder().attribute_name("username").key_type(KeyType::Hash).build().unwrap())
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .unwrap();
-    name
-}
-
-async fn put_row(aws: &Aws, table: &str, username: &str, hash: &str, email: &str) {
-    let attributes = AttributeValue::M(
-        [
-            ("email".to_owned(), AttributeValue::S(email.to_owned())),
-            ("email_verified".to_owned(), AttributeValue::Bool(true)),
-            ("custom:plan".to_owned(), AttributeValue::S("gold".to_owned())),
-            ("sub".to_owned(), AttributeValue::S("legacy-sub".to_owned())),
-        ]
-        .into(),
-    );
-    aws_sdk_dynamodb::Client::new(aws.sdk_config())
-        .put_item()
-        .table_name(table)
-        .item("username", AttributeValue::S(username.to_owned()))
-        .item("passwordHash", AttributeValue::S(hash.to_owned()))
-        .item("attributes", attributes)
-        .send()
-        .await
-        .unwrap();
-}
-
-fn trigger(
-    aws: &Aws,
-    pairs: Vec<(&str, String)>,
-    legacy: Option<Arc<dyn LegacyUsers>>,
-    old: Option<Arc<dyn OldUserPool>>,
-) -> UserMigration {
-    let mut env = vec![("TABLE_NAME", table_name())];
-    env.extend(pairs);
-    let settings = Settings::from_env(&Env::from_pairs(env)).unwrap();
-    let ports = Ports {
-        store: Arc::new(aws.store(table_name())),
-        legacy_users: legacy,
-        old_pool: old,
-        clock: Arc::new(SystemClock),
-        events: trigger_core::domain_events::Events::disabled(),
-    };
-    UserMigration::new(settings, ports)
 }
 
 #[tokio::test]
@@ -161,7 +80,7 @@ async fn the_sixth_failure_in_a_row_for_one_name_locks_it() {
     let table = legacy_table(&aws).await;
     let legacy: Arc<dyn LegacyUsers> = Arc::new(aws.legacy_users(table.clone()));
     let user = unique("locked").to_lowercase();
-    put_row(&aws, &table, &user, "$2b$04$MGR6MGUYIclOdPS1TAP3uOcGc44qgbKswqSPnQCzvnwlrawjbs4TK", "l@example.com").await;
+    put_row(&aws, &table, &user, BCRYPT_OF_PASSWORD, "l@example.com").await;
     let pool = unique("us-east-1_lock");
     let trigger = trigger(&aws, vec![("LEGACY_USERS_TABLE", table)], Some(legacy), None);
     for n in 1..=5 {
@@ -175,29 +94,6 @@ async fn the_sixth_failure_in_a_row_for_one_name_locks_it() {
     let store = aws.store(table_name());
     let record = store.get(&lockout::key(&pool, &user)).await.unwrap().unwrap();
     assert!(lockout::LockoutState::from_item(&record).locked_until > 0);
-}
-
-/// An old pool in moto: a pool, an app client that allows ADMIN_USER_PASSWORD_AUTH, and a user
-/// with a permanent password.
-async fn old_pool(aws: &Aws) -> (String, String, String) {
-    let client = aws_sdk_cognitoidentityprovider::Client::new(aws.sdk_config());
-    let pool = client.create_user_pool().pool_name(unique("old-pool")).send().await.unwrap();
-    let pool_id = pool.user_pool().unwrap().id().unwrap().to_owned();
-    let app = client
-        .create_user_pool_client()
-        .user_pool_id(&pool_id)
-        .client_name("migration")
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowAdminUserPasswordAuth)
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
-        .send()
-        .await
-        .unwrap();
-    let client_id = app.user_pool_client().unwrap().client_id().unwrap().to_owned();
-    let username = unique("olduser");
-    let email = format!("{username}@example.com");
-    let attributes = [("email", email.as_str()), ("email_verified", "true"), ("given_name", "Olga")];
-    confirmed_user(aws, &pool_id, &username, &attributes, PASSWORD).await.unwrap();
-    (pool_id, client_id, username)
 }
 
 #[tokio::test]
@@ -240,8 +136,7 @@ async fn the_fakes_answer_as_the_adapters_do() {
 
     let aws = local_aws().await.unwrap();
     let table = legacy_table(&aws).await;
-    put_row(&aws, &table, "same", "$2b$04$MGR6MGUYIclOdPS1TAP3uOcGc44qgbKswqSPnQCzvnwlrawjbs4TK", "s@example.com")
-        .await;
+    put_row(&aws, &table, "same", BCRYPT_OF_PASSWORD, "s@example.com").await;
     let dynamo = aws.legacy_users(table);
     let real = dynamo.get("same").await.unwrap().unwrap();
     let fake = InMemoryLegacyUsers::with_rows(vec![real.clone()]);

@@ -68,6 +68,7 @@ impl AwsSettings {
 #[derive(Clone, Debug)]
 pub struct Aws {
     config: SdkConfig,
+    settings: AwsSettings,
 }
 
 impl Aws {
@@ -94,7 +95,21 @@ impl Aws {
             loader = loader.endpoint_url(endpoint);
         }
         let config = loader.load().await;
-        Self { config }
+        Self { config, settings: settings.clone() }
+    }
+
+    /// For a call that must not be repeated by the SDK (it has no idempotency token, and an
+    /// attempt that timed out may still have taken effect: an e-mail, a text message): one
+    /// attempt, allowed the whole operation timeout, so that a slow call that succeeds is not cut
+    /// short either. Only the caller's retry (Cognito, Lambda, Step Functions) sends again, and
+    /// the triggers guard that one with their claims.
+    fn one_attempt(&self) -> (RetryConfig, TimeoutConfig) {
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(self.settings.connect_timeout)
+            .operation_attempt_timeout(self.settings.operation_timeout)
+            .operation_timeout(self.settings.operation_timeout)
+            .build();
+        (RetryConfig::disabled(), timeouts)
     }
 
     pub fn sdk_config(&self) -> &SdkConfig {
@@ -121,8 +136,12 @@ impl Aws {
         CognitoOldPool::new(aws_sdk_cognitoidentityprovider::Client::from_conf(config), user_pool_id, client_id)
     }
 
+    /// SESv2, one attempt per send ([`Self::one_attempt`]: SendEmail has no idempotency token).
     pub fn mailer(&self) -> SesMailer {
-        SesMailer::new(aws_sdk_sesv2::Client::new(&self.config))
+        let (retries, timeouts) = self.one_attempt();
+        let config =
+            aws_sdk_sesv2::config::Builder::from(&self.config).retry_config(retries).timeout_config(timeouts).build();
+        SesMailer::new(aws_sdk_sesv2::Client::from_conf(config))
     }
 
     /// The event bus `bus_name` (a name or an ARN).
@@ -134,10 +153,14 @@ impl Aws {
         StepFunctionsScheduler::new(aws_sdk_sfn::Client::new(&self.config))
     }
 
-    /// Text messages through SNS (feature `sns`).
+    /// Text messages through SNS (feature `sns`), one attempt per message ([`Self::one_attempt`]:
+    /// Publish to a phone number has no idempotency token either).
     #[cfg(feature = "sns")]
     pub fn sms(&self, options: SmsOptions) -> SnsSms {
-        SnsSms::new(aws_sdk_sns::Client::new(&self.config), options)
+        let (retries, timeouts) = self.one_attempt();
+        let config =
+            aws_sdk_sns::config::Builder::from(&self.config).retry_config(retries).timeout_config(timeouts).build();
+        SnsSms::new(aws_sdk_sns::Client::from_conf(config), options)
     }
 }
 
@@ -155,5 +178,15 @@ mod tests {
         assert_eq!(AwsSettings::from_env(&env).unwrap_err().variable(), "SDK_ATTEMPT_TIMEOUT_MS");
         let env = Env::from_pairs([("SDK_MAX_ATTEMPTS", "0")]);
         assert_eq!(AwsSettings::from_env(&env).unwrap_err().variable(), "SDK_MAX_ATTEMPTS");
+    }
+
+    #[tokio::test]
+    async fn a_send_is_one_attempt_allowed_the_whole_operation_timeout() {
+        let settings = AwsSettings::from_env(&Env::default()).unwrap();
+        let (retries, timeouts) = Aws::load(&settings).await.one_attempt();
+        assert_eq!(retries.max_attempts(), 1);
+        assert_eq!(timeouts.operation_attempt_timeout(), Some(settings.operation_timeout));
+        assert_eq!(timeouts.operation_timeout(), Some(settings.operation_timeout));
+        assert_eq!(timeouts.connect_timeout(), Some(settings.connect_timeout));
     }
 }

@@ -12,7 +12,8 @@
 //! Requests are matched on their `X-Amz-Target` header (`DynamoDB_20120810.PutItem`,
 //! `AWSCognitoIdentityProviderService.ListUsers`), or, for REST protocols without one, on their
 //! request line (`POST /v2/email/outbound-emails HTTP/1.1`): a rule applies when the target
-//! contains its pattern. Plain HTTP/1.1 over `std::net`, one thread per connection, `Content-Length` bodies
+//! contains its pattern, and, when it names one, the request body contains its text too (a table
+//! name: one table of several behind the same target). Plain HTTP/1.1 over `std::net`, one thread per connection, `Content-Length` bodies
 //! (what the SDK's JSON protocols send); every forwarded request opens its own connection to moto.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -33,6 +34,8 @@ pub enum Fault {
 #[derive(Clone, Debug)]
 struct Rule {
     pattern: String,
+    /// Text the body must contain too (`None`: any body).
+    body: Option<String>,
     fault: Fault,
     /// How many more requests it applies to; `None`: until cleared.
     left: Option<u32>,
@@ -43,6 +46,15 @@ struct State {
     rules: Vec<Rule>,
     /// Every request seen: its target and whether a fault answered it (`Some(fault)`).
     seen: Vec<(String, Option<Fault>)>,
+    /// Requests read and not yet answered (held by a delay, or at moto).
+    in_flight: usize,
+}
+
+impl Rule {
+    fn matches(&self, request: &Request) -> bool {
+        let body = || String::from_utf8_lossy(&request.body).contains(self.body.as_deref().unwrap_or_default());
+        self.left != Some(0) && request.target.contains(&self.pattern) && body()
+    }
 }
 
 /// The proxy. Dropping it stops accepting connections.
@@ -98,17 +110,45 @@ impl FaultProxy {
 
     /// Arms `fault` for the next `times` requests whose target contains `pattern`.
     pub fn fail(&self, pattern: &str, fault: Fault, times: u32) {
-        lock(&self.state).rules.push(Rule { pattern: pattern.to_owned(), fault, left: Some(times) });
+        lock(&self.state).rules.push(Rule { pattern: pattern.to_owned(), body: None, fault, left: Some(times) });
     }
 
     /// Arms `fault` for every request whose target contains `pattern`, until [`Self::clear`].
     pub fn fail_always(&self, pattern: &str, fault: Fault) {
-        lock(&self.state).rules.push(Rule { pattern: pattern.to_owned(), fault, left: None });
+        lock(&self.state).rules.push(Rule { pattern: pattern.to_owned(), body: None, fault, left: None });
+    }
+
+    /// As [`Self::fail_always`], for the requests whose body also contains `text`: one table of
+    /// several (`"TableName":"legacy-users"`) behind the same `DynamoDB_20120810.GetItem`, or one
+    /// action of a query-protocol service (`Action=Publish` behind `POST / `).
+    pub fn fail_always_where(&self, pattern: &str, text: &str, fault: Fault) {
+        let body = Some(text.to_owned());
+        lock(&self.state).rules.push(Rule { pattern: pattern.to_owned(), body, fault, left: None });
+    }
+
+    /// As [`Self::fail`], for the requests whose body also contains `text`.
+    pub fn fail_where(&self, pattern: &str, text: &str, fault: Fault, times: u32) {
+        let body = Some(text.to_owned());
+        lock(&self.state).rules.push(Rule { pattern: pattern.to_owned(), body, fault, left: Some(times) });
     }
 
     /// The fault has cleared: every request goes through again.
     pub fn clear(&self) {
         lock(&self.state).rules.clear();
+    }
+
+    /// Waits (up to `limit`) until every request received has been answered, so that a delayed
+    /// request the SDK gave up on has landed before the test counts what moto holds. Whether it
+    /// got there in time. Blocks the calling thread: call it between invocations.
+    pub fn settle(&self, limit: Duration) -> bool {
+        let started = std::time::Instant::now();
+        while lock(&self.state).in_flight > 0 {
+            if started.elapsed() > limit {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        true
     }
 
     /// How many requests with a target containing `pattern` arrived, and how many of them a fault
@@ -180,45 +220,62 @@ fn serve(client: TcpStream, upstream: &str, state: &Mutex<State>) -> io::Result<
     while let Some(request) = read_request(&mut reader)? {
         let fault = {
             let mut state = lock(state);
-            let fault =
-                state.rules.iter_mut().find(|r| request.target.contains(&r.pattern) && r.left != Some(0)).map(|rule| {
-                    if let Some(left) = rule.left.as_mut() {
-                        *left -= 1;
-                    }
-                    rule.fault
-                });
+            let fault = state.rules.iter_mut().find(|r| r.matches(&request)).map(|rule| {
+                if let Some(left) = rule.left.as_mut() {
+                    *left -= 1;
+                }
+                rule.fault
+            });
             // A delayed request still reaches moto: it is not a faulted answer.
             let answered = fault.filter(|f| !matches!(f, Fault::Delay(_)));
             state.seen.push((request.target.clone(), answered));
+            state.in_flight += 1;
             fault
         };
-        match fault {
-            Some(Fault::Drop) => {
-                let _ = client.shutdown(Shutdown::Both);
-                return Ok(());
-            }
-            Some(Fault::Throttle) => {
-                let kind = if request.target.starts_with("DynamoDB") {
-                    "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException"
-                } else {
-                    "ThrottlingException"
-                };
-                answer(&mut client, 400, &format!(r#"{{"__type":"{kind}","message":"Rate exceeded (injected)"}}"#))?;
-            }
-            Some(Fault::ServerError) => {
-                answer(&mut client, 500, r#"{"__type":"InternalServerError","message":"injected"}"#)?;
-            }
-            Some(Fault::Delay(delay)) => {
-                std::thread::sleep(delay);
-                forward(&mut client, upstream, &request)?;
-            }
-            None => forward(&mut client, upstream, &request)?,
+        let outcome = respond(&mut client, upstream, &request, fault);
+        lock(state).in_flight -= 1;
+        if outcome? == Respond::Closed {
+            return Ok(());
         }
         if !request.keep_alive {
             break;
         }
     }
     Ok(())
+}
+
+/// Whether the connection stays open after an answer.
+#[derive(PartialEq, Eq)]
+enum Respond {
+    Answered,
+    Closed,
+}
+
+/// Answers one request: as the armed fault says, or with moto's answer.
+fn respond(client: &mut TcpStream, upstream: &str, request: &Request, fault: Option<Fault>) -> io::Result<Respond> {
+    match fault {
+        Some(Fault::Drop) => {
+            let _ = client.shutdown(Shutdown::Both);
+            return Ok(Respond::Closed);
+        }
+        Some(Fault::Throttle) => {
+            let kind = if request.target.starts_with("DynamoDB") {
+                "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException"
+            } else {
+                "ThrottlingException"
+            };
+            answer(client, 400, &format!(r#"{{"__type":"{kind}","message":"Rate exceeded (injected)"}}"#))?;
+        }
+        Some(Fault::ServerError) => {
+            answer(client, 500, r#"{"__type":"InternalServerError","message":"injected"}"#)?;
+        }
+        Some(Fault::Delay(delay)) => {
+            std::thread::sleep(delay);
+            forward(client, upstream, request)?;
+        }
+        None => forward(client, upstream, request)?,
+    }
+    Ok(Respond::Answered)
 }
 
 fn answer(client: &mut TcpStream, status: u16, body: &str) -> io::Result<()> {

@@ -1,0 +1,110 @@
+//! custom-sms-sender under injected faults: the real adapters (KMS through the Encryption SDK,
+//! DynamoDB, SNS), with production SDK settings (1 s per attempt, 2 attempts, 2.5 s per
+//! operation; one attempt per text message), talk to moto through a fault proxy
+//! (`trigger_core::testing::fault_proxy`); the key and the code (encrypted as Cognito does, v1)
+//! are made directly.
+//!
+//! The documented policy (docs/triggers/custom-sms-sender.md, the e-mail sender's): every failure
+//! is an invocation error for Lambda's retry, inside the budget, and a failed send gives the
+//! delivery back; the retry after the fault clears sends exactly one text message.
+//! Run by `make test` (ignored by a plain `cargo test`: they need moto).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use custom_sms_sender::{CustomSmsSender, Ports, Settings};
+use esdk_decryptor::testing::{Format, create_key, encrypt};
+use esdk_decryptor::{EsdkDecryptor, POOL_CONTEXT_KEY};
+use serde_json::{Value, json};
+use trigger_core::ports::SystemClock;
+use trigger_core::runtime::run_within;
+use trigger_core::testing::fault_proxy::{Fault, FaultProxy};
+use trigger_core::testing::{local_aws, production_aws_via, sms_messages_to, table_name};
+use trigger_core::{Env, TriggerError};
+
+const BUDGET: Duration = Duration::from_millis(4_500);
+const POOL: &str = "us-east-1_FaultPool";
+/// SNS speaks the query protocol: every call is `POST /`, the action is in the body.
+const SNS_CALL: &str = "POST / ";
+const PUBLISH: &str = "Action=Publish";
+const FAULTS: [Fault; 3] = [Fault::Throttle, Fault::ServerError, Fault::Drop];
+
+/// A number no other run uses: +1 555 then the clock's last ten digits.
+fn unique_number() -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    format!("+1555{:010}", nanos % 10_000_000_000)
+}
+
+/// The proxy, the trigger behind it, and an event carrying `code` encrypted under a key of its
+/// own, for a number of its own.
+async fn setup(code: &str) -> (FaultProxy, CustomSmsSender, Value, String) {
+    let kms = aws_sdk_kms::Client::new(local_aws().await.unwrap().sdk_config());
+    let key = create_key(&kms).await.unwrap();
+    let proxy = FaultProxy::in_front_of_moto().unwrap();
+    let aws = production_aws_via(proxy.url(), &[]).await.unwrap();
+    let env = Env::from_pairs([("KMS_KEY_ARN", key.clone()), ("TABLE_NAME", table_name())]);
+    let settings = Settings::from_env(&env).unwrap();
+    let ports = Ports {
+        decryptor: Arc::new(EsdkDecryptor::new(aws_sdk_kms::Client::new(aws.sdk_config()), &key).await.unwrap()),
+        sms: Arc::new(aws.sms(settings.sms.clone())),
+        store: Arc::new(aws.store(table_name())),
+        clock: Arc::new(SystemClock),
+    };
+    let trigger = CustomSmsSender::new(settings, ports);
+    let phone = unique_number();
+    let path = format!("{}/../../tests/fixtures/events/custom-sms-sender.json", env!("CARGO_MANIFEST_DIR"));
+    let mut event: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    event["userPoolId"] = json!(POOL);
+    event["request"]["code"] = json!(encrypt(&key, code, &[(POOL_CONTEXT_KEY, POOL)], Format::CognitoV1).unwrap());
+    event["request"]["userAttributes"]["phone_number"] = json!(phone);
+    (proxy, trigger, event, phone)
+}
+
+async fn invoke(trigger: &CustomSmsSender, event: &Value) -> Result<Value, TriggerError> {
+    let started = Instant::now();
+    let result = run_within(trigger, BUDGET, event.clone()).await;
+    assert!(started.elapsed() < BUDGET, "the invocation took {:?}, past its budget", started.elapsed());
+    if let Err(err) = &result {
+        assert!(!matches!(err, TriggerError::DeadlineExceeded { .. }), "ended by the deadline, not the policy: {err}");
+    }
+    result
+}
+
+/// After the fault: Lambda's retry sends, a repeated delivery does not, and the one text holds
+/// the code.
+async fn sent_once(proxy: &FaultProxy, trigger: &CustomSmsSender, event: &Value, phone: &str, code: &str) {
+    invoke(trigger, event).await.expect("the retry after the fault sends");
+    invoke(trigger, event).await.expect("a repeated delivery passes");
+    assert!(proxy.settle(Duration::from_secs(5)), "every request landed before counting");
+    let sent = sms_messages_to(phone).unwrap();
+    assert_eq!(sent.len(), 1, "exactly one text message: {sent:?}");
+    assert!(sent[0]["message"].as_str().unwrap_or_default().contains(code), "the text holds the code");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs moto: run with `make test`"]
+async fn a_failing_text_service_is_an_invocation_error_and_the_retry_sends_one_message() {
+    let (proxy, trigger, event, phone) = setup("737373").await;
+    for fault in FAULTS {
+        proxy.fail_always_where(SNS_CALL, PUBLISH, fault);
+        match invoke(&trigger, &event).await {
+            Err(err) => assert_eq!(err.kind(), "DependencyFailure", "SNS {fault:?}: {err}"),
+            Ok(_) => panic!("SNS {fault:?}: passed without sending"),
+        }
+        proxy.clear();
+    }
+    // Publish has no idempotency token: one attempt each, the SDK never resends.
+    assert_eq!(proxy.count(SNS_CALL).1, 3, "{:?}", proxy.count(SNS_CALL));
+    assert!(sms_messages_to(&phone).unwrap().is_empty());
+    sent_once(&proxy, &trigger, &event, &phone, "737373").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs moto: run with `make test`"]
+async fn a_send_slower_than_one_attempt_timeout_succeeds_and_sends_one_message() {
+    let (proxy, trigger, event, phone) = setup("848484").await;
+    // Past the 1 s attempt timeout, inside the 2.5 s operation timeout: Publish reaches SNS late.
+    proxy.fail_where(SNS_CALL, PUBLISH, Fault::Delay(Duration::from_millis(1_300)), 1);
+    sent_once(&proxy, &trigger, &event, &phone, "848484").await;
+}
