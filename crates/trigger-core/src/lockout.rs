@@ -19,6 +19,9 @@ pub const WINDOW_START: &str = "windowStart";
 pub const LOCKED_UNTIL: &str = "lockedUntil";
 pub const LOCKOUTS: &str = "lockouts";
 pub const VERSION: &str = "version";
+/// The token of the attempt that wrote the record last: an SDK retry of a write that did land
+/// (its first try outlived the attempt timeout) finds its own token there and is not counted again.
+pub const LAST_ATTEMPT: &str = "lastAttempt";
 pub const UPDATED_AT: &str = "updatedAt";
 
 /// The form a user name is counted under: trimmed and lower-cased, so `Jane ` and `jane` share one

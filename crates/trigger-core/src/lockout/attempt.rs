@@ -9,11 +9,19 @@
 //! window), or at the maximum (lock). Those write once more, guarded by the `version` the decision
 //! was made on; losing that guard means another attempt changed the record first, and the attempt
 //! is denied (never allowed uncounted).
+//!
+//! Every write also stores the attempt's random token (`lastAttempt`), and the count is
+//! conditional on the record not holding it yet: when a write's first try outlives the SDK's
+//! attempt timeout but still lands, the SDK's retry of the same request finds its own token, and
+//! the attempt is taken as the write it was, not counted a second time.
 
-use crate::ports::{AttrValue, CompareOp, Condition, EXPIRES_AT, Key, PortError, Store, Update, UpdateOutcome};
+use crate::ports::{
+    AttrValue, CompareOp, Condition, EXPIRES_AT, Item, Key, PortError, PortErrorKind, Store, Update, UpdateOutcome,
+};
+use crate::random;
 
 use super::policy::{self, Decision, Policy};
-use super::{ATTEMPTS, LOCKED_UNTIL, LOCKOUTS, LockoutState, UPDATED_AT, VERSION, WINDOW_START};
+use super::{ATTEMPTS, LAST_ATTEMPT, LOCKED_UNTIL, LOCKOUTS, LockoutState, UPDATED_AT, VERSION, WINDOW_START};
 
 /// What became of an attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,21 +36,30 @@ pub enum Verdict {
     Contended,
 }
 
-/// The common path: count the attempt if the record allows it.
-fn count_condition(now: i64, policy: &Policy) -> Condition {
-    Condition::Or(vec![
-        Condition::ItemNotExists,
-        Condition::And(vec![
-            Condition::compare(EXPIRES_AT, CompareOp::Gt, AttrValue::n(now)),
-            Condition::compare(LOCKED_UNTIL, CompareOp::Le, AttrValue::n(now)),
-            Condition::compare(WINDOW_START, CompareOp::Gt, AttrValue::n(now - policy.window_seconds)),
-            Condition::compare(ATTEMPTS, CompareOp::Lt, AttrValue::n(policy.max_attempts)),
+/// The common path: count the attempt if the record allows it and has not counted it already.
+fn count_condition(now: i64, policy: &Policy, token: &str) -> Condition {
+    Condition::And(vec![
+        Condition::Not(Box::new(Condition::equals(LAST_ATTEMPT, AttrValue::s(token)))),
+        Condition::Or(vec![
+            Condition::ItemNotExists,
+            Condition::And(vec![
+                Condition::compare(EXPIRES_AT, CompareOp::Gt, AttrValue::n(now)),
+                Condition::compare(LOCKED_UNTIL, CompareOp::Le, AttrValue::n(now)),
+                Condition::compare(WINDOW_START, CompareOp::Gt, AttrValue::n(now - policy.window_seconds)),
+                Condition::compare(ATTEMPTS, CompareOp::Lt, AttrValue::n(policy.max_attempts)),
+            ]),
         ]),
     ])
 }
 
-fn count_update(now: i64, policy: &Policy) -> Update {
+/// The record was last written by this attempt: a retried write whose first try landed.
+fn written_by(current: Option<&Item>, token: &str) -> bool {
+    current.and_then(|item| item.str(LAST_ATTEMPT)) == Some(token)
+}
+
+fn count_update(now: i64, policy: &Policy, token: &str) -> Update {
     Update::default()
+        .set(LAST_ATTEMPT, AttrValue::s(token))
         .add(ATTEMPTS, 1)
         .add(VERSION, 1)
         .set_if_missing(WINDOW_START, AttrValue::n(now))
@@ -60,8 +77,9 @@ fn unchanged_since(seen: &LockoutState) -> Condition {
     ])
 }
 
-fn start_window_update(now: i64, lockouts: i64, policy: &Policy) -> Update {
+fn start_window_update(now: i64, lockouts: i64, policy: &Policy, token: &str) -> Update {
     Update::default()
+        .set(LAST_ATTEMPT, AttrValue::s(token))
         .set(ATTEMPTS, AttrValue::n(1))
         .set(WINDOW_START, AttrValue::n(now))
         .set(LOCKED_UNTIL, AttrValue::n(0))
@@ -72,8 +90,9 @@ fn start_window_update(now: i64, lockouts: i64, policy: &Policy) -> Update {
 }
 
 /// A lock leaves no attempts and starts the next window when the lock ends.
-fn lock_update(now: i64, until: i64, policy: &Policy) -> Update {
+fn lock_update(now: i64, until: i64, policy: &Policy, token: &str) -> Update {
     Update::default()
+        .set(LAST_ATTEMPT, AttrValue::s(token))
         .set(ATTEMPTS, AttrValue::n(0))
         .set(WINDOW_START, AttrValue::n(until))
         .set(LOCKED_UNTIL, AttrValue::n(until))
@@ -96,8 +115,16 @@ pub async fn register_noting_lock(
     now: i64,
     policy: &Policy,
 ) -> Result<(Verdict, bool), PortError> {
-    let current = match store.update(key, &count_update(now, policy), Some(&count_condition(now, policy))).await? {
+    let token = random::token().map_err(|err| {
+        PortError::new("kernel", "getrandom", PortErrorKind::Unavailable, format!("no attempt token: {err}"))
+    })?;
+    let (count, unless_counted) = (count_update(now, policy, &token), count_condition(now, policy, &token));
+    let current = match store.update(key, &count, Some(&unless_counted)).await? {
         UpdateOutcome::Updated(_) => return Ok((Verdict::Allowed, false)),
+        // Our own count, landed on a try the SDK had given up on: it was allowed then.
+        UpdateOutcome::ConditionFailed { current } if written_by(current.as_ref(), &token) => {
+            return Ok((Verdict::Allowed, false));
+        }
         UpdateOutcome::ConditionFailed { current } => current,
     };
     // The condition includes "no item", so a failure always carries the item; be safe anyway.
@@ -106,15 +133,19 @@ pub async fn register_noting_lock(
     let live = LockoutState::live(Some(&current), now);
     let (update, verdict) = match policy::decide(live.as_ref(), now, policy) {
         Decision::Locked { until } => return Ok((Verdict::Locked { until }, false)),
-        Decision::Lock { until } => (lock_update(now, until, policy), Verdict::Locked { until }),
-        Decision::StartWindow => (start_window_update(now, seen.lockouts, policy), Verdict::Allowed),
+        Decision::Lock { until } => (lock_update(now, until, policy, &token), Verdict::Locked { until }),
+        Decision::StartWindow => (start_window_update(now, seen.lockouts, policy, &token), Verdict::Allowed),
         // An expired record: start over, consecutive lockouts forgotten.
-        Decision::Count if live.is_none() => (start_window_update(now, 0, policy), Verdict::Allowed),
+        Decision::Count if live.is_none() => (start_window_update(now, 0, policy, &token), Verdict::Allowed),
         // The condition failed yet the policy would count: only a record changed under us.
         Decision::Count => return Ok((Verdict::Contended, false)),
     };
     match store.update(key, &update, Some(&unchanged_since(&seen))).await? {
         UpdateOutcome::Updated(_) => Ok((verdict, matches!(verdict, Verdict::Locked { .. }))),
+        // Our own write, landed on a try the SDK had given up on.
+        UpdateOutcome::ConditionFailed { current } if written_by(current.as_ref(), &token) => {
+            Ok((verdict, matches!(verdict, Verdict::Locked { .. })))
+        }
         UpdateOutcome::ConditionFailed { current } => {
             // Another attempt won; if it locked the account, say until when.
             let verdict = match LockoutState::live(current.as_ref(), now) {
@@ -218,6 +249,99 @@ mod tests {
         assert_eq!(run(&store, &key, later, 1).await, [Verdict::Allowed]);
         let state = LockoutState::from_item(&store.get(&key).await.unwrap().unwrap());
         assert_eq!((state.attempts, state.lockouts, state.locked_until), (1, 0, 0));
+    }
+
+    /// A table whose next write lands on its first try while the SDK, past its attempt timeout,
+    /// sends the same request again: the caller sees the retry's outcome.
+    #[derive(Default)]
+    struct FirstTryLandsLate {
+        inner: InMemoryStore,
+        armed: std::sync::atomic::AtomicBool,
+    }
+
+    #[async_trait::async_trait]
+    impl Store for FirstTryLandsLate {
+        async fn get(&self, key: &Key) -> Result<Option<Item>, PortError> {
+            self.inner.get(key).await
+        }
+        async fn put(
+            &self,
+            item: &Item,
+            condition: Option<&Condition>,
+        ) -> Result<crate::ports::WriteOutcome, PortError> {
+            self.inner.put(item, condition).await
+        }
+        async fn update(
+            &self,
+            key: &Key,
+            update: &Update,
+            condition: Option<&Condition>,
+        ) -> Result<UpdateOutcome, PortError> {
+            if self.armed.swap(false, std::sync::atomic::Ordering::SeqCst) {
+                self.inner.update(key, update, condition).await?;
+            }
+            self.inner.update(key, update, condition).await
+        }
+        async fn delete(
+            &self,
+            key: &Key,
+            condition: Option<&Condition>,
+        ) -> Result<crate::ports::WriteOutcome, PortError> {
+            self.inner.delete(key, condition).await
+        }
+        async fn query(
+            &self,
+            pk: &str,
+            sk_prefix: &str,
+            limit: u32,
+            newest_first: bool,
+        ) -> Result<Vec<Item>, PortError> {
+            self.inner.query(pk, sk_prefix, limit, newest_first).await
+        }
+    }
+
+    impl FirstTryLandsLate {
+        fn arm(&self) {
+            self.armed.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+        async fn state(&self, key: &Key) -> LockoutState {
+            LockoutState::from_item(&self.inner.get(key).await.unwrap().unwrap())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_retried_write_whose_first_try_landed_counts_the_attempt_once() {
+        let store = FirstTryLandsLate::default();
+        let key = record::key("pool", "jane");
+        store.arm();
+        assert_eq!(register(&store, &key, NOW, &Policy::default()).await.unwrap(), Verdict::Allowed);
+        assert_eq!(store.state(&key).await.attempts, 1, "the first attempt, counted once");
+        run(&store.inner, &key, NOW, 3).await;
+        store.arm();
+        assert_eq!(register(&store, &key, NOW, &Policy::default()).await.unwrap(), Verdict::Allowed);
+        assert_eq!(store.state(&key).await.attempts, 5, "the fifth attempt is allowed and counted once");
+        // The sixth locks; its lock write lands late too: one lock, noted by this attempt.
+        store.arm();
+        let (verdict, noted) = register_noting_lock(&store, &key, NOW + 1, &Policy::default()).await.unwrap();
+        assert_eq!((verdict, noted), (Verdict::Locked { until: NOW + 301 }, true));
+        assert_eq!(store.state(&key).await.lockouts, 1);
+        // A new window after the lock, written late as well: started once, not contended.
+        store.arm();
+        assert_eq!(register(&store, &key, NOW + 301, &Policy::default()).await.unwrap(), Verdict::Allowed);
+        let state = store.state(&key).await;
+        assert_eq!((state.attempts, state.window_start, state.lockouts), (1, NOW + 301, 1));
+    }
+
+    #[tokio::test]
+    async fn two_attempts_never_share_a_token() {
+        let store = InMemoryStore::default();
+        let key = record::key("pool", "jane");
+        run(&store, &key, NOW, 1).await;
+        let first = store.get(&key).await.unwrap().unwrap().str(LAST_ATTEMPT).map(str::to_owned);
+        run(&store, &key, NOW, 1).await;
+        let second = store.get(&key).await.unwrap().unwrap();
+        assert_eq!(LockoutState::from_item(&second).attempts, 2, "a second attempt is counted");
+        assert!(first.is_some() && first.as_deref() != second.str(LAST_ATTEMPT));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
