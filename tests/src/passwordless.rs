@@ -124,16 +124,28 @@ fn moto_host() -> String {
     url.trim_start_matches("http://").trim_end_matches('/').to_owned()
 }
 
+/// moto's whole state. Its dump fails (500) when a concurrent request changes an object while it
+/// serialises: a few tries (as `trigger_core::testing`'s reader, which this crate does not link).
+fn moto_data() -> Result<Value, Error> {
+    let host = moto_host();
+    for _ in 0..5 {
+        let mut stream = TcpStream::connect(&host)?;
+        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+        write!(stream, "GET /moto-api/data.json HTTP/1.0\r\nHost: {host}\r\n\r\n")?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response)?;
+        let (head, body) = response.split_once("\r\n\r\n").ok_or("no HTTP body from moto")?;
+        if head.contains(" 200 ") {
+            return Ok(serde_json::from_str(body)?);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Err("moto's /moto-api/data.json kept failing".into())
+}
+
 /// Every message moto's SES holds whose text mentions `to`, oldest first.
 pub fn mail_to(to: &str) -> Result<Vec<String>, Error> {
-    let host = moto_host();
-    let mut stream = TcpStream::connect(&host)?;
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    write!(stream, "GET /moto-api/data.json HTTP/1.0\r\nHost: {host}\r\n\r\n")?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response)?;
-    let (_, body) = response.split_once("\r\n\r\n").ok_or("no HTTP body from moto")?;
-    let data: Value = serde_json::from_str(body)?;
+    let data = moto_data()?;
     Ok(data["ses"]["Message"]
         .as_array()
         .map(|all| all.iter().map(Value::to_string).filter(|m| m.contains(to)).collect())

@@ -80,11 +80,27 @@ pub fn moto_get(path: &str) -> Result<String, LocalStackError> {
     Ok(body.to_owned())
 }
 
+/// moto's whole state (`/moto-api/data.json`). moto checks each attribute of each object for JSON
+/// first and serialises them all afterwards, so a request that changes an object in between (a
+/// concurrent test creating a pool client, say) makes the dump fail with a 500: a few tries.
+fn moto_data() -> Result<serde_json::Value, LocalStackError> {
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match moto_get("/moto-api/data.json") {
+            Ok(text) => return serde_json::from_str(&text).map_err(|e| LocalStackError::Status(e.to_string())),
+            Err(LocalStackError::Status(status)) if status.contains(" 500 ") && tries < 5 => {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Err(other) => return Err(other),
+        }
+    }
+}
+
 /// The text messages moto's SNS holds for `phone_number` (under `sns` → `SMS`, each with
 /// `message`, `message_id` and `phone_number`).
 pub fn sms_messages_to(phone_number: &str) -> Result<Vec<serde_json::Value>, LocalStackError> {
-    let data: serde_json::Value =
-        serde_json::from_str(&moto_get("/moto-api/data.json")?).map_err(|e| LocalStackError::Status(e.to_string()))?;
+    let data = moto_data()?;
     Ok(data["sns"]["SMS"]
         .as_array()
         .map(|all| all.iter().filter(|m| m["phone_number"] == phone_number).cloned().collect())
@@ -93,8 +109,7 @@ pub fn sms_messages_to(phone_number: &str) -> Result<Vec<serde_json::Value>, Loc
 
 /// The messages moto's SES holds for `address` (moto keeps SESv2 mail under `ses` → `Message`).
 pub fn ses_messages_to(address: &str) -> Result<Vec<serde_json::Value>, LocalStackError> {
-    let data: serde_json::Value =
-        serde_json::from_str(&moto_get("/moto-api/data.json")?).map_err(|e| LocalStackError::Status(e.to_string()))?;
+    let data = moto_data()?;
     Ok(data["ses"]["Message"]
         .as_array()
         .map(|all| all.iter().filter(|m| m.to_string().contains(address)).cloned().collect())
