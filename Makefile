@@ -71,9 +71,11 @@ fuzz: ## Property tests of the decoders, renderer and masker at a million cases 
 # moto may hold), started and stopped here: each prints Markdown rows, which
 # scripts/bench-report.py writes into docs/performance.md with the machine and the command.
 # BENCH_PROFILE: `fuzz` (optimised, no LTO, shared with make fuzz: built once) or `dev` (reuses
-# the test build). The zip sizes are those of the arm64 release builds infra-lambdas makes (the
-# release profile, what Lambda runs); the cold-start figures are the BENCH_PROFILE binaries' on
-# this machine, beside the Node.js twin (tests/node-twin).
+# the test build). The zip sizes are those of the arm64 release builds in LAMBDA_ASSETS (the
+# release profile, what Lambda runs): infra-assets builds the missing ones and keeps present ones
+# as they are, so run `make infra-lambdas` first to measure changed code (about an hour here). The
+# cold-start figures are the BENCH_PROFILE binaries' on this machine, beside the Node.js twin
+# (tests/node-twin).
 BENCH_PROFILE ?= fuzz
 # Every trigger with an `overhead` bench (benches/overhead.rs: decode → decide → encode, ports
 # faked); pre-signup and pre-authentication also have their `burst` bench. The custom senders have
@@ -81,7 +83,7 @@ BENCH_PROFILE ?= fuzz
 OVERHEAD_BENCH_PACKAGES = pre-signup pre-authentication post-confirmation pre-token-generation post-authentication \
   custom-message user-migration inbound-federation define-auth-challenge create-auth-challenge \
   verify-auth-challenge-response signup-reminder
-bench: tools node-twin infra-lambdas ## Benchmarks: cold start against a Node.js twin, in-process overhead (divan), bursts against a private moto, arm64 zip sizes; written into docs/performance.md
+bench: tools node-twin infra-assets ## Benchmarks: cold start against a Node.js twin, in-process overhead (divan), bursts against a private moto, arm64 zip sizes; written into docs/performance.md
 	cargo build --profile $(BENCH_PROFILE) --locked $(OVERHEAD_BENCH_PACKAGES:%=-p %) -p e2e --benches
 	@# Then every binary without the test-only features (a bench build links the trigger crates'
 	@# binaries with their dev-dependencies' features): what the cold-start bench starts.
