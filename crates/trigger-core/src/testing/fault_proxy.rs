@@ -346,3 +346,23 @@ fn read_chunked(reader: &mut BufReader<TcpStream>) -> io::Result<Vec<u8>> {
         body.extend_from_slice(&chunk[..size]);
     }
 }
+
+/// One invocation as the runtime makes it, for a fault test: it must end inside `budget`, and a
+/// failure must be the trigger's own policy, never the runtime's deadline. Either breach fails the
+/// test.
+pub async fn run_within_budget<T: crate::runtime::Trigger>(
+    trigger: &T,
+    budget: Duration,
+    event: serde_json::Value,
+) -> Result<serde_json::Value, crate::error::TriggerError> {
+    let started = std::time::Instant::now();
+    let result = crate::runtime::run_within(trigger, budget, event).await;
+    assert!(started.elapsed() < budget, "the invocation took {:?}, past its budget", started.elapsed());
+    if let Err(err) = &result {
+        assert!(
+            !matches!(err, crate::error::TriggerError::DeadlineExceeded { .. }),
+            "ended by the deadline, not the policy: {err}"
+        );
+    }
+    result
+}
