@@ -39,6 +39,9 @@ const TWIN_OF: &str = "pre-signup";
 /// pre-signup making exactly the twin's calls, the side of the ratio: the local settings publish a
 /// `UserSignedUp` event and the fixture reserves a phone number too (five calls, not two).
 const TWIN_PAIR: &str = "pre-signup, the twin's two calls (e-mail only, no events)";
+/// The same with the SDK's default roots of trust (the system's store, read and parsed at init
+/// and for the first call's connector) instead of the compiled-in Amazon roots: what those save.
+const TWIN_PAIR_SYSTEM_ROOTS: &str = "pre-signup, the twin's two calls, `TLS_TRUST_STORE=system`";
 
 /// The fixture as the twin handles it: an e-mail address only.
 fn as_the_twin(event: &Value) -> Value {
@@ -262,16 +265,20 @@ fn rust_subject(dir: &Path, binary: &str, endpoint: &str) -> Option<Subject> {
     })
 }
 
-/// pre-signup on the twin's event without `EVENT_BUS_NAME`: the same PutItem and ListUsers.
-fn twin_pair_subject(dir: &Path, endpoint: &str) -> Option<Subject> {
+/// pre-signup on the twin's event without `EVENT_BUS_NAME`: the same PutItem and ListUsers;
+/// `trust_store` is its `TLS_TRUST_STORE` (the default when `None`).
+fn twin_pair_subject(dir: &Path, endpoint: &str, name: &str, trust_store: Option<&'static str>) -> Option<Subject> {
     let mut subject = rust_subject(dir, TWIN_OF, endpoint)?;
     let (dir, endpoint) = (dir.to_path_buf(), endpoint.to_owned());
-    subject.name = TWIN_PAIR.to_owned();
+    subject.name = name.to_owned();
     subject.fixture = format!("{} without phone_number", subject.fixture);
     subject.event = as_the_twin(&subject.event);
     subject.command = Box::new(move |api| {
         let mut command = lambda_command(&dir, TWIN_OF, api, &endpoint, "info").unwrap();
         command.env_remove("EVENT_BUS_NAME");
+        if let Some(trust_store) = trust_store {
+            command.env("TLS_TRUST_STORE", trust_store);
+        }
         command
     });
     Some(subject)
@@ -318,7 +325,8 @@ fn main() {
         trigger_binaries().unwrap().iter().filter_map(|binary| rust_subject(&dir, binary, &endpoint)).collect();
     let node = node();
     if let Some(twin) = node.as_ref().and_then(|(path, _)| twin_subject(path, &endpoint)) {
-        subjects.extend(twin_pair_subject(&dir, &endpoint));
+        subjects.extend(twin_pair_subject(&dir, &endpoint, TWIN_PAIR, None));
+        subjects.extend(twin_pair_subject(&dir, &endpoint, TWIN_PAIR_SYSTEM_ROOTS, Some("system")));
         subjects.push(twin);
     }
     // Interleaved: one start of each subject per round, so that a change in the machine's load

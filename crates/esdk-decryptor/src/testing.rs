@@ -41,3 +41,38 @@ pub fn encrypt(key_arn: &str, code: &str, context: &[(&str, &str)], format: Form
     }
     String::from_utf8(output.stdout).map_err(|e| e.to_string())
 }
+
+/// Where a custom sender's fault test starts (`tests/faults.rs` of custom-email-sender and
+/// custom-sms-sender): a key of its own in the local stack's moto, a fault proxy in front of
+/// moto, the production SDK settings through that proxy, and the decryptor of the key through it.
+pub struct FaultRig {
+    pub key: String,
+    pub proxy: trigger_core::testing::fault_proxy::FaultProxy,
+    pub aws: trigger_core::aws::Aws,
+    pub decryptor: crate::EsdkDecryptor,
+}
+
+impl FaultRig {
+    pub async fn start() -> Result<Self, String> {
+        let local = trigger_core::testing::local_aws().await.map_err(|e| e.to_string())?;
+        let key = create_key(&aws_sdk_kms::Client::new(local.sdk_config())).await?;
+        let proxy = trigger_core::testing::fault_proxy::FaultProxy::in_front_of_moto().map_err(|e| e.to_string())?;
+        let aws = trigger_core::testing::production_aws_via(proxy.url(), &[]).await.map_err(|e| e.to_string())?;
+        let decryptor = crate::EsdkDecryptor::new(aws_sdk_kms::Client::new(aws.sdk_config()), &key)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(Self { key, proxy, aws, decryptor })
+    }
+
+    /// The fixture event `fixture` (in `tests/fixtures/events`) for `pool`, its `request.code`
+    /// being `code` encrypted under the rig's key as Cognito does (v1, the pool in the context).
+    pub fn event(&self, fixture: &str, pool: &str, code: &str) -> Result<serde_json::Value, String> {
+        let path = workspace_file("tests/fixtures/events").join(fixture);
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut event: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{fixture}: {e}"))?;
+        event["userPoolId"] = serde_json::json!(pool);
+        let encrypted = encrypt(&self.key, code, &[(crate::POOL_CONTEXT_KEY, pool)], Format::CognitoV1)?;
+        event["request"]["code"] = serde_json::json!(encrypted);
+        Ok(event)
+    }
+}

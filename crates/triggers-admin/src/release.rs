@@ -118,11 +118,10 @@ pub async fn run(request: &Release, ports: &Ports) -> Outcome {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-    use std::sync::{Arc, Mutex};
+    use std::sync::Arc;
 
-    use async_trait::async_trait;
-    use trigger_core::fakes::{FakeDirectory, FixedClock, InMemoryStore};
-    use trigger_core::ports::{AttrValue, Key, PortError, Store, Update, UpdateOutcome, UserStatus};
+    use trigger_core::fakes::{FakeDirectory, FixedClock, InMemoryStore, Interleaving};
+    use trigger_core::ports::{AttrValue, Key, Store, UserStatus};
 
     use super::*;
     use crate::holder::tests::{POOL, confirmed_row, user};
@@ -239,47 +238,13 @@ mod tests {
         assert_eq!(store.get(&key()).await.unwrap(), None);
     }
 
-    /// A store in which a concurrent sign-up rewrites the row just before release deletes it.
-    struct Racing {
-        inner: InMemoryStore,
-        before_delete: Mutex<Option<Item>>,
-    }
-
-    #[async_trait]
-    impl Store for Racing {
-        async fn get(&self, key: &Key) -> Result<Option<Item>, PortError> {
-            self.inner.get(key).await
-        }
-        async fn put(&self, item: &Item, condition: Option<&Condition>) -> Result<WriteOutcome, PortError> {
-            self.inner.put(item, condition).await
-        }
-        async fn update(
-            &self,
-            key: &Key,
-            update: &Update,
-            condition: Option<&Condition>,
-        ) -> Result<UpdateOutcome, PortError> {
-            self.inner.update(key, update, condition).await
-        }
-        async fn delete(&self, key: &Key, condition: Option<&Condition>) -> Result<WriteOutcome, PortError> {
-            let rival = self.before_delete.lock().unwrap().take();
-            if let Some(rival) = rival {
-                self.inner.put(&rival, None).await?;
-            }
-            self.inner.delete(key, condition).await
-        }
-        async fn query(&self, pk: &str, prefix: &str, limit: u32, newest: bool) -> Result<Vec<Item>, PortError> {
-            self.inner.query(pk, prefix, limit, newest).await
-        }
-    }
-
     #[tokio::test]
     async fn the_delete_loses_to_a_concurrent_writer() {
         // The orphaned row is read, judged free; meanwhile a sign-up takes it over.
         let rival = reservations::pending_item(&key(), "bea", NOW as i64, NOW as i64 + 86_400);
-        let store =
-            Arc::new(Racing { inner: InMemoryStore::default(), before_delete: Mutex::new(Some(rival.clone())) });
-        store.inner.put(&confirmed_row(A, "ann", 1_600_000_000), None).await.unwrap();
+        let store = Arc::new(InMemoryStore::default());
+        store.put(&confirmed_row(A, "ann", 1_600_000_000), None).await.unwrap();
+        store.interleave(Interleaving::PutBeforeNextDelete(rival.clone()));
         let outcome = run(&release(A, false), &ports(store.clone(), FakeDirectory::default())).await;
         assert_eq!(outcome.status, Status::Failed, "{}", outcome.report);
         assert!(outcome.report.contains("not released: the row changed"), "{}", outcome.report);
@@ -291,8 +256,9 @@ mod tests {
         let mut confirmed = pending.clone();
         confirmed.set(STATUS, AttrValue::s(reservations::CONFIRMED));
         confirmed.set(UPDATED_AT, AttrValue::n(NOW as i64));
-        let store = Arc::new(Racing { inner: InMemoryStore::default(), before_delete: Mutex::new(Some(confirmed)) });
-        store.inner.put(&pending, None).await.unwrap();
+        let store = Arc::new(InMemoryStore::default());
+        store.put(&pending, None).await.unwrap();
+        store.interleave(Interleaving::PutBeforeNextDelete(confirmed));
         let outcome = run(&release(A, false), &ports(store.clone(), FakeDirectory::default())).await;
         assert_eq!(outcome.status, Status::Failed, "{}", outcome.report);
         assert!(store.get(&key()).await.unwrap().is_some());

@@ -1,8 +1,8 @@
 //! custom-email-sender under injected faults: the real adapters (KMS through the Encryption SDK,
 //! DynamoDB, SESv2), with production SDK settings (1 s per attempt, 2 attempts, 2.5 s per
 //! operation; one attempt per e-mail), talk to moto through a fault proxy
-//! (`trigger_core::testing::fault_proxy`); the key and the code (encrypted as Cognito does, v1)
-//! are made directly.
+//! (`trigger_core::testing::fault_proxy`); the key, the proxy and the code (encrypted as Cognito
+//! does, v1) come from `esdk_decryptor::testing::FaultRig`, which both senders' fault tests share.
 //!
 //! The documented policy (docs/triggers/custom-email-sender.md): invoked asynchronously, so every
 //! failure is an invocation error for Lambda's retry, inside the budget, and a failed send gives
@@ -15,12 +15,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use custom_email_sender::{CustomEmailSender, Ports, Settings};
-use esdk_decryptor::testing::{Format, create_key, encrypt};
-use esdk_decryptor::{EsdkDecryptor, POOL_CONTEXT_KEY};
+use esdk_decryptor::testing::FaultRig;
 use serde_json::{Value, json};
 use trigger_core::ports::SystemClock;
 use trigger_core::testing::fault_proxy::{Fault, FaultProxy, run_within_budget};
-use trigger_core::testing::{local_aws, production_aws_via, ses_messages_to, table_name, unique};
+use trigger_core::testing::{ses_messages_to, table_name, unique};
 use trigger_core::{Env, TriggerError};
 
 const BUDGET: Duration = Duration::from_millis(4_500);
@@ -32,29 +31,24 @@ const FAULTS: [Fault; 3] = [Fault::Throttle, Fault::ServerError, Fault::Drop];
 /// The proxy, the trigger behind it, and a sign-up event carrying `code` encrypted under a key of
 /// its own, for an address of its own.
 async fn setup(code: &str) -> (FaultProxy, CustomEmailSender, Value, String) {
-    let kms = aws_sdk_kms::Client::new(local_aws().await.unwrap().sdk_config());
-    let key = create_key(&kms).await.unwrap();
-    let proxy = FaultProxy::in_front_of_moto().unwrap();
-    let aws = production_aws_via(proxy.url(), &[]).await.unwrap();
+    let rig = FaultRig::start().await.unwrap();
+    let email = format!("{}@example.com", unique("sender-faults"));
+    let mut event = rig.event("custom-email-sender.json", POOL, code).unwrap();
+    event["triggerSource"] = json!("CustomEmailSender_SignUp");
+    event["request"]["userAttributes"]["email"] = json!(email);
+    let FaultRig { key, proxy, aws, decryptor } = rig;
     let env = Env::from_pairs([
         ("EMAIL_FROM", "no-reply@example.com".to_owned()),
-        ("KMS_KEY_ARN", key.clone()),
+        ("KMS_KEY_ARN", key),
         ("TABLE_NAME", table_name()),
     ]);
     let ports = Ports {
-        decryptor: Arc::new(EsdkDecryptor::new(aws_sdk_kms::Client::new(aws.sdk_config()), &key).await.unwrap()),
+        decryptor: Arc::new(decryptor),
         mailer: Arc::new(aws.mailer()),
         store: Arc::new(aws.store(table_name())),
         clock: Arc::new(SystemClock),
     };
     let trigger = CustomEmailSender::new(Settings::from_env(&env).unwrap(), ports);
-    let email = format!("{}@example.com", unique("sender-faults"));
-    let path = format!("{}/../../tests/fixtures/events/custom-email-sender.json", env!("CARGO_MANIFEST_DIR"));
-    let mut event: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    event["triggerSource"] = json!("CustomEmailSender_SignUp");
-    event["userPoolId"] = json!(POOL);
-    event["request"]["code"] = json!(encrypt(&key, code, &[(POOL_CONTEXT_KEY, POOL)], Format::CognitoV1).unwrap());
-    event["request"]["userAttributes"]["email"] = json!(email);
     (proxy, trigger, event, email)
 }
 

@@ -1,8 +1,8 @@
 //! custom-sms-sender under injected faults: the real adapters (KMS through the Encryption SDK,
 //! DynamoDB, SNS), with production SDK settings (1 s per attempt, 2 attempts, 2.5 s per
 //! operation; one attempt per text message), talk to moto through a fault proxy
-//! (`trigger_core::testing::fault_proxy`); the key and the code (encrypted as Cognito does, v1)
-//! are made directly.
+//! (`trigger_core::testing::fault_proxy`); the key, the proxy and the code (encrypted as Cognito
+//! does, v1) come from `esdk_decryptor::testing::FaultRig`, which both senders' fault tests share.
 //!
 //! The documented policy (docs/triggers/custom-sms-sender.md, the e-mail sender's): every failure
 //! is an invocation error for Lambda's retry, inside the budget, and a failed send gives the
@@ -14,12 +14,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use custom_sms_sender::{CustomSmsSender, Ports, Settings};
-use esdk_decryptor::testing::{Format, create_key, encrypt};
-use esdk_decryptor::{EsdkDecryptor, POOL_CONTEXT_KEY};
+use esdk_decryptor::testing::FaultRig;
 use serde_json::{Value, json};
 use trigger_core::ports::SystemClock;
 use trigger_core::testing::fault_proxy::{Fault, FaultProxy, run_within_budget};
-use trigger_core::testing::{local_aws, production_aws_via, sms_messages_to, table_name};
+use trigger_core::testing::{sms_messages_to, table_name};
 use trigger_core::{Env, TriggerError};
 
 const BUDGET: Duration = Duration::from_millis(4_500);
@@ -38,25 +37,20 @@ fn unique_number() -> String {
 /// The proxy, the trigger behind it, and an event carrying `code` encrypted under a key of its
 /// own, for a number of its own.
 async fn setup(code: &str) -> (FaultProxy, CustomSmsSender, Value, String) {
-    let kms = aws_sdk_kms::Client::new(local_aws().await.unwrap().sdk_config());
-    let key = create_key(&kms).await.unwrap();
-    let proxy = FaultProxy::in_front_of_moto().unwrap();
-    let aws = production_aws_via(proxy.url(), &[]).await.unwrap();
-    let env = Env::from_pairs([("KMS_KEY_ARN", key.clone()), ("TABLE_NAME", table_name())]);
+    let rig = FaultRig::start().await.unwrap();
+    let phone = unique_number();
+    let mut event = rig.event("custom-sms-sender.json", POOL, code).unwrap();
+    event["request"]["userAttributes"]["phone_number"] = json!(phone);
+    let FaultRig { key, proxy, aws, decryptor } = rig;
+    let env = Env::from_pairs([("KMS_KEY_ARN", key), ("TABLE_NAME", table_name())]);
     let settings = Settings::from_env(&env).unwrap();
     let ports = Ports {
-        decryptor: Arc::new(EsdkDecryptor::new(aws_sdk_kms::Client::new(aws.sdk_config()), &key).await.unwrap()),
+        decryptor: Arc::new(decryptor),
         sms: Arc::new(aws.sms(settings.sms.clone())),
         store: Arc::new(aws.store(table_name())),
         clock: Arc::new(SystemClock),
     };
     let trigger = CustomSmsSender::new(settings, ports);
-    let phone = unique_number();
-    let path = format!("{}/../../tests/fixtures/events/custom-sms-sender.json", env!("CARGO_MANIFEST_DIR"));
-    let mut event: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    event["userPoolId"] = json!(POOL);
-    event["request"]["code"] = json!(encrypt(&key, code, &[(POOL_CONTEXT_KEY, POOL)], Format::CognitoV1).unwrap());
-    event["request"]["userAttributes"]["phone_number"] = json!(phone);
     (proxy, trigger, event, phone)
 }
 

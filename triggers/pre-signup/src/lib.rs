@@ -21,8 +21,8 @@ use async_trait::async_trait;
 use trigger_core::domain_events::{self, Events};
 use trigger_core::events::{PreSignUpEvent, PreSignUpSource};
 use trigger_core::ports::{
-    Clock, CreateOutcome, DirectoryUser, PortError, ProviderUser, Scheduler, SearchableAttribute, StartOutcome, Store,
-    SystemClock, UserDirectory,
+    Clock, CreateOutcome, DirectoryUser, NoScheduler, PortError, ProviderUser, Scheduler, SearchableAttribute,
+    StartOutcome, Store, SystemClock, UserDirectory,
 };
 use trigger_core::reservations::{self, Kind};
 use trigger_core::runtime::{Boot, InitError};
@@ -123,7 +123,11 @@ impl PreSignUp {
         let ports = Ports {
             store,
             directory: Arc::new(aws.directory()),
-            scheduler: Arc::new(aws.scheduler()),
+            // No Step Functions client without a reminder to start: nothing would call it.
+            scheduler: match settings.reminder {
+                Some(_) => Arc::new(aws.scheduler()),
+                None => Arc::new(NoScheduler),
+            },
             clock: Arc::new(SystemClock),
             events: Events::from_env(&boot.env, &aws)?,
         };

@@ -8,6 +8,7 @@ mod cognito;
 mod dynamodb;
 mod error;
 mod eventbridge;
+pub mod https;
 mod legacy_users;
 mod old_pool;
 mod ses;
@@ -32,16 +33,22 @@ pub use sfn::StepFunctionsScheduler;
 pub use sns::{SmsOptions, SnsSms};
 
 use crate::config::{ConfigError, Env};
+use https::TrustStore;
 
 /// Timeouts and retries for every AWS call. Defaults: 1 s per attempt, 2.5 s per operation
 /// (attempts and back-off included), 2 attempts, 300 ms to connect. Two sequential calls at their
-/// worst still answer Cognito within its 5 s; the runtime's own deadline is the backstop.
+/// worst still answer Cognito within its 5 s; the runtime's own deadline is the backstop. And the
+/// roots TLS connections are verified against ([`https`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AwsSettings {
     pub connect_timeout: Duration,
     pub attempt_timeout: Duration,
     pub operation_timeout: Duration,
     pub max_attempts: u32,
+    pub trust_store: TrustStore,
+    /// `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` are set, as Lambda sets them for the
+    /// function's role: the credentials are taken from there directly (see [`Aws::load`]).
+    pub credentials_in_environment: bool,
 }
 
 impl AwsSettings {
@@ -51,6 +58,9 @@ impl AwsSettings {
             attempt_timeout: env.millis("SDK_ATTEMPT_TIMEOUT_MS", 1_000, 100..=4_500)?,
             operation_timeout: env.millis("SDK_OPERATION_TIMEOUT_MS", 2_500, 100..=4_800)?,
             max_attempts: env.number("SDK_MAX_ATTEMPTS", 2, 1..=5)?,
+            trust_store: TrustStore::from_env(env)?,
+            credentials_in_environment: env.text("AWS_ACCESS_KEY_ID").is_some()
+                && env.text("AWS_SECRET_ACCESS_KEY").is_some(),
         };
         if settings.attempt_timeout > settings.operation_timeout {
             return Err(ConfigError::invalid(
@@ -73,7 +83,10 @@ pub struct Aws {
 
 impl Aws {
     /// Loads region, credentials and endpoint from the environment. Makes no network call:
-    /// credentials resolve on first use.
+    /// credentials resolve on first use. Where the environment holds credentials (always, on
+    /// Lambda), they are what the SDK's default chain would find first; naming that provider
+    /// spares building the rest of the chain, whose web-identity provider alone builds an STS
+    /// client (a tenth of pre-signup's instructions from exec to its first answer, callgrind).
     pub async fn load(settings: &AwsSettings) -> Self {
         Self::load_with_endpoint(settings, None).await
     }
@@ -90,9 +103,16 @@ impl Aws {
             .with_max_attempts(settings.max_attempts)
             .with_initial_backoff(Duration::from_millis(50))
             .with_max_backoff(Duration::from_millis(400));
-        let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts).retry_config(retries);
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(https::https_client(settings.trust_store))
+            .timeout_config(timeouts)
+            .retry_config(retries);
         if let Some(endpoint) = endpoint {
             loader = loader.endpoint_url(endpoint);
+        }
+        if settings.credentials_in_environment {
+            loader =
+                loader.credentials_provider(aws_config::environment::EnvironmentVariableCredentialsProvider::new());
         }
         let config = loader.load().await;
         Self { config, settings: settings.clone() }
@@ -178,6 +198,15 @@ mod tests {
         assert_eq!(AwsSettings::from_env(&env).unwrap_err().variable(), "SDK_ATTEMPT_TIMEOUT_MS");
         let env = Env::from_pairs([("SDK_MAX_ATTEMPTS", "0")]);
         assert_eq!(AwsSettings::from_env(&env).unwrap_err().variable(), "SDK_MAX_ATTEMPTS");
+    }
+
+    #[test]
+    fn credentials_are_taken_from_the_environment_only_when_both_halves_are_there() {
+        let both = Env::from_pairs([("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"), ("AWS_SECRET_ACCESS_KEY", "secret")]);
+        assert!(AwsSettings::from_env(&both).unwrap().credentials_in_environment);
+        let half = Env::from_pairs([("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"), ("AWS_SECRET_ACCESS_KEY", " ")]);
+        assert!(!AwsSettings::from_env(&half).unwrap().credentials_in_environment, "the default chain decides");
+        assert_eq!(AwsSettings::from_env(&Env::default()).unwrap().trust_store, TrustStore::Amazon);
     }
 
     #[tokio::test]

@@ -22,7 +22,7 @@ pub use mailer::RecordingMailer;
 pub use old_pool::{FakeOldPool, OldPoolUser};
 pub use scheduler::{RecordingScheduler, StartedExecution};
 pub use sms::RecordingSms;
-pub use store::InMemoryStore;
+pub use store::{InMemoryStore, Interleaving};
 
 use std::sync::{Mutex, MutexGuard};
 

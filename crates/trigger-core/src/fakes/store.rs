@@ -15,6 +15,18 @@ use crate::ports::{
 pub struct InMemoryStore {
     items: Mutex<BTreeMap<Key, Item>>,
     outage: Outage,
+    interleaving: Mutex<Option<Interleaving>>,
+}
+
+/// Something that happens to the table between a caller's read and its next write, played once
+/// into that write: the races a test of conditional writes needs.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Interleaving {
+    /// The next update is applied twice and the caller sees the second outcome: its first try
+    /// outlived the SDK's attempt timeout but landed, and the SDK sent the same request again.
+    RepeatNextUpdate,
+    /// Another writer puts this item (unconditionally) just before the next delete.
+    PutBeforeNextDelete(Item),
 }
 
 impl InMemoryStore {
@@ -25,6 +37,33 @@ impl InMemoryStore {
     pub fn set_outage(&self, kind: Option<PortErrorKind>) {
         self.outage.set(kind);
     }
+
+    /// Plays `interleaving` into the next call it names (once; a later call replaces it).
+    pub fn interleave(&self, interleaving: Interleaving) {
+        *lock(&self.interleaving) = Some(interleaving);
+    }
+
+    /// The pending interleaving, taken if `wanted` says it is this call's.
+    fn take_interleaving(&self, wanted: impl Fn(&Interleaving) -> bool) -> Option<Interleaving> {
+        let mut pending = lock(&self.interleaving);
+        if pending.as_ref().is_some_and(wanted) { pending.take() } else { None }
+    }
+}
+
+/// An update against `items` as DynamoDB applies it: conditionally, atomically.
+fn update_in(
+    items: &mut BTreeMap<Key, Item>,
+    key: &Key,
+    update: &Update,
+    condition: Option<&Condition>,
+) -> UpdateOutcome {
+    let current = items.get(key);
+    if !check(condition, current) {
+        return UpdateOutcome::ConditionFailed { current: current.cloned() };
+    }
+    let updated = apply(current, key, update);
+    items.insert(key.clone(), updated.clone());
+    UpdateOutcome::Updated(updated)
 }
 
 fn compare(actual: &AttrValue, expected: &AttrValue) -> Option<Ordering> {
@@ -114,19 +153,23 @@ impl Store for InMemoryStore {
         condition: Option<&Condition>,
     ) -> Result<UpdateOutcome, PortError> {
         self.outage.check("dynamodb", "UpdateItem")?;
+        let repeat = self.take_interleaving(|i| *i == Interleaving::RepeatNextUpdate).is_some();
         let mut items = lock(&self.items);
-        let current = items.get(key);
-        if !check(condition, current) {
-            return Ok(UpdateOutcome::ConditionFailed { current: current.cloned() });
+        if repeat {
+            update_in(&mut items, key, update, condition);
         }
-        let updated = apply(current, key, update);
-        items.insert(key.clone(), updated.clone());
-        Ok(UpdateOutcome::Updated(updated))
+        Ok(update_in(&mut items, key, update, condition))
     }
 
     async fn delete(&self, key: &Key, condition: Option<&Condition>) -> Result<WriteOutcome, PortError> {
         self.outage.check("dynamodb", "DeleteItem")?;
+        let rival = self.take_interleaving(|i| matches!(i, Interleaving::PutBeforeNextDelete(_)));
         let mut items = lock(&self.items);
+        if let Some(Interleaving::PutBeforeNextDelete(item)) = rival
+            && let Some(rival_key) = item.key()
+        {
+            items.insert(rival_key, item);
+        }
         let current = items.get(key);
         if !check(condition, current) {
             return Ok(WriteOutcome::ConditionFailed { current: current.cloned() });

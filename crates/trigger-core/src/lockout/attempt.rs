@@ -163,7 +163,7 @@ mod tests {
 
     use std::sync::Arc;
 
-    use crate::fakes::InMemoryStore;
+    use crate::fakes::{InMemoryStore, Interleaving};
 
     use super::*;
     use crate::lockout as record;
@@ -251,84 +251,27 @@ mod tests {
         assert_eq!((state.attempts, state.lockouts, state.locked_until), (1, 0, 0));
     }
 
-    /// A table whose next write lands on its first try while the SDK, past its attempt timeout,
-    /// sends the same request again: the caller sees the retry's outcome.
-    #[derive(Default)]
-    struct FirstTryLandsLate {
-        inner: InMemoryStore,
-        armed: std::sync::atomic::AtomicBool,
-    }
-
-    #[async_trait::async_trait]
-    impl Store for FirstTryLandsLate {
-        async fn get(&self, key: &Key) -> Result<Option<Item>, PortError> {
-            self.inner.get(key).await
-        }
-        async fn put(
-            &self,
-            item: &Item,
-            condition: Option<&Condition>,
-        ) -> Result<crate::ports::WriteOutcome, PortError> {
-            self.inner.put(item, condition).await
-        }
-        async fn update(
-            &self,
-            key: &Key,
-            update: &Update,
-            condition: Option<&Condition>,
-        ) -> Result<UpdateOutcome, PortError> {
-            if self.armed.swap(false, std::sync::atomic::Ordering::SeqCst) {
-                self.inner.update(key, update, condition).await?;
-            }
-            self.inner.update(key, update, condition).await
-        }
-        async fn delete(
-            &self,
-            key: &Key,
-            condition: Option<&Condition>,
-        ) -> Result<crate::ports::WriteOutcome, PortError> {
-            self.inner.delete(key, condition).await
-        }
-        async fn query(
-            &self,
-            pk: &str,
-            sk_prefix: &str,
-            limit: u32,
-            newest_first: bool,
-        ) -> Result<Vec<Item>, PortError> {
-            self.inner.query(pk, sk_prefix, limit, newest_first).await
-        }
-    }
-
-    impl FirstTryLandsLate {
-        fn arm(&self) {
-            self.armed.store(true, std::sync::atomic::Ordering::SeqCst);
-        }
-        async fn state(&self, key: &Key) -> LockoutState {
-            LockoutState::from_item(&self.inner.get(key).await.unwrap().unwrap())
-        }
-    }
-
     #[tokio::test]
     async fn a_retried_write_whose_first_try_landed_counts_the_attempt_once() {
-        let store = FirstTryLandsLate::default();
+        let store = InMemoryStore::default();
         let key = record::key("pool", "jane");
-        store.arm();
+        let state = |item: Option<Item>| LockoutState::from_item(&item.unwrap());
+        store.interleave(Interleaving::RepeatNextUpdate);
         assert_eq!(register(&store, &key, NOW, &Policy::default()).await.unwrap(), Verdict::Allowed);
-        assert_eq!(store.state(&key).await.attempts, 1, "the first attempt, counted once");
-        run(&store.inner, &key, NOW, 3).await;
-        store.arm();
+        assert_eq!(state(store.get(&key).await.unwrap()).attempts, 1, "the first attempt, counted once");
+        run(&store, &key, NOW, 3).await;
+        store.interleave(Interleaving::RepeatNextUpdate);
         assert_eq!(register(&store, &key, NOW, &Policy::default()).await.unwrap(), Verdict::Allowed);
-        assert_eq!(store.state(&key).await.attempts, 5, "the fifth attempt is allowed and counted once");
+        assert_eq!(state(store.get(&key).await.unwrap()).attempts, 5, "the fifth attempt is allowed and counted once");
         // The sixth locks; its lock write lands late too: one lock, noted by this attempt.
-        store.arm();
+        store.interleave(Interleaving::RepeatNextUpdate);
         let (verdict, noted) = register_noting_lock(&store, &key, NOW + 1, &Policy::default()).await.unwrap();
         assert_eq!((verdict, noted), (Verdict::Locked { until: NOW + 301 }, true));
-        assert_eq!(store.state(&key).await.lockouts, 1);
+        assert_eq!(state(store.get(&key).await.unwrap()).lockouts, 1);
         // A new window after the lock, written late as well: started once, not contended.
-        store.arm();
+        store.interleave(Interleaving::RepeatNextUpdate);
         assert_eq!(register(&store, &key, NOW + 301, &Policy::default()).await.unwrap(), Verdict::Allowed);
-        let state = store.state(&key).await;
+        let state = state(store.get(&key).await.unwrap());
         assert_eq!((state.attempts, state.window_start, state.lockouts), (1, NOW + 301, 1));
     }
 

@@ -24,7 +24,7 @@ pub use events::{BusEvent, EventPublisher, PutOutcome};
 pub use legacy_users::{LegacyUser, LegacyUsers};
 pub use mailer::{Email, Mailer, SentEmail};
 pub use old_pool::{OldPoolSignIn, OldUserPool};
-pub use scheduler::{Scheduler, StartOutcome, execution_name_is_valid};
+pub use scheduler::{NoScheduler, Scheduler, StartOutcome, execution_name_is_valid};
 pub use sms::{SentSms, Sms, SmsSender};
 pub use store::{
     AttrValue, CompareOp, Condition, EXPIRES_AT, Item, Key, PK, SK, Store, Update, UpdateOutcome, WriteOutcome,

@@ -31,3 +31,33 @@ pub trait Scheduler: Send + Sync {
         input: &Value,
     ) -> Result<StartOutcome, PortError>;
 }
+
+/// The scheduler of a trigger configured without a state machine, so that no Step Functions
+/// client is built at its cold start for calls it never makes; a call is refused.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoScheduler;
+
+#[async_trait]
+impl Scheduler for NoScheduler {
+    async fn start_execution(&self, _: &str, _: &str, _: &Value) -> Result<StartOutcome, PortError> {
+        Err(PortError::new(
+            "states",
+            "StartExecution",
+            super::PortErrorKind::Rejected,
+            "no state machine is configured".to_owned(),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[tokio::test]
+    async fn without_a_state_machine_nothing_starts() {
+        let err = NoScheduler.start_execution("arn", "name", &serde_json::json!({})).await.unwrap_err();
+        assert_eq!(err.kind, super::super::PortErrorKind::Rejected);
+    }
+}
