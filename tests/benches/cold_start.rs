@@ -31,6 +31,8 @@ fn warm_calls() -> usize {
 }
 
 const ANSWER_WITHIN: Duration = Duration::from_secs(20);
+/// A pause between two starts, for moto to finish what the last subject left it.
+const SETTLE: Duration = Duration::from_millis(100);
 /// The targets of issue 13.
 const INIT_TARGET_MS: f64 = 10.0;
 const RATIO_TARGET: f64 = 15.0;
@@ -330,13 +332,18 @@ fn main() {
         subjects.push(twin);
     }
     // Interleaved: one start of each subject per round, so that a change in the machine's load
-    // weighs on every subject alike. The first round warms the page cache and is not kept.
+    // weighs on every subject alike, and each round begins one subject later, so that no subject
+    // always follows the same one (moto, one Python process, is slower for a moment after a busy
+    // subject). The first round warms the page cache and is not kept.
+    let count = subjects.len();
     for round in 0..=starts {
-        for subject in subjects.iter_mut() {
+        for turn in 0..count {
+            let subject = &mut subjects[(turn + round) % count];
             let start = measure(subject, &pool_id, if round == 0 { 0 } else { warm });
             if round > 0 {
                 subject.starts.push(start);
             }
+            std::thread::sleep(SETTLE);
         }
     }
     let summaries: Vec<(&Subject, Summary)> = subjects.iter().map(|s| (s, summary(s))).collect();
