@@ -1,4 +1,4 @@
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> std::process::ExitCode {
     trigger_core::runtime::main(pre_authentication::PreAuthentication::init).await
 }
