@@ -2,8 +2,9 @@
 //! process started under the Runtime API emulator (`trigger_core::testing::runtime_api`) with the
 //! local settings, its AWS calls going to the private moto `make bench` started — and, in the
 //! same run, interleaved start by start, the Node.js 20 twin of pre-signup (`tests/node-twin`: the
-//! same two calls with the AWS SDK v3) on the same moto. Prints Markdown rows for
-//! scripts/bench-report.py.
+//! same two calls with the AWS SDK v3) on the same moto. Both are also started against an endpoint
+//! that answers at once (`FaultProxy` with a canned reply armed for each of the two calls), which
+//! leaves moto's latency out of the ratio and counts the calls each makes per invocation. Prints Markdown rows for scripts/bench-report.py.
 //!
 //! Per start: the event is queued before the process starts, so **init** is process start → the
 //! first `GET /invocation/next` (what Lambda reports as Init Duration) and **first response** is
@@ -12,6 +13,7 @@
 //! event names a new user, so every call takes the trigger's common path, not a retry's.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // benchmark code: a panic is a failed run
 
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -20,6 +22,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use e2e::binaries::{binaries_dir, fixtures, lambda_command, trigger_binaries, workspace};
 use serde_json::{Value, json};
+use trigger_core::testing::fault_proxy::{Fault, FaultProxy};
 use trigger_core::testing::runtime_api::{Answer, Invocation, RuntimeApi};
 
 /// Cold starts per subject (`COLD_STARTS`, default 15) and warm calls after each (`WARM_CALLS`, 20).
@@ -38,12 +41,16 @@ const INIT_TARGET_MS: f64 = 10.0;
 const RATIO_TARGET: f64 = 15.0;
 /// The binary the Node.js twin does the work of.
 const TWIN_OF: &str = "pre-signup";
-/// pre-signup making exactly the twin's calls, the side of the ratio: the local settings publish a
-/// `UserSignedUp` event and the fixture reserves a phone number too (five calls, not two).
+/// pre-signup making exactly the twin's calls, the side of the ratio: the local settings also
+/// publish a `UserSignedUp` event (three calls, not two: pre-signup's row of AWS calls shows them).
 const TWIN_PAIR: &str = "pre-signup, the twin's two calls (e-mail only, no events)";
 /// The same with the SDK's default roots of trust (the system's store, read and parsed at init
 /// and for the first call's connector) instead of the compiled-in Amazon roots: what those save.
 const TWIN_PAIR_SYSTEM_ROOTS: &str = "pre-signup, the twin's two calls, `TLS_TRUST_STORE=system`";
+/// The twin itself, on the same moto.
+const TWIN: &str = "pre-signup (Node.js twin)";
+/// The pair again against the endpoint that answers at once: each binary's own time, and its calls.
+const CANNED: &str = ", against an endpoint that answers at once";
 
 /// The fixture as the twin handles it: an e-mail address only.
 fn as_the_twin(event: &Value) -> Value {
@@ -70,6 +77,10 @@ struct Subject {
     event: Value,
     command: Box<dyn Fn(&str) -> Command>,
     starts: Vec<Start>,
+    /// The calls the endpoint that answers at once received from this subject (none for moto's
+    /// subjects), and the invocations they were made in.
+    calls: BTreeMap<String, usize>,
+    invocations: usize,
 }
 
 /// One cold start and the warm calls after it.
@@ -264,6 +275,8 @@ fn rust_subject(dir: &Path, binary: &str, endpoint: &str) -> Option<Subject> {
         event,
         command: Box::new(move |api| lambda_command(&dir, &name, api, &endpoint, "info").unwrap()),
         starts: Vec::new(),
+        calls: BTreeMap::new(),
+        invocations: 0,
     })
 }
 
@@ -286,7 +299,8 @@ fn twin_pair_subject(dir: &Path, endpoint: &str, name: &str, trust_store: Option
     Some(subject)
 }
 
-fn twin_subject(node: &Path, endpoint: &str) -> Option<Subject> {
+/// The Node.js twin, its AWS calls going to `endpoint`; `name` as the rows show it.
+fn twin_subject(node: &Path, endpoint: &str, name: &str) -> Option<Subject> {
     let twin = workspace().join("tests/node-twin");
     if !twin.join("node_modules").is_dir() {
         println!(
@@ -297,7 +311,7 @@ fn twin_subject(node: &Path, endpoint: &str) -> Option<Subject> {
     let (fixture, event) = fixtures(TWIN_OF).unwrap().into_iter().next()?;
     let (node, endpoint, table) = (node.to_path_buf(), endpoint.to_owned(), std::env::var("TABLE_NAME").ok()?);
     Some(Subject {
-        name: format!("{TWIN_OF} (Node.js twin)"),
+        name: name.to_owned(),
         fixture: format!("{fixture} without phone_number"),
         event: as_the_twin(&event),
         command: Box::new(move |api| {
@@ -315,6 +329,8 @@ fn twin_subject(node: &Path, endpoint: &str) -> Option<Subject> {
             command
         }),
         starts: Vec::new(),
+        calls: BTreeMap::new(),
+        invocations: 0,
     })
 }
 
@@ -323,13 +339,18 @@ fn main() {
     let (starts, warm) = (starts(), warm_calls());
     let dir = binaries_dir().unwrap();
     let pool_id = moto_pool(&endpoint);
+    let binaries = trigger_binaries().unwrap();
     let mut subjects: Vec<Subject> =
-        trigger_binaries().unwrap().iter().filter_map(|binary| rust_subject(&dir, binary, &endpoint)).collect();
+        binaries.iter().filter_map(|binary| rust_subject(&dir, binary, &endpoint)).collect();
     let node = node();
-    if let Some(twin) = node.as_ref().and_then(|(path, _)| twin_subject(path, &endpoint)) {
+    let canned = canned_endpoint();
+    if let Some(twin) = node.as_ref().and_then(|(path, _)| twin_subject(path, &endpoint, TWIN)) {
         subjects.extend(twin_pair_subject(&dir, &endpoint, TWIN_PAIR, None));
         subjects.extend(twin_pair_subject(&dir, &endpoint, TWIN_PAIR_SYSTEM_ROOTS, Some("system")));
         subjects.push(twin);
+        let (pair, twin) = (format!("{TWIN_PAIR}{CANNED}"), format!("{TWIN}{CANNED}"));
+        subjects.extend(twin_pair_subject(&dir, canned.url(), &pair, None));
+        subjects.extend(node.as_ref().and_then(|(path, _)| twin_subject(path, canned.url(), &twin)));
     }
     // Interleaved: one start of each subject per round, so that a change in the machine's load
     // weighs on every subject alike, and each round begins one subject later, so that no subject
@@ -339,7 +360,15 @@ fn main() {
     for round in 0..=starts {
         for turn in 0..count {
             let subject = &mut subjects[(turn + round) % count];
+            let before = canned.calls();
             let start = measure(subject, &pool_id, if round == 0 { 0 } else { warm });
+            for (operation, total) in canned.calls() {
+                let made = total - before.get(&operation).copied().unwrap_or(0);
+                if made > 0 {
+                    *subject.calls.entry(operation).or_default() += made;
+                }
+            }
+            subject.invocations += start.answers.len();
             if round > 0 {
                 subject.starts.push(start);
             }
@@ -364,11 +393,92 @@ fn main() {
             s.warm_p99
         );
     }
-    let rust = summaries.iter().find(|(subject, _)| subject.name == TWIN_PAIR);
-    let twin = summaries.iter().find(|(subject, _)| subject.name.contains("Node.js"));
-    if let (Some((_, rust)), Some((_, twin)), Some((_, version))) = (rust, twin, node.as_ref()) {
+    for (subject, _) in summaries.iter().filter(|(subject, _)| !subject.calls.is_empty()) {
+        calls_row(subject, "counted by the endpoint that answers at once");
+    }
+    if let Some((_, version)) = node.as_ref() {
+        ratio_row(
+            &summaries,
+            TWIN_PAIR,
+            TWIN,
+            &format!(
+                "{TWIN_OF} against its Node.js {version} twin (the same two calls, same event, same moto, interleaved)"
+            ),
+        );
+        ratio_row(
+            &summaries,
+            &format!("{TWIN_PAIR}{CANNED}"),
+            &format!("{TWIN}{CANNED}"),
+            &format!(
+                "{TWIN_OF} against its Node.js {version} twin{CANNED} (the same two calls, same event, interleaved)"
+            ),
+        );
+    }
+    count_calls(&dir, &binaries, &endpoint, &pool_id);
+}
+
+/// Invocations per binary in the count of AWS calls (the first one a cold start).
+const COUNTED_INVOCATIONS: usize = 5;
+
+/// The AWS calls each trigger binary makes per invocation on its common path, counted by a
+/// `FaultProxy` (no fault armed) in front of moto: one cold start and `COUNTED_INVOCATIONS - 1`
+/// warm calls each, apart from the timed starts, so that the proxy's hop is in no figure.
+fn count_calls(dir: &Path, binaries: &[String], endpoint: &str, pool_id: &str) {
+    let proxy = FaultProxy::start(endpoint).unwrap();
+    for binary in binaries {
+        let Some(mut subject) = rust_subject(dir, binary, proxy.url()) else { continue };
+        let before = proxy.calls();
+        let start = measure(&subject, pool_id, COUNTED_INVOCATIONS - 1);
+        proxy.settle(ANSWER_WITHIN);
+        for (operation, total) in proxy.calls() {
+            let made = total - before.get(&operation).copied().unwrap_or(0);
+            if made > 0 {
+                subject.calls.insert(operation, made);
+            }
+        }
+        subject.invocations = start.answers.len();
+        subject.starts.push(start);
+        let answers = summary(&subject).answers;
+        calls_row(&subject, &format!("through a counting proxy in front of moto; answers: {answers}"));
+    }
+}
+
+/// The row of `subject`'s AWS calls per invocation, by operation (none: "no AWS call").
+fn calls_row(subject: &Subject, how: &str) {
+    let per_invocation: Vec<String> = subject
+        .calls
+        .iter()
+        .map(|(target, count)| {
+            // `DynamoDB_20120810.PutItem` → `PutItem`; a REST call keeps its method and path.
+            let operation = match target.strip_suffix(" HTTP/1.1") {
+                Some(request_line) => request_line,
+                None => target.rsplit('.').next().unwrap_or(target),
+            };
+            format!("{operation} {:.2}", *count as f64 / subject.invocations.max(1) as f64)
+        })
+        .collect();
+    let calls = if per_invocation.is_empty() { "no AWS call".to_owned() } else { per_invocation.join(" · ") };
+    println!(
+        "| AWS calls per invocation, {} (`{}`) | {calls} | {} invocations, {how} |",
+        subject.name, subject.fixture, subject.invocations
+    );
+}
+
+/// An endpoint that answers pre-signup's two calls at once, as DynamoDB and Cognito answer a new
+/// address; any other call goes to an upstream where nothing listens, and fails.
+fn canned_endpoint() -> FaultProxy {
+    let proxy = FaultProxy::start("127.0.0.1:1").unwrap();
+    proxy.fail_always("DynamoDB_20120810.PutItem", Fault::Reply(200, "{}"));
+    proxy.fail_always("AWSCognitoIdentityProviderService.ListUsers", Fault::Reply(200, r#"{"Users":[]}"#));
+    proxy
+}
+
+/// The row comparing subject `rust` with subject `twin`: first response, init, warm, peak RSS.
+fn ratio_row(summaries: &[(&Subject, Summary)], rust: &str, twin: &str, label: &str) {
+    let find = |name: &str| summaries.iter().find(|(subject, _)| subject.name == name).map(|(_, s)| s);
+    if let (Some(rust), Some(twin)) = (find(rust), find(twin)) {
         println!(
-            "| cold start, {TWIN_OF} against its Node.js {version} twin (the same two calls, same event, same moto, interleaved) | first response {:.1}× faster (target ≥ {RATIO_TARGET}×); init {:.1}×; warm {:.1}×; peak RSS {:.1}× smaller | Node.js: first response p50 {:.1} ms, init p50 {:.1} ms; Rust: {:.1} ms, {:.1} ms |",
+            "| cold start, {label} | first response {:.1}× faster (target ≥ {RATIO_TARGET}×); init {:.1}×; warm {:.1}×; peak RSS {:.1}× smaller | Node.js: first response p50 {:.1} ms, init p50 {:.1} ms; Rust: {:.1} ms, {:.1} ms |",
             twin.first_p50 / rust.first_p50,
             twin.init_p50 / rust.init_p50,
             twin.warm_p50 / rust.warm_p50,

@@ -7,7 +7,13 @@
 //! - [`Fault::ServerError`]: HTTP 500 `InternalServerError`;
 //! - [`Fault::Delay`]: holds the request, then forwards it (past the attempt timeout, the SDK has
 //!   given up: moto may still apply the write, exactly as AWS may);
-//! - [`Fault::Drop`]: reads the request and closes the connection without an answer.
+//! - [`Fault::Drop`]: reads the request and closes the connection without an answer;
+//! - [`Fault::Reply`]: answers with a canned status and JSON body, without asking moto: with a
+//!   reply armed for each call a binary makes, the proxy is an endpoint that answers at once
+//!   (`make bench` compares cold starts without moto's latency that way).
+//!
+//! It counts every request it received, by target ([`FaultProxy::calls`]): what an invocation
+//! called is measured, not assumed.
 //!
 //! Requests are matched on their `X-Amz-Target` header (`DynamoDB_20120810.PutItem`,
 //! `AWSCognitoIdentityProviderService.ListUsers`), or, for REST protocols without one, on their
@@ -16,6 +22,7 @@
 //! name: one table of several behind the same target). Plain HTTP/1.1 over `std::net`, one thread per connection, `Content-Length` bodies
 //! (what the SDK's JSON protocols send); every forwarded request opens its own connection to moto.
 
+use std::collections::BTreeMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -29,6 +36,8 @@ pub enum Fault {
     ServerError,
     Delay(Duration),
     Drop,
+    /// An answer of the proxy's own: this HTTP status and JSON body.
+    Reply(u16, &'static str),
 }
 
 #[derive(Clone, Debug)]
@@ -151,6 +160,16 @@ impl FaultProxy {
         true
     }
 
+    /// Every request received so far, by target (`DynamoDB_20120810.PutItem`, or the request line
+    /// of a REST call), faulted or not.
+    pub fn calls(&self) -> BTreeMap<String, usize> {
+        let mut calls = BTreeMap::new();
+        for (target, _) in &lock(&self.state).seen {
+            *calls.entry(target.clone()).or_default() += 1;
+        }
+        calls
+    }
+
     /// How many requests with a target containing `pattern` arrived, and how many of them a fault
     /// answered.
     pub fn count(&self, pattern: &str) -> (usize, usize) {
@@ -215,6 +234,8 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> io::Result<Option<Request>
 }
 
 fn serve(client: TcpStream, upstream: &str, state: &Mutex<State>) -> io::Result<()> {
+    // Each answer leaves in one write: with Nagle on, a client's delayed ACK would be measured.
+    client.set_nodelay(true)?;
     let mut reader = BufReader::new(client.try_clone()?);
     let mut client = client;
     while let Some(request) = read_request(&mut reader)? {
@@ -264,11 +285,12 @@ fn respond(client: &mut TcpStream, upstream: &str, request: &Request, fault: Opt
             } else {
                 "ThrottlingException"
             };
-            answer(client, 400, &format!(r#"{{"__type":"{kind}","message":"Rate exceeded (injected)"}}"#))?;
+            answer(client, 400, "Injected", &format!(r#"{{"__type":"{kind}","message":"Rate exceeded (injected)"}}"#))?;
         }
         Some(Fault::ServerError) => {
-            answer(client, 500, r#"{"__type":"InternalServerError","message":"injected"}"#)?;
+            answer(client, 500, "Injected", r#"{"__type":"InternalServerError","message":"injected"}"#)?;
         }
+        Some(Fault::Reply(status, body)) => answer(client, status, "Canned", body)?,
         Some(Fault::Delay(delay)) => {
             std::thread::sleep(delay);
             forward(client, upstream, request)?;
@@ -278,12 +300,12 @@ fn respond(client: &mut TcpStream, upstream: &str, request: &Request, fault: Opt
     Ok(Respond::Answered)
 }
 
-fn answer(client: &mut TcpStream, status: u16, body: &str) -> io::Result<()> {
-    write!(
-        client,
-        "HTTP/1.1 {status} Injected\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: {}\r\n\r\n{body}",
+fn answer(client: &mut TcpStream, status: u16, reason: &str, body: &str) -> io::Result<()> {
+    let answer = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
-    )?;
+    );
+    client.write_all(answer.as_bytes())?;
     client.flush()
 }
 
@@ -365,4 +387,53 @@ pub async fn run_within_budget<T: crate::runtime::Trigger>(
         );
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One request on `stream` (kept open), and the status line and body of its answer.
+    fn post(stream: &mut TcpStream, target: &str) -> (String, String) {
+        write!(stream, "POST / HTTP/1.1\r\nHost: proxy\r\nX-Amz-Target: {target}\r\nContent-Length: 2\r\n\r\n{{}}")
+            .unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let (mut status, mut line, mut length) = (String::new(), String::new(), 0usize);
+        reader.read_line(&mut status).unwrap();
+        while reader.read_line(&mut line).unwrap() > 2 {
+            if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = value.trim().parse().unwrap();
+            }
+            line.clear();
+        }
+        let mut body = vec![0u8; length];
+        reader.read_exact(&mut body).unwrap();
+        (status.trim_end().to_owned(), String::from_utf8(body).unwrap())
+    }
+
+    #[test]
+    fn armed_replies_answer_without_the_upstream_on_one_connection_and_every_call_is_counted() {
+        // Nothing listens upstream: only the proxy's own replies can answer.
+        let proxy = FaultProxy::start("127.0.0.1:1").unwrap();
+        proxy.fail_always("DynamoDB_20120810.PutItem", Fault::Reply(200, "{}"));
+        proxy.fail("AWSCognitoIdentityProviderService.ListUsers", Fault::Reply(200, r#"{"Users":[]}"#), 1);
+        let mut stream = TcpStream::connect(proxy.url().trim_start_matches("http://")).unwrap();
+        assert_eq!(post(&mut stream, "DynamoDB_20120810.PutItem"), ("HTTP/1.1 200 Canned".into(), "{}".into()));
+        assert_eq!(post(&mut stream, "DynamoDB_20120810.PutItem").1, "{}");
+        let users = post(&mut stream, "AWSCognitoIdentityProviderService.ListUsers");
+        assert_eq!(users, ("HTTP/1.1 200 Canned".into(), r#"{"Users":[]}"#.into()));
+        // Its one reply used, the next ListUsers goes upstream, where nobody answers.
+        write!(
+            stream,
+            "POST / HTTP/1.1\r\nX-Amz-Target: AWSCognitoIdentityProviderService.ListUsers\r\nContent-Length: 0\r\n\r\n"
+        )
+        .unwrap();
+        let mut rest = Vec::new();
+        let _ = stream.read_to_end(&mut rest);
+        assert!(rest.is_empty(), "no answer without an upstream: {}", String::from_utf8_lossy(&rest));
+        let calls = proxy.calls();
+        assert_eq!(calls.get("DynamoDB_20120810.PutItem"), Some(&2));
+        assert_eq!(calls.get("AWSCognitoIdentityProviderService.ListUsers"), Some(&2));
+        assert_eq!(proxy.count("ListUsers"), (2, 1));
+    }
 }
