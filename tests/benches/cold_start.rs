@@ -4,7 +4,9 @@
 //! same run, interleaved start by start, the Node.js 20 twin of pre-signup (`tests/node-twin`: the
 //! same two calls with the AWS SDK v3) on the same moto. Both are also started against an endpoint
 //! that answers at once (`FaultProxy` with a canned reply armed for each of the two calls), which
-//! leaves moto's latency out of the ratio and counts the calls each makes per invocation. Prints Markdown rows for scripts/bench-report.py.
+//! leaves moto's latency out of the ratio and counts the calls each makes per invocation; then every
+//! binary's calls per invocation are counted through a `FaultProxy` in front of moto. Prints
+//! Markdown rows for scripts/bench-report.py.
 //!
 //! Per start: the event is queued before the process starts, so **init** is process start → the
 //! first `GET /invocation/next` (what Lambda reports as Init Duration) and **first response** is
@@ -362,11 +364,8 @@ fn main() {
             let subject = &mut subjects[(turn + round) % count];
             let before = canned.calls();
             let start = measure(subject, &pool_id, if round == 0 { 0 } else { warm });
-            for (operation, total) in canned.calls() {
-                let made = total - before.get(&operation).copied().unwrap_or(0);
-                if made > 0 {
-                    *subject.calls.entry(operation).or_default() += made;
-                }
+            for (operation, made) in calls_since(&canned, &before) {
+                *subject.calls.entry(operation).or_default() += made;
             }
             subject.invocations += start.answers.len();
             if round > 0 {
@@ -430,17 +429,25 @@ fn count_calls(dir: &Path, binaries: &[String], endpoint: &str, pool_id: &str) {
         let before = proxy.calls();
         let start = measure(&subject, pool_id, COUNTED_INVOCATIONS - 1);
         proxy.settle(ANSWER_WITHIN);
-        for (operation, total) in proxy.calls() {
-            let made = total - before.get(&operation).copied().unwrap_or(0);
-            if made > 0 {
-                subject.calls.insert(operation, made);
-            }
-        }
+        subject.calls = calls_since(&proxy, &before);
         subject.invocations = start.answers.len();
         subject.starts.push(start);
         let answers = summary(&subject).answers;
         calls_row(&subject, &format!("through a counting proxy in front of moto; answers: {answers}"));
     }
+}
+
+/// The calls `proxy` received since `before` (an earlier [`FaultProxy::calls`]), by operation.
+fn calls_since(proxy: &FaultProxy, before: &BTreeMap<String, usize>) -> BTreeMap<String, usize> {
+    proxy
+        .calls()
+        .into_iter()
+        .map(|(operation, total)| {
+            let made = total - before.get(&operation).copied().unwrap_or(0);
+            (operation, made)
+        })
+        .filter(|(_, made)| *made > 0)
+        .collect()
 }
 
 /// The row of `subject`'s AWS calls per invocation, by operation (none: "no AWS call").
