@@ -74,9 +74,11 @@ fuzz: ## Property tests of the decoders, renderer and masker at a million cases 
 # the test build). The zip sizes are those of the arm64 release builds in LAMBDA_ASSETS (the
 # release profile, what Lambda runs): infra-assets builds the missing ones and keeps present ones
 # as they are, so run `make infra-lambdas` first to measure changed code (about an hour here). The
-# cold-start figures are the BENCH_PROFILE binaries' on this machine, beside the Node.js twin
-# (tests/node-twin).
+# cold-start bench starts the COLD_START_PROFILE builds of every binary for this machine (default
+# `release`: the profile Lambda runs, LTO and `opt-level = "s"`), beside the Node.js twin
+# (tests/node-twin); the bench executables themselves are BENCH_PROFILE builds.
 BENCH_PROFILE ?= fuzz
+COLD_START_PROFILE ?= release
 # Every trigger with an `overhead` bench (benches/overhead.rs: decode → decide → encode, ports
 # faked); pre-signup and pre-authentication also have their `burst` bench. The custom senders have
 # none: their overhead is the Encryption SDK's decryption (docs/performance.md).
@@ -87,8 +89,8 @@ bench: tools node-twin infra-assets ## Benchmarks: cold start against a Node.js 
 	cargo build --profile $(BENCH_PROFILE) --locked $(OVERHEAD_BENCH_PACKAGES:%=-p %) -p e2e --benches
 	@# Then every binary without the test-only features (a bench build links the trigger crates'
 	@# binaries with their dev-dependencies' features): what the cold-start bench starts.
-	cargo build --profile $(BENCH_PROFILE) --locked --bins
-	$(if $(ESDK_CARGO_ARGS),cargo build --profile $(BENCH_PROFILE) --locked $(ESDK_CARGO_ARGS) --bins)
+	cargo build --profile $(COLD_START_PROFILE) --locked --bins
+	$(if $(ESDK_CARGO_ARGS),cargo build --profile $(COLD_START_PROFILE) --locked $(ESDK_CARGO_ARGS) --bins)
 	@set -o pipefail; \
 	port=$$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
 	$(VENV_BIN)/python local/moto_atomic.py -H 127.0.0.1 -p $$port >/dev/null 2>&1 & moto=$$!; \
@@ -97,10 +99,13 @@ bench: tools node-twin infra-assets ## Benchmarks: cold start against a Node.js 
 	MOTO_ENDPOINT=http://127.0.0.1:$$port $(VENV_BIN)/python local/provision.py >/dev/null && \
 	{ export AWS_ENDPOINT_URL=http://127.0.0.1:$$port AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
 	    AWS_REGION=us-east-1 TABLE_NAME=cognito-triggers-local; \
-	  cargo bench --profile $(BENCH_PROFILE) --locked -p e2e --bench cold_start 2>/dev/null && \
+	  target=$$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])'); \
+	  COLD_START_BINARIES=$$target/$(if $(filter dev,$(COLD_START_PROFILE)),debug,$(COLD_START_PROFILE)) \
+	    cargo bench --profile $(BENCH_PROFILE) --locked -p e2e --bench cold_start 2>/dev/null && \
 	  cargo bench --profile $(BENCH_PROFILE) --locked $(OVERHEAD_BENCH_PACKAGES:%=-p %) --bench burst --bench overhead 2>/dev/null && \
 	  python3 scripts/zip-sizes.py $(LAMBDA_ASSETS) $(INFRA_TRIGGER_LIST); } \
-	  | python3 scripts/bench-report.py docs/performance.md "make bench BENCH_PROFILE=$(BENCH_PROFILE)" $(BENCH_PROFILE); \
+	  | python3 scripts/bench-report.py docs/performance.md "make bench BENCH_PROFILE=$(BENCH_PROFILE) COLD_START_PROFILE=$(COLD_START_PROFILE)" \
+	    $(BENCH_PROFILE) $(COLD_START_PROFILE); \
 	status=$$?; kill $$moto; wait $$moto 2>/dev/null; exit $$status
 
 # The Node.js twin's SDK (tests/node-twin, pinned by its package-lock.json): again only when the

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the figures `make bench` measured (Markdown table rows on stdin) into
 docs/performance.md, between the `bench:begin` and `bench:end` markers, with the machine and the
-command. Usage: ... | python3 scripts/bench-report.py docs/performance.md "<command>" "<profile>"
+command. Usage: ... | python3 scripts/bench-report.py docs/performance.md "<command>" "<profile>" \
+  ["<profile of the binaries the cold-start bench starts>"]
 """
 import datetime
 import os
@@ -26,12 +27,16 @@ def machine() -> str:
 
 def main() -> int:
     path, command, profile = sys.argv[1], sys.argv[2], sys.argv[3]
+    started = sys.argv[4] if len(sys.argv) > 4 else profile
+    profiles = f"cargo profile `{profile}`" if started == profile else (
+        f"cargo profile `{profile}` (benches), `{started}` (the binaries the cold-start bench starts)"
+    )
     rows = [line.rstrip("\n") for line in sys.stdin if line.startswith("|")]
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     block = "\n".join(
         [
             "<!-- bench:begin (written by `make bench`: scripts/bench-report.py) -->",
-            f"Measured {when} on {machine()}; cargo profile `{profile}`; command: `{command}`.",
+            f"Measured {when} on {machine()}; {profiles}; command: `{command}`.",
             "",
             "| what | outcome | figures |",
             "| --- | --- | --- |",

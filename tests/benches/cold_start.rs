@@ -35,6 +35,15 @@ fn warm_calls() -> usize {
     std::env::var("WARM_CALLS").ok().and_then(|v| v.parse().ok()).unwrap_or(20)
 }
 
+/// Where the binaries to start are: `COLD_START_BINARIES` (make bench: the release builds for this
+/// machine, the profile Lambda runs), else the directory of this bench's own profile.
+fn started_binaries_dir() -> PathBuf {
+    match std::env::var_os("COLD_START_BINARIES") {
+        Some(dir) => PathBuf::from(dir),
+        None => binaries_dir().unwrap(),
+    }
+}
+
 const ANSWER_WITHIN: Duration = Duration::from_secs(20);
 /// A pause between two starts, for moto to finish what the last subject left it.
 const SETTLE: Duration = Duration::from_millis(100);
@@ -339,7 +348,7 @@ fn twin_subject(node: &Path, endpoint: &str, name: &str) -> Option<Subject> {
 fn main() {
     let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL: the moto make bench started");
     let (starts, warm) = (starts(), warm_calls());
-    let dir = binaries_dir().unwrap();
+    let dir = started_binaries_dir();
     let pool_id = moto_pool(&endpoint);
     let binaries = trigger_binaries().unwrap();
     let mut subjects: Vec<Subject> =
