@@ -99,9 +99,7 @@ bench: tools node-twin infra-assets ## Benchmarks: cold start against a Node.js 
 	MOTO_ENDPOINT=http://127.0.0.1:$$port $(VENV_BIN)/python local/provision.py >/dev/null && \
 	{ export AWS_ENDPOINT_URL=http://127.0.0.1:$$port AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
 	    AWS_REGION=us-east-1 TABLE_NAME=cognito-triggers-local; \
-	  target=$$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])'); \
-	  COLD_START_BINARIES=$$target/$(if $(filter dev,$(COLD_START_PROFILE)),debug,$(COLD_START_PROFILE)) \
-	    cargo bench --profile $(BENCH_PROFILE) --locked -p e2e --bench cold_start 2>/dev/null && \
+	  COLD_START_PROFILE=$(COLD_START_PROFILE) cargo bench --profile $(BENCH_PROFILE) --locked -p e2e --bench cold_start 2>/dev/null && \
 	  cargo bench --profile $(BENCH_PROFILE) --locked $(OVERHEAD_BENCH_PACKAGES:%=-p %) --bench burst --bench overhead 2>/dev/null && \
 	  python3 scripts/zip-sizes.py $(LAMBDA_ASSETS) $(INFRA_TRIGGER_LIST); } \
 	  | python3 scripts/bench-report.py docs/performance.md "make bench BENCH_PROFILE=$(BENCH_PROFILE) COLD_START_PROFILE=$(COLD_START_PROFILE)" \

@@ -35,12 +35,17 @@ fn warm_calls() -> usize {
     std::env::var("WARM_CALLS").ok().and_then(|v| v.parse().ok()).unwrap_or(20)
 }
 
-/// Where the binaries to start are: `COLD_START_BINARIES` (make bench: the release builds for this
-/// machine, the profile Lambda runs), else the directory of this bench's own profile.
+/// Where the binaries to start are: those of cargo profile `COLD_START_PROFILE` (make bench: the
+/// release builds for this machine, the profile Lambda runs), beside this bench's own profile in
+/// the same target directory; without it, this bench's own profile's.
 fn started_binaries_dir() -> PathBuf {
-    match std::env::var_os("COLD_START_BINARIES") {
-        Some(dir) => PathBuf::from(dir),
-        None => binaries_dir().unwrap(),
+    let own = binaries_dir().unwrap();
+    match std::env::var("COLD_START_PROFILE") {
+        Ok(profile) => {
+            let dir = if profile == "dev" { "debug" } else { profile.as_str() };
+            own.parent().expect("target/<profile> has a parent").join(dir)
+        }
+        Err(_) => own,
     }
 }
 
