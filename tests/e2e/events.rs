@@ -11,7 +11,8 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use trigger_core::domain_events::{EventSettings, Events};
 use trigger_core::fakes::{FakeDirectory, RecordingMailer, RecordingScheduler};
-use trigger_core::ports::{Store, SystemClock};
+use trigger_core::lockout::NameRule;
+use trigger_core::ports::{DirectoryUser, Store, SystemClock, UserStatus};
 use trigger_core::runtime::run_within;
 use trigger_core::testing::{local_aws, table_name, unique};
 use trigger_core::{Env, Trigger};
@@ -128,15 +129,23 @@ async fn a_rule_on_the_bus_receives_the_journeys_events_in_order_once_each() {
     let mut sign_in = fixture("pre-authentication.json");
     sign_in["userPoolId"] = json!(pool);
     sign_in["userName"] = json!(user);
+    sign_in["request"]["userAttributes"]["sub"] = json!(SUB);
     let mut outcomes = Vec::new();
     for _ in 0..5 {
         outcomes.push(answer(&pre_authentication, sign_in.clone()).await.is_ok());
     }
     assert_eq!(outcomes, [true, true, true, true, false]);
 
-    // The operator unlocks the user.
-    let report =
-        triggers_admin::lockout::run(&pool, &user, true, &*store, &*directory, &SystemClock, &events).await.unwrap();
+    // The operator unlocks the user, whom the pool knows by its sub.
+    directory.insert(DirectoryUser {
+        username: user.clone(),
+        status: UserStatus::Confirmed,
+        enabled: true,
+        created_at: None,
+        attributes: [("sub".to_owned(), SUB.to_owned())].into(),
+    });
+    let given = triggers_admin::lockout::Given { pool: &pool, name: &user, names: NameRule::CaseSensitive };
+    let report = triggers_admin::lockout::run(&given, true, &*store, &*directory, &SystemClock, &events).await.unwrap();
     assert!(report.contains("UserUnlocked published"), "{report}");
 
     let received = listener.drain(4).await;

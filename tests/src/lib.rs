@@ -121,6 +121,34 @@ impl LocalPool {
     /// `auto_verify_email` the pool verifies e-mail addresses (`AutoVerifiedAttributes: email`),
     /// so that a sign-up sends its code through the pool's messaging (CustomEmailSender).
     pub async fn create_at(name: &str, endpoint: &str, auto_verify_email: bool) -> Result<Self, Error> {
+        Self::create_with(name, endpoint, auto_verify_email, true).await
+    }
+
+    /// A pool with free-form user names (no `UsernameAttributes`), case-sensitive as CloudFormation
+    /// creates a pool without `UsernameConfiguration`: `Jane.Doe` and `jane.doe` are two users.
+    /// Its app client allows USER_PASSWORD_AUTH and CUSTOM_AUTH and prevents user-existence errors.
+    pub async fn create_free_form(name: &str) -> Result<Self, Error> {
+        let pool = Self::create_with(name, &endpoint(), false, false).await?;
+        let _turn = POOL_CATALOGUE.lock().await;
+        let app = pool
+            .client
+            .create_user_pool_client()
+            .user_pool_id(&pool.pool_id)
+            .client_name("e2e-free-form")
+            .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+            .explicit_auth_flows(ExplicitAuthFlowsType::AllowCustomAuth)
+            .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+            .prevent_user_existence_errors(
+                aws_sdk_cognitoidentityprovider::types::PreventUserExistenceErrorTypes::Enabled,
+            )
+            .send()
+            .await?;
+        let client_id =
+            app.user_pool_client().and_then(|c| c.client_id()).ok_or("CreateUserPoolClient returned no id")?.to_owned();
+        Ok(Self { client_id, ..pool })
+    }
+
+    async fn create_with(name: &str, endpoint: &str, auto_verify_email: bool, by_email: bool) -> Result<Self, Error> {
         let config = aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))
             .credentials_provider(Credentials::new("local", "local", None, None, "e2e"))
@@ -132,7 +160,15 @@ impl LocalPool {
         let pool = client
             .create_user_pool()
             .pool_name(unique(name))
-            .username_attributes(UsernameAttributeType::Email)
+            // cognito-local fills absent (or empty: lodash merge) UsernameAttributes from its default,
+            // e-mail, and then wants every user name to be an address. A free-form pool is asked for
+            // as phone-number aliases instead: cognito-local checks no user name against those, and
+            // looks names up byte for byte, as a case-sensitive Cognito pool does.
+            .username_attributes(if by_email {
+                UsernameAttributeType::Email
+            } else {
+                UsernameAttributeType::PhoneNumber
+            })
             .set_auto_verified_attributes(auto_verify_email.then(|| vec![VerifiedAttributeType::Email]))
             .send()
             .await?;
@@ -148,6 +184,38 @@ impl LocalPool {
         let client_id =
             app.user_pool_client().and_then(|c| c.client_id()).ok_or("CreateUserPoolClient returned no id")?.to_owned();
         Ok(Self { client, pool_id, client_id })
+    }
+
+    /// Signs up `user_name` (a free-form pool) with `email`, confirms the sign-up and marks the
+    /// address verified (as Cognito's confirmation by e-mailed code does; cognito-local does not).
+    pub async fn sign_up_confirmed_as(&self, user_name: &str, email: &str, password: &str) -> Result<String, Error> {
+        let attribute = |name: &str, value: &str| AttributeType::builder().name(name).value(value).build();
+        let signed_up = self
+            .client
+            .sign_up()
+            .client_id(&self.client_id)
+            .username(user_name)
+            .password(password)
+            .user_attributes(attribute("email", email)?)
+            .send()
+            .await?;
+        let code = self.confirmation_code(email)?;
+        self.client
+            .confirm_sign_up()
+            .client_id(&self.client_id)
+            .username(user_name)
+            .confirmation_code(code)
+            .send()
+            .await?;
+        self.client
+            .admin_update_user_attributes()
+            .user_pool_id(&self.pool_id)
+            .username(user_name)
+            .user_attributes(attribute("email", email)?)
+            .user_attributes(attribute("email_verified", "true")?)
+            .send()
+            .await?;
+        Ok(signed_up.user_sub().to_owned())
     }
 
     /// Signs up with the e-mail address as the user name.

@@ -46,6 +46,24 @@ pub async fn put_legacy_user(email: &str, name: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// A row keyed exactly `username` (as a case-sensitive pool's user types it), with [`LEGACY_HASH`]
+/// and these attributes (strings).
+pub async fn put_legacy_row(username: &str, attributes: &[(&str, &str)]) -> Result<(), Error> {
+    let attributes = AttributeValue::M(
+        attributes.iter().map(|(name, value)| ((*name).to_owned(), AttributeValue::S((*value).to_owned()))).collect(),
+    );
+    client()
+        .await
+        .put_item()
+        .table_name(LEGACY_TABLE)
+        .item("username", AttributeValue::S(username.to_owned()))
+        .item("passwordHash", AttributeValue::S(LEGACY_HASH.to_owned()))
+        .item("attributes", attributes)
+        .send()
+        .await?;
+    Ok(())
+}
+
 pub async fn delete_legacy_user(email: &str) -> Result<(), Error> {
     client()
         .await

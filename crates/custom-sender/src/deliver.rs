@@ -15,11 +15,11 @@ use trigger_core::TriggerError;
 use trigger_core::idempotency::{self, Lease, Once};
 use trigger_core::logging::Secret;
 use trigger_core::metrics;
-use trigger_core::ports::{Clock, CodeDecryptor, DecryptError, PortError, Store};
+use trigger_core::ports::{Clock, CodeDecryptor, DecryptError, DirectoryUser, PortError, Store, UserDirectory};
 use trigger_core::runtime::invocation_deadline;
 
 use crate::delivery::DELIVERY_KEEP_SECONDS;
-use crate::plan::{Outgoing, SenderError};
+use crate::plan::{Envelope, Outgoing, SenderError};
 
 /// The claim outlives any invocation of a sender (its function timeout is at most 10 s, see
 /// infra), so a live claim always belongs to a running invocation; Lambda's first asynchronous
@@ -43,6 +43,25 @@ pub async fn decrypt_code(
                 DecryptError::Port(port) => TriggerError::Port(port),
                 refused => TriggerError::BadEvent(format!("request.code: {refused}")),
             })
+        }
+    }
+}
+
+/// The user's directory entry (`AdminGetUser`), when [`Envelope::user_to_look_up`] asks for it:
+/// the account-takeover notice names no address. `None` when nothing needs looking up, or when
+/// the directory has no such user (planning then refuses: no recipient). A directory failure is
+/// counted (`DirectoryFailed`) and is the invocation's error, so that Lambda's retry asks again.
+pub async fn look_up_recipient(
+    trigger: &str,
+    directory: &dyn UserDirectory,
+    envelope: &Envelope<'_>,
+) -> Result<Option<DirectoryUser>, TriggerError> {
+    let Some(user_name) = envelope.user_to_look_up() else { return Ok(None) };
+    match directory.get_user(envelope.user_pool_id, user_name).await {
+        Ok(user) => Ok(user),
+        Err(err) => {
+            metrics::count(trigger, "DirectoryFailed");
+            Err(TriggerError::Port(err))
         }
     }
 }

@@ -17,6 +17,10 @@ pub struct SenderSettings {
     pub table_name: String,
     /// `MESSAGE_TEMPLATES_DIR`, `DEFAULT_LOCALE`: the shared message catalogue.
     pub catalogue: Arc<Catalogue>,
+    /// `KMS_REQUIRE_POOL_CONTEXT` (default true): a code's encryption context must name the
+    /// event's user pool (`userpool-id`), as Cognito's always does. `false` is for cognito-local
+    /// only, which encrypts without a context.
+    pub require_pool_context: bool,
 }
 
 impl SenderSettings {
@@ -25,6 +29,7 @@ impl SenderSettings {
             kms_key_arn: key_arn_from_env(env)?,
             table_name: env.required("TABLE_NAME")?.to_owned(),
             catalogue: Arc::new(catalogue_from_env(env)?),
+            require_pool_context: env.flag("KMS_REQUIRE_POOL_CONTEXT", true)?,
         })
     }
 }
@@ -35,6 +40,7 @@ impl fmt::Debug for SenderSettings {
             .field("kms_key_arn", &self.kms_key_arn)
             .field("table_name", &self.table_name)
             .field("catalogue", &self.catalogue)
+            .field("require_pool_context", &self.require_pool_context)
             .finish()
     }
 }

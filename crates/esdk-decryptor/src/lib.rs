@@ -5,7 +5,11 @@
 //! - Commitment policy `RequireEncryptAllowDecrypt`: Cognito's messages are format v1 with the
 //!   signed, non-committing suite 0x0378; the SDK's default policy refuses them. Committing v2
 //!   messages (cognito-local's 0x0578) are decrypted too. Signatures are always verified.
-//! - Encryption context: a message that carries `userpool-id` must name the event's pool.
+//! - Encryption context: the message must carry `userpool-id` naming the event's pool. Cognito
+//!   always puts it there; a message without it (another producer's, or a replay of a code
+//!   encrypted for something else under the same key) is refused. Only a local stand-in that
+//!   encrypts without a context (cognito-local) needs [`PoolContext::CheckedIfPresent`]
+//!   (`KMS_REQUIRE_POOL_CONTEXT=false`).
 //! - The KMS client comes from the trigger's shared SDK configuration (its timeouts and retries).
 //!
 //! Nothing here logs or returns the plaintext except as a [`Secret`]; errors name what failed.
@@ -39,11 +43,30 @@ pub const POOL_CONTEXT_KEY: &str = "userpool-id";
 #[error("Encryption SDK not set up: {0}")]
 pub struct SetupError(String);
 
+/// What the encryption context must say about the user pool.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PoolContext {
+    /// `userpool-id` present and naming the event's pool (Cognito's messages; the default).
+    #[default]
+    Required,
+    /// Checked when present, a message without it accepted: for cognito-local only, whose
+    /// Encryption SDK call passes no context (`KMS_REQUIRE_POOL_CONTEXT=false`).
+    CheckedIfPresent,
+}
+
+impl PoolContext {
+    /// From `KMS_REQUIRE_POOL_CONTEXT` (`SenderSettings::require_pool_context`).
+    pub fn required(required: bool) -> Self {
+        if required { Self::Required } else { Self::CheckedIfPresent }
+    }
+}
+
 /// Decrypts with one KMS key.
 #[derive(Debug)]
 pub struct EsdkDecryptor {
     client: esdk::Client,
     keyring: KeyringRef,
+    pool_context: PoolContext,
 }
 
 impl From<SetupError> for InitError {
@@ -55,8 +78,13 @@ impl From<SetupError> for InitError {
 impl EsdkDecryptor {
     /// The decryptor of a trigger's cold start: KMS through the trigger's shared SDK
     /// configuration (its timeouts and retries), the keyring for `key_arn`.
-    pub async fn for_key(aws: &Aws, key_arn: &str) -> Result<Self, SetupError> {
-        Self::new(aws_sdk_kms::Client::new(aws.sdk_config()), key_arn).await
+    pub async fn for_key(aws: &Aws, key_arn: &str, pool_context: PoolContext) -> Result<Self, SetupError> {
+        Ok(Self::new(aws_sdk_kms::Client::new(aws.sdk_config()), key_arn).await?.with_pool_context(pool_context))
+    }
+
+    /// The same decryptor with another rule for the pool in the encryption context.
+    pub fn with_pool_context(self, pool_context: PoolContext) -> Self {
+        Self { pool_context, ..self }
     }
 
     /// Builds the SDK client and the keyring for `key_arn` (no network call).
@@ -76,7 +104,7 @@ impl EsdkDecryptor {
             .send()
             .await
             .map_err(|e| SetupError(e.to_string()))?;
-        Ok(Self { client, keyring })
+        Ok(Self { client, keyring, pool_context: PoolContext::Required })
     }
 }
 
@@ -103,11 +131,8 @@ impl CodeDecryptor for EsdkDecryptor {
             .send()
             .await
             .map_err(|err| classify(&err))?;
-        if let Some(pool) = output.encryption_context.as_ref().and_then(|context| context.get(POOL_CONTEXT_KEY))
-            && pool != user_pool_id
-        {
-            return Err(DecryptError::Refused("encrypted for another user pool".to_owned()));
-        }
+        let pool = output.encryption_context.as_ref().and_then(|context| context.get(POOL_CONTEXT_KEY));
+        check_pool(pool.map(String::as_str), user_pool_id, self.pool_context)?;
         let plaintext =
             output.plaintext.ok_or_else(|| DecryptError::Refused("no plaintext in the answer".to_owned()))?;
         let code = String::from_utf8(plaintext.into_inner())
@@ -116,9 +141,33 @@ impl CodeDecryptor for EsdkDecryptor {
     }
 }
 
+/// The encryption context's `userpool-id` (`pool`) against the event's pool.
+fn check_pool(pool: Option<&str>, user_pool_id: &str, rule: PoolContext) -> Result<(), DecryptError> {
+    match (pool, rule) {
+        (Some(pool), _) if pool != user_pool_id => {
+            Err(DecryptError::Refused("encrypted for another user pool".to_owned()))
+        }
+        (Some(_), _) | (None, PoolContext::CheckedIfPresent) => Ok(()),
+        (None, PoolContext::Required) => {
+            Err(DecryptError::Refused("no user pool in the encryption context".to_owned()))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_pool_in_the_context_is_required_unless_told_otherwise() {
+        assert!(check_pool(Some("us-east-1_A"), "us-east-1_A", PoolContext::Required).is_ok());
+        let refused = |result: Result<(), DecryptError>| matches!(result, Err(DecryptError::Refused(_)));
+        assert!(refused(check_pool(Some("us-east-1_B"), "us-east-1_A", PoolContext::Required)));
+        assert!(refused(check_pool(None, "us-east-1_A", PoolContext::Required)), "no context: refused");
+        assert!(refused(check_pool(Some("us-east-1_B"), "us-east-1_A", PoolContext::CheckedIfPresent)));
+        assert!(check_pool(None, "us-east-1_A", PoolContext::CheckedIfPresent).is_ok());
+        assert_eq!(PoolContext::default(), PoolContext::required(true));
+    }
 
     #[test]
     fn only_base64_messages_of_a_known_format_reach_the_sdk() {

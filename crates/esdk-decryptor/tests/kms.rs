@@ -6,7 +6,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use esdk_decryptor::testing::{Format, create_key, encrypt};
-use esdk_decryptor::{EsdkDecryptor, POOL_CONTEXT_KEY};
+use esdk_decryptor::{EsdkDecryptor, POOL_CONTEXT_KEY, PoolContext};
 use trigger_core::logging::Secret;
 use trigger_core::ports::{CodeDecryptor, DecryptError, PortErrorKind};
 use trigger_core::testing::local_aws;
@@ -40,13 +40,27 @@ async fn decrypts_cognitos_v1_and_cognito_locals_v2_messages_under_its_key() {
     assert_eq!((bytes[0], &bytes[1..4]), (1, &[0x80, 0x03, 0x78][..]), "v1, type 0x80, suite 0x0378");
     assert_eq!(decrypt(&decryptor, &v1, POOL).await.unwrap(), "123456");
 
-    let v2 = encrypt(&key, "Temp&amp;Pass1", &[], Format::CommittingV2).unwrap();
+    let v2 = encrypt(&key, "Temp&amp;Pass1", &[(POOL_CONTEXT_KEY, POOL)], Format::CommittingV2).unwrap();
     assert_eq!(&STANDARD.decode(&v2).unwrap()[..3], &[2, 0x05, 0x78], "v2, suite 0x0578");
     assert_eq!(
         decrypt(&decryptor, &v2, POOL).await.unwrap(),
         "Temp&amp;Pass1",
         "decrypted as sent; unescaping is the sender's"
     );
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: run with `make test`"]
+async fn a_message_without_the_pool_in_its_context_is_refused_unless_the_stand_in_setting_allows_it() {
+    // On 5a923f4 a message without `userpool-id` was decrypted for any pool: a code encrypted under
+    // the same key by another producer (or for another purpose) passed as this pool's.
+    let kms = kms().await;
+    let key = create_key(&kms).await.unwrap();
+    let no_context = encrypt(&key, "123456", &[], Format::CommittingV2).unwrap();
+    let strict = EsdkDecryptor::new(kms.clone(), &key).await.unwrap();
+    assert_eq!(refused(decrypt(&strict, &no_context, POOL).await), "no user pool in the encryption context");
+    let lenient = EsdkDecryptor::new(kms, &key).await.unwrap().with_pool_context(PoolContext::CheckedIfPresent);
+    assert_eq!(decrypt(&lenient, &no_context, POOL).await.unwrap(), "123456", "cognito-local's messages");
 }
 
 #[tokio::test]

@@ -14,13 +14,20 @@
 //! - no input makes it panic: a malformed or truncated string is a [`HashError`], never a crash.
 //!
 //! Errors never carry the stored hash or the password, so a caller can log them as they are.
+//!
+//! [`dummy_like`] builds, from a real row's hash, a hash with the same format and cost that no
+//! known password matches: what a caller verifies an unknown name's password against, so that
+//! the answer takes as long as a wrong password for a name that exists.
 
 mod bcrypt_format;
 pub mod bounds;
 mod django;
+mod dummy;
 mod phc;
 
 use std::fmt;
+
+pub use dummy::{Profile, dummy_like, profile};
 
 /// The hash formats this crate recognises.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -53,6 +53,118 @@ pub struct Values {
     pub name: Option<String>,
     /// The user's e-mail address: user-supplied text, as `name`.
     pub email: Option<String>,
+    /// What an account-takeover notice reports (that kind only; other kinds ignore it).
+    pub notice: Option<Notice>,
+}
+
+/// The risky sign-in an account-takeover notice tells the user about (Cognito's threat
+/// protection: `ACCOUNT_TAKE_OVER_ACTION`, `LOGIN_TIME`, `IP_ADDRESS`, `CITY`, `COUNTRY`,
+/// `DEVICE_NAME` and the two feedback links). Every field is text Cognito took from the sign-in
+/// attempt, that is from whoever made it: escaped in HTML like the user's name, never interpreted.
+///
+/// Templates see `action`, `login_time`, `ip_address`, `location` (city and country joined),
+/// `device`, `link_was_me` and `link_was_not_me` (none when unknown). Fields are cut to
+/// [`Notice::FIELD_LIMITS`] before rendering, so that validation, which renders values of exactly
+/// those lengths, proves every real notice fits (the SMS text in 140 characters included).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Notice {
+    /// What Cognito did: `BLOCK`, `MFA`, `MFA_IF_CONFIGURED`, `MFA_REQUIRED` or `NO_ACTION` (the
+    /// templates branch on it; any other value reads as no action).
+    pub action: String,
+    pub login_time: Option<String>,
+    pub ip_address: Option<String>,
+    pub city: Option<String>,
+    pub country: Option<String>,
+    pub device: Option<String>,
+    /// `ONE_CLICK_LINK_VALID`: "this was me". A secret of the user's: never logged.
+    pub link_was_me: Option<String>,
+    /// `ONE_CLICK_LINK_INVALID`: "this wasn't me". A secret of the user's: never logged.
+    pub link_was_not_me: Option<String>,
+}
+
+impl Notice {
+    /// The actions Cognito documents for `ACCOUNT_TAKE_OVER_ACTION`.
+    pub const ACTIONS: [&'static str; 5] = ["BLOCK", "MFA", "MFA_IF_CONFIGURED", "MFA_REQUIRED", "NO_ACTION"];
+
+    /// The longest `login_time`, `ip_address`, `city` / `country` / `device` and link kept, in
+    /// characters. A time or address is short in every form Cognito writes (an IPv6 address is
+    /// at most 39 characters); the limits bound what a hostile or future value can do to a
+    /// 140-character SMS.
+    pub const FIELD_LIMITS: NoticeLimits = NoticeLimits { time: 32, ip_address: 39, place: 64, link: 2048 };
+
+    /// Every field within its limit (a longer one is cut and ends in `…`); a link that does not
+    /// fit is dropped rather than cut (a cut link leads nowhere).
+    pub fn clamped(&self) -> Self {
+        let limits = Self::FIELD_LIMITS;
+        let cut = |text: &Option<String>, limit: usize| text.as_deref().map(|t| clamp(t, limit));
+        let link = |text: &Option<String>| text.clone().filter(|l| l.chars().count() <= limits.link);
+        Self {
+            action: clamp(&self.action, 32),
+            login_time: cut(&self.login_time, limits.time),
+            ip_address: cut(&self.ip_address, limits.ip_address),
+            city: cut(&self.city, limits.place),
+            country: cut(&self.country, limits.place),
+            device: cut(&self.device, limits.place),
+            link_was_me: link(&self.link_was_me),
+            link_was_not_me: link(&self.link_was_not_me),
+        }
+    }
+
+    /// `City, Country`, either alone, or none.
+    fn location(&self) -> Option<String> {
+        match (&self.city, &self.country) {
+            (Some(city), Some(country)) => Some(format!("{city}, {country}")),
+            (one, other) => one.clone().or_else(|| other.clone()),
+        }
+    }
+
+    /// The feedback links the message must print (those the notice has).
+    fn links(&self) -> impl Iterator<Item = &str> {
+        [&self.link_was_me, &self.link_was_not_me].into_iter().flatten().map(String::as_str)
+    }
+
+    /// Validation's notices: each documented action with every field at its longest, and one
+    /// with nothing known but the action and the links.
+    fn samples() -> Vec<Self> {
+        let limits = Self::FIELD_LIMITS;
+        let long = |c: char, n: usize| c.to_string().repeat(n);
+        let mut samples: Vec<Self> = Self::ACTIONS
+            .iter()
+            .map(|action| Self {
+                action: (*action).to_owned(),
+                login_time: Some(long('9', limits.time)),
+                ip_address: Some(long('f', limits.ip_address)),
+                city: Some(long('C', limits.place)),
+                country: Some(long('N', limits.place)),
+                device: Some(long('D', limits.place)),
+                link_was_me: Some("https://example.com/feedback?valid=true&token=sample".to_owned()),
+                link_was_not_me: Some("https://example.com/feedback?valid=false&token=sample".to_owned()),
+            })
+            .collect();
+        let bare =
+            Self { login_time: None, ip_address: None, city: None, country: None, device: None, ..samples[0].clone() };
+        samples.push(bare);
+        samples
+    }
+}
+
+/// The limits of [`Notice::FIELD_LIMITS`], in characters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NoticeLimits {
+    pub time: usize,
+    pub ip_address: usize,
+    /// Each of city, country and device.
+    pub place: usize,
+    pub link: usize,
+}
+
+fn clamp(text: &str, limit: usize) -> String {
+    if text.chars().count() <= limit {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(limit.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
 }
 
 impl Values {
@@ -64,8 +176,15 @@ impl Values {
             link: None,
             name: Some("Alexandra Featherstonehaugh-Smythe".to_owned()),
             email: Some("alexandra.featherstonehaugh@example.com".to_owned()),
+            notice: None,
         };
         let bare = Self { name: None, email: None, ..full.clone() };
+        if kind == MessageKind::AccountTakeover {
+            let notices = Notice::samples().into_iter().map(Some).chain([None]);
+            return notices
+                .flat_map(|notice| [Self { notice: notice.clone(), ..full.clone() }, Self { notice, ..bare.clone() }])
+                .collect();
+        }
         let link = kind
             .may_link()
             .then(|| Self { link: Some(Slot::Placeholder("{##Click Here##}".to_owned())), ..full.clone() });
@@ -304,6 +423,20 @@ fn context(locale: &str, kind: MessageKind, values: &Values, subject: Option<&st
     if let Some(subject) = subject {
         pairs.push(("subject", Value::from(subject)));
     }
+    // Defined for the notice only (printing them in another kind is an error, as `code` in the
+    // notice is); none for what the notice does not know.
+    if kind == MessageKind::AccountTakeover {
+        let notice = values.notice.as_ref().map(Notice::clamped).unwrap_or_default();
+        pairs.extend([
+            ("action", Value::from(notice.action.as_str())),
+            ("login_time", Value::from(notice.login_time.clone())),
+            ("ip_address", Value::from(notice.ip_address.clone())),
+            ("location", Value::from(notice.location())),
+            ("device", Value::from(notice.device.clone())),
+            ("link_was_me", Value::from(notice.link_was_me.clone())),
+            ("link_was_not_me", Value::from(notice.link_was_not_me.clone())),
+        ]);
+    }
     Value::from_pairs(pairs)
 }
 
@@ -328,6 +461,19 @@ fn rules(kind: MessageKind, part: Part, rendered: &str, values: &Values) -> Resu
         let has_link = link.is_some_and(|link| rendered.contains(&link.rendered(part)));
         if !has_link && !rendered.contains(&code.rendered(part)) {
             return Err("does not print {{ code }}: Cognito requires the code in this message".to_owned());
+        }
+    }
+    if let Some(notice) = values.notice.as_ref().filter(|_| kind == MessageKind::AccountTakeover)
+        && part != Part::Sms
+    {
+        // An e-mail body without the feedback links leaves the user no way to say "this wasn't
+        // me". (An SMS cannot hold them within 140 characters.)
+        let clamped = notice.clamped();
+        let missing = clamped.links().any(|link| !rendered.contains(&Slot::Text(link.to_owned()).rendered(part)));
+        if missing {
+            return Err(
+                "does not print {{ link_was_me }} and {{ link_was_not_me }}: the notice's feedback links".to_owned()
+            );
         }
     }
     if kind.needs_username() {

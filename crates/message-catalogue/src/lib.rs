@@ -22,7 +22,7 @@ mod problem;
 pub mod settings;
 
 pub use builtin::LOCALES as BUILTIN_LOCALES;
-pub use catalogue::{Catalogue, CatalogueError, Message, RenderError, Slot, Values};
+pub use catalogue::{Catalogue, CatalogueError, Message, Notice, NoticeLimits, RenderError, Slot, Values};
 pub use kind::{EMAIL_LIMIT, MessageKind, Part, SMS_LIMIT, SUBJECT_LIMIT, parse_file_name, template_name};
 pub use problem::{Problem, Problems};
 #[cfg(feature = "env")]

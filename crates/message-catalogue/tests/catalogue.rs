@@ -6,7 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use message_catalogue::{BUILTIN_LOCALES, Catalogue, CatalogueError, MessageKind, Problems, Slot, Values};
+use message_catalogue::{BUILTIN_LOCALES, Catalogue, CatalogueError, MessageKind, Notice, Problems, Slot, Values};
 
 fn builtin() -> Catalogue {
     Catalogue::builtin("en").unwrap()
@@ -151,6 +151,85 @@ fn real_values_are_escaped_in_html_and_still_count_as_printed() {
     assert!(message.html.contains("<strong>a&lt;b&amp;c</strong>"));
     assert!(message.html.contains("<strong>jane&quot;doe</strong>"));
     assert!(message.text.contains("Temporary password: a<b&c"));
+}
+
+fn notice(action: &str) -> Notice {
+    Notice {
+        action: action.into(),
+        login_time: Some("Mon Dec 07 20:40:16 UTC 2026".into()),
+        ip_address: Some("192.0.2.44".into()),
+        city: Some("Lisbon".into()),
+        country: None,
+        device: Some("Chrome <b>130</b>, Windows".into()),
+        link_was_me: Some("https://cognito-idp.example/feedback?valid=true&token=T0K\"EN".into()),
+        link_was_not_me: Some("https://cognito-idp.example/feedback?valid=false&token=T0K\"EN".into()),
+    }
+}
+
+#[test]
+fn the_takeover_notice_says_what_was_done_when_where_and_offers_both_links_escaped_in_every_locale() {
+    let catalogue = builtin();
+    for locale in BUILTIN_LOCALES {
+        let mut texts = Vec::new();
+        for action in Notice::ACTIONS {
+            let values = Values { notice: Some(notice(action)), ..Values::default() };
+            let message = catalogue.render(locale, MessageKind::AccountTakeover, &values).unwrap();
+            for wanted in ["Mon Dec 07 20:40:16 UTC 2026", "192.0.2.44", "Lisbon"] {
+                assert!(message.text.contains(wanted) && message.html.contains(wanted), "{locale} {action}: {wanted}");
+            }
+            assert!(!message.text.contains("Lisbon,"), "{locale}: no country, no dangling comma");
+            assert!(message.text.contains("valid=true&token=T0K\"EN"), "{locale}: the text body as given");
+            assert!(message.text.contains("valid=false&token=T0K\"EN"), "{locale}");
+            // In HTML every value is escaped: the links' `&` and `"`, the device's markup.
+            assert!(message.html.contains("valid=true&amp;token=T0K&quot;EN"), "{locale}: {}", message.html);
+            assert!(message.html.contains("valid=false&amp;token=T0K&quot;EN"), "{locale}");
+            assert!(!message.html.contains("<b>130") && message.html.contains("&lt;b&gt;130"), "{locale}");
+            assert!(
+                message.sms.contains("192.0.2.44") && message.sms.chars().count() <= 140,
+                "{locale}: {}",
+                message.sms
+            );
+            assert!(!message.sms.contains("https://"), "{locale}: no link fits an SMS");
+            texts.push(message.text);
+        }
+        texts.sort();
+        texts.dedup();
+        assert_eq!(texts.len(), 4, "{locale}: BLOCK, MFA / MFA_REQUIRED (alike), MFA_IF_CONFIGURED, NO_ACTION differ");
+        let unknown = Values { notice: Some(notice("SOMETHING_NEW")), ..Values::default() };
+        let no_action = Values { notice: Some(notice("NO_ACTION")), ..Values::default() };
+        assert_eq!(
+            catalogue.render(locale, MessageKind::AccountTakeover, &unknown).unwrap().text,
+            catalogue.render(locale, MessageKind::AccountTakeover, &no_action).unwrap().text,
+            "{locale}: an action this build does not know claims nothing"
+        );
+    }
+}
+
+#[test]
+fn a_notice_field_longer_than_its_limit_is_cut_and_a_link_too_long_is_dropped() {
+    let catalogue = builtin();
+    let long = Notice {
+        login_time: Some("9".repeat(500)),
+        ip_address: Some("f".repeat(500)),
+        link_was_me: Some(format!("https://example.com/{}", "x".repeat(5000))),
+        ..notice("BLOCK")
+    };
+    let values = Values { notice: Some(long), ..Values::default() };
+    let message = catalogue.render("de", MessageKind::AccountTakeover, &values).unwrap();
+    assert!(message.sms.chars().count() <= 140, "{}", message.sms);
+    assert!(message.text.contains(&format!("{}…", "9".repeat(Notice::FIELD_LIMITS.time - 1))));
+    assert!(!message.text.contains("xxxxx"), "an over-long link is left out, not cut");
+    assert!(message.text.contains("valid=false"), "the other link stays");
+}
+
+#[test]
+fn a_takeover_override_without_the_feedback_links_or_that_prints_them_in_another_kind_is_refused() {
+    let dir = Dir::new();
+    dir.write("en/account-takeover.txt", "Unusual sign-in at {{ login_time }}.\n")
+        .write("en/sign-in-code.txt", "{{ code }} {{ link_was_me }}\n");
+    let problems = dir.problems().to_string();
+    assert!(problems.contains("en/account-takeover.txt: does not print {{ link_was_me }}"), "{problems}");
+    assert!(problems.contains("en/sign-in-code.txt:1: undefined value"), "{problems}");
 }
 
 #[test]

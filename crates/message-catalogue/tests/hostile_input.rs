@@ -46,7 +46,7 @@ fn values() -> impl Strategy<Value = Values> {
         prop::option::of(text()),
         prop::option::of(text()),
     )
-        .prop_map(|(code, username, link, name, email)| Values { code, username, link, name, email })
+        .prop_map(|(code, username, link, name, email)| Values { code, username, link, name, email, notice: None })
 }
 
 fn locale() -> impl Strategy<Value = String> {

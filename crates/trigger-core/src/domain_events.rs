@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 
 use crate::aws::Aws;
 use crate::config::{ConfigError, Env};
-use crate::lockout;
+use crate::logging::mask_sensitive;
 use crate::metrics;
 use crate::ports::{
     AttrValue, BusEvent, CompareOp, Condition, EXPIRES_AT, EventPublisher, Key, PortError, PutOutcome, Store, Update,
@@ -44,7 +44,7 @@ pub struct EventSettings {
     /// `EVENT_SOURCE`: the events' `source` (default `cognito-triggers`).
     pub source: String,
     /// `EVENT_INCLUDE_CONTACT` (default true): false drops `email` and `phoneNumber` from every
-    /// event.
+    /// event, and `userName` where the user name is itself an address or a phone number.
     pub include_contact: bool,
 }
 
@@ -141,14 +141,17 @@ pub struct DomainEvent {
 
 impl DomainEvent {
     /// The event's `detail`: the common fields, then the event's own. Contact fields only when
-    /// `include_contact`.
+    /// `include_contact`; without it, a user name that holds an address or a phone number (a pool
+    /// with free-form names lets a user choose one) is left out too.
     pub fn detail(&self, include_contact: bool) -> Value {
         let mut detail = Map::new();
         detail.insert("schemaVersion".into(), json!(SCHEMA_VERSION));
         detail.insert("eventId".into(), json!(self.event_id));
         detail.insert("occurredAt".into(), json!(self.occurred_at_ms));
         detail.insert("userPoolId".into(), json!(self.user_pool_id));
-        detail.insert("userName".into(), json!(self.user_name));
+        if include_contact || !holds_contact(&self.user_name) {
+            detail.insert("userName".into(), json!(self.user_name));
+        }
         if let Some(sub) = &self.sub {
             detail.insert("sub".into(), json!(sub));
         }
@@ -165,6 +168,11 @@ impl DomainEvent {
         }
         Value::Object(detail)
     }
+}
+
+/// Whether `text` holds an e-mail address or a phone number: what the log masker would mask.
+fn holds_contact(text: &str) -> bool {
+    matches!(mask_sensitive(text), std::borrow::Cow::Owned(_))
 }
 
 /// A UUID-shaped id from SHA-256 over the event's kind and the parts that identify the action,
@@ -204,8 +212,9 @@ fn event(
     }
 }
 
-/// Pre sign-up let a sign-up through. Id: pool and user name (lower-cased): a user name signs up
-/// once; a retried pre sign-up carries the same one.
+/// Pre sign-up let a sign-up through. Id: pool and user name (as given: two users of a case-sensitive
+/// pool whose names differ only in case are two sign-ups): a user name signs up once; a retried
+/// pre sign-up carries the same one.
 pub fn user_signed_up(
     user_pool_id: &str,
     user_name: &str,
@@ -214,10 +223,10 @@ pub fn user_signed_up(
     auto_confirmed: bool,
     occurred_at_ms: i64,
 ) -> DomainEvent {
-    let name = lockout::normalise(user_name);
+    let name = user_name.trim();
     event(
         Kind::UserSignedUp,
-        &[user_pool_id, &name],
+        &[user_pool_id, name],
         (user_pool_id, user_name, None),
         Contact::from_attributes(attributes),
         occurred_at_ms,
@@ -263,7 +272,7 @@ pub fn password_reset(
 }
 
 /// Pre authentication locked the user name (`user_exists` false: a name the pool does not have,
-/// which locks all the same). Id: pool, user name (lower-cased) and the lock's end: one lock,
+/// which locks all the same). Id: pool, user name (as given) and the lock's end: one lock,
 /// one id.
 pub fn user_locked_out(
     user_pool_id: &str,
@@ -272,10 +281,10 @@ pub fn user_locked_out(
     locked_until: i64,
     occurred_at_ms: i64,
 ) -> DomainEvent {
-    let name = lockout::normalise(user_name);
+    let name = user_name.trim();
     event(
         Kind::UserLockedOut,
-        &[user_pool_id, &name, &locked_until.to_string()],
+        &[user_pool_id, name, &locked_until.to_string()],
         (user_pool_id, user_name, None),
         Contact::default(),
         occurred_at_ms,
@@ -283,13 +292,13 @@ pub fn user_locked_out(
     )
 }
 
-/// `triggers-admin unlock` cleared a live lock. Id: pool, user name (lower-cased) and the end of
+/// `triggers-admin unlock` cleared a live lock. Id: pool, user name (as given) and the end of
 /// the lock it cleared: unlocking the same lock twice is one action.
 pub fn user_unlocked(user_pool_id: &str, user_name: &str, was_locked_until: i64, occurred_at_ms: i64) -> DomainEvent {
-    let name = lockout::normalise(user_name);
+    let name = user_name.trim();
     event(
         Kind::UserUnlocked,
-        &[user_pool_id, &name, &was_locked_until.to_string()],
+        &[user_pool_id, name, &was_locked_until.to_string()],
         (user_pool_id, user_name, None),
         Contact::default(),
         occurred_at_ms,
@@ -354,7 +363,7 @@ pub fn sign_up_expired(expired: &ExpiredSignUp<'_>, occurred_at_ms: i64) -> Doma
     )
 }
 
-/// User migration moved a user in. Id: pool and user name (lower-cased): once migrated, the user
+/// User migration moved a user in. Id: pool and user name (as given): once migrated, the user
 /// exists and the trigger is not called for it again.
 pub fn user_migrated(
     user_pool_id: &str,
@@ -365,10 +374,10 @@ pub fn user_migrated(
     attributes: &HashMap<String, String>,
     occurred_at_ms: i64,
 ) -> DomainEvent {
-    let name = lockout::normalise(user_name);
+    let name = user_name.trim();
     event(
         Kind::UserMigrated,
-        &[user_pool_id, &name],
+        &[user_pool_id, name],
         (user_pool_id, user_name, None),
         Contact::from_attributes(attributes),
         occurred_at_ms,
@@ -601,11 +610,30 @@ mod tests {
         assert!(!detail.to_string().contains("never"), "only the fields the schema names");
         let without = event.detail(false);
         assert!(without.get("email").is_none() && without.get("phoneNumber").is_none());
-        // Retried: later, same id; the user name's case does not matter to Cognito or to the id.
+        // Retried: later, same id.
         assert_eq!(
-            user_signed_up("pool", "jane", "PreSignUp_SignUp", &attributes(), false, 99).event_id,
+            user_signed_up("pool", "Jane", "PreSignUp_SignUp", &attributes(), false, 99).event_id,
             event.event_id
         );
+        // Two users of a case-sensitive pool whose names differ only in case: two sign-ups, two
+        // ids (a consumer that deduplicates by id must not drop the second).
+        assert_ne!(
+            user_signed_up("pool", "jane", "PreSignUp_SignUp", &attributes(), false, 42).event_id,
+            event.event_id
+        );
+    }
+
+    #[test]
+    fn without_contact_no_event_carries_an_address_or_phone_number_in_the_user_name_either() {
+        for name in ["jane@example.com", "+15555550100", "Jane.Doe@Example.COM"] {
+            let event = user_signed_up("pool", name, "PreSignUp_SignUp", &attributes(), false, 42);
+            let without = event.detail(false).to_string();
+            assert!(!without.contains(name) && !without.contains("5555550100"), "{without}");
+            assert!(!without.contains('@'), "{without}");
+            assert_eq!(event.detail(true)["userName"], name, "with contact allowed, as it is");
+        }
+        let plain = user_locked_out("pool", "jane.doe", true, 2_000, 1).detail(false);
+        assert_eq!(plain["userName"], "jane.doe", "a name that is no address stays");
     }
 
     #[test]
@@ -622,8 +650,9 @@ mod tests {
 
         let locked = user_locked_out("pool", "Jane", true, 2_000, 1);
         assert_eq!(locked.detail(true)["lockedUntil"], 2_000);
-        assert_eq!(locked.event_id, user_locked_out("pool", "jane", true, 2_000, 5).event_id);
-        assert_ne!(locked.event_id, user_locked_out("pool", "jane", true, 2_600, 5).event_id);
+        assert_eq!(locked.event_id, user_locked_out("pool", "Jane", true, 2_000, 5).event_id);
+        assert_ne!(locked.event_id, user_locked_out("pool", "Jane", true, 2_600, 5).event_id);
+        assert_ne!(locked.event_id, user_locked_out("pool", "jane", true, 2_000, 5).event_id, "another user");
 
         let unlocked = user_unlocked("pool", "jane", 2_000, 1);
         assert_eq!(unlocked.detail(true)["wasLockedUntil"], 2_000);

@@ -8,7 +8,8 @@
 //!
 //! Item: `pk = EMAIL#<pool>#<normalised address>` or `PHONE#<pool>#<number>`, `sk = RESERVATION`,
 //! `owner` (the Cognito user name holding it), `status` (`PENDING` until confirmed, then
-//! `CONFIRMED`), `createdAt`, `updatedAt` (epoch seconds), and `expiresAt` while pending.
+//! `CONFIRMED`), `createdAt`, `updatedAt` (epoch seconds), `expiresAt` while pending, and
+//! `verifiedBy = RULE` when pre sign-up had the value verified by a domain rule (not proved).
 
 use std::collections::HashMap;
 
@@ -24,6 +25,10 @@ pub const CREATED_AT: &str = "createdAt";
 pub const UPDATED_AT: &str = "updatedAt";
 pub const PENDING: &str = "PENDING";
 pub const CONFIRMED: &str = "CONFIRMED";
+/// `verifiedBy`: set to [`BY_RULE`] when pre sign-up had Cognito verify the holder's value by a
+/// rule (`AUTO_CONFIRM_EMAIL_DOMAINS`), without anyone proving it. Kept by [`confirm`].
+pub const VERIFIED_BY: &str = "verifiedBy";
+pub const BY_RULE: &str = "RULE";
 
 /// What kind of value is reserved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,6 +86,17 @@ pub fn confirmed_item(key: &Key, owner: &str, now: i64) -> Item {
         .with(STATUS, AttrValue::s(CONFIRMED))
         .with(CREATED_AT, AttrValue::n(now))
         .with(UPDATED_AT, AttrValue::n(now))
+}
+
+/// `item` (a pending or confirmed item) marked: its holder's value was verified by rule, not proved.
+pub fn verified_by_rule(item: Item) -> Item {
+    item.with(VERIFIED_BY, AttrValue::s(BY_RULE))
+}
+
+/// The row says `owner`'s value was verified by rule (see [`verified_by_rule`]): `owner` never
+/// proved it, whatever Cognito's `email_verified` says. Federated linking refuses such a holder.
+pub fn is_verified_by_rule(item: &Item, owner: &str) -> bool {
+    item.str(OWNER) == Some(owner) && item.str(VERIFIED_BY) == Some(BY_RULE)
 }
 
 /// Held by `owner`.
@@ -277,6 +293,22 @@ mod tests {
             matches!(store.put(&taker, Some(&unchanged(&fresh))).await.unwrap(), WriteOutcome::ConditionFailed { .. }),
             "gone: not the row read either"
         );
+    }
+
+    #[tokio::test]
+    async fn a_value_verified_by_rule_stays_marked_through_confirmation_and_only_for_its_holder() {
+        let store = InMemoryStore::default();
+        let key = key(POOL, Kind::Email, "ceo@corp.example");
+        store.put(&verified_by_rule(pending_item(&key, "ceo", 100, 200)), None).await.unwrap();
+        assert_eq!(
+            confirm(&store, POOL, Kind::Email, "ceo@corp.example", "ceo", 150).await.unwrap(),
+            Confirmation::Permanent
+        );
+        let row = store.get(&key).await.unwrap().unwrap();
+        assert!(is_verified_by_rule(&row, "ceo"), "post confirmation keeps the mark");
+        assert!(!is_verified_by_rule(&row, "someone-else"), "the mark is about the row's holder");
+        let proved = confirmed_item(&key, "ceo", 300);
+        assert!(!is_verified_by_rule(&proved, "ceo"), "an unmarked row says nothing of the kind");
     }
 
     #[tokio::test]

@@ -10,14 +10,16 @@
 //! million hashes): it keeps the code out of the clear, nothing more. Answers are compared in
 //! constant time.
 //!
-//! Rows, beside the user's lockout record (`LOCKOUT#<pool>#<normalised user name>`, so one IAM
-//! leading-key prefix covers them):
-//! - `sk = SIGN_IN_CODE`: the last challenge issued to the user name: `salt`, `codeHash`,
+//! Rows, under a key prefix of their own (`SIGNIN#<pool>#<subject>`, the subject as the lockout
+//! record names it: `SUB#<sub>` for a user of the pool, `NAME#<name>` for a name it does not
+//! hold), so that create-auth-challenge's IAM reaches these and not the password-lockout records:
+//! - `sk = SIGN_IN_CODE`: the last challenge issued to the subject: `salt`, `codeHash`,
 //!   `codeExpiresAt`, `issuedAt`, `reuses`, `expiresAt` (TTL, = `codeExpiresAt`). A retried
-//!   create finds it and answers with the same challenge instead of e-mailing another code.
+//!   create finds it and answers with the same challenge instead of e-mailing another code;
+//!   verify deletes it once the code was answered right, so a used code is never reused.
+//!   Keyed by `sub`, a challenge is reused only for the very user it was mailed to.
 //! - `sk = SIGN_IN_CODE_SENDS`: the send counter, a lockout record of its own
-//!   ([`crate::lockout::attempt::register`] with the send policy), apart from the password
-//!   attempts of `sk = STATE`.
+//!   ([`crate::lockout::attempt::register`] with the send policy).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -26,7 +28,7 @@ use std::io;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::lockout;
+use crate::lockout::Subject;
 use crate::logging::Secret;
 use crate::ports::{AttrValue, EXPIRES_AT, Item, Key};
 use crate::random;
@@ -41,14 +43,19 @@ pub const CODE_EXPIRES_AT: &str = "codeExpiresAt";
 pub const ISSUED_AT: &str = "issuedAt";
 pub const REUSES: &str = "reuses";
 
-/// The row of the last challenge issued to a user name (known or not).
-pub fn issue_key(user_pool_id: &str, user_name: &str) -> Key {
-    Key::new(lockout::key(user_pool_id, user_name).pk, ISSUE_SORT_KEY)
+/// The partition of a subject's sign-in code rows.
+fn partition(user_pool_id: &str, subject: &Subject) -> String {
+    format!("SIGNIN#{user_pool_id}#{}", subject.key_part())
 }
 
-/// The send counter of a user name.
-pub fn sends_key(user_pool_id: &str, user_name: &str) -> Key {
-    Key::new(lockout::key(user_pool_id, user_name).pk, SENDS_SORT_KEY)
+/// The row of the last challenge issued to a subject (a user, or a name nobody holds).
+pub fn issue_key(user_pool_id: &str, subject: &Subject) -> Key {
+    Key::new(partition(user_pool_id, subject), ISSUE_SORT_KEY)
+}
+
+/// The send counter of a subject.
+pub fn sends_key(user_pool_id: &str, subject: &Subject) -> Key {
+    Key::new(partition(user_pool_id, subject), SENDS_SORT_KEY)
 }
 
 /// `length` decimal digits, uniformly distributed, from the kernel's generator.
@@ -241,9 +248,11 @@ mod tests {
         let metadata = challenge.metadata();
         assert!(metadata.starts_with("SIGN_IN_CODE#1700000300#") && !metadata.contains("987654"), "{metadata}");
         assert_eq!(Challenge::from_metadata(&metadata), Some(challenge.clone()));
-        let key = issue_key("us-east-1_P", " Jane ");
-        assert_eq!((key.pk.as_str(), key.sk.as_str()), ("LOCKOUT#us-east-1_P#jane", "SIGN_IN_CODE"));
-        assert_eq!(sends_key("us-east-1_P", "JANE").sk, "SIGN_IN_CODE_SENDS");
+        let jane = Subject::User { sub: "sub-1".to_owned() };
+        let key = issue_key("us-east-1_P", &jane);
+        assert_eq!((key.pk.as_str(), key.sk.as_str()), ("SIGNIN#us-east-1_P#SUB#sub-1", "SIGN_IN_CODE"));
+        assert_eq!(sends_key("us-east-1_P", &jane).sk, "SIGN_IN_CODE_SENDS");
+        assert!(!sends_key("us-east-1_P", &jane).pk.starts_with("LOCKOUT#"), "out of the lockout records' prefix");
         let item = challenge.to_item(&key, 1_700_000_000);
         assert_eq!(Challenge::from_item(&item), Some(challenge.clone()));
         assert_eq!(item.i64(EXPIRES_AT), Some(1_700_000_300));

@@ -1,6 +1,7 @@
 //! The command line: `triggers-admin <command> <user-pool-id> …`. A bad command line is exit 2.
 
 use trigger_core::Env;
+use trigger_core::lockout::NameRule;
 use trigger_core::reservations::Kind;
 
 pub const USAGE: &str = "\
@@ -9,6 +10,7 @@ usage: triggers-admin show     <user-pool-id> <username>
        triggers-admin release  <user-pool-id> <e-mail address | +E.164 phone number> [--force]
        triggers-admin backfill <user-pool-id> [--from-token TOKEN] [--rate N] [--phone]
 environment: TABLE_NAME, AWS_REGION and credentials (AWS_ENDPOINT_URL for a local stack);
+             USER_NAMES_CASE_SENSITIVE (show/unlock: the pool's user-name rule, default true);
              BACKFILL_LIST_USERS_PER_SECOND (default 10, 1 to 30; --rate wins)";
 
 /// The variable that sets backfill's ListUsers rate when `--rate` is not given.
@@ -21,8 +23,18 @@ pub const MAX_RATE: u32 = 30;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
-    Unlock { user_pool_id: String, username: String },
-    Show { user_pool_id: String, username: String },
+    /// `names`: the pool's user-name rule (`USER_NAMES_CASE_SENSITIVE`), for a name the pool
+    /// does not hold.
+    Unlock {
+        user_pool_id: String,
+        username: String,
+        names: NameRule,
+    },
+    Show {
+        user_pool_id: String,
+        username: String,
+        names: NameRule,
+    },
     Release(Release),
     Backfill(Backfill),
 }
@@ -65,10 +77,11 @@ impl Command {
                 };
                 let (user_pool_id, username) =
                     (non_empty(pool, "the user pool id")?, non_empty(name, "the user name")?);
+                let names = NameRule::from_env(env).map_err(|err| err.to_string())?;
                 Ok(if verb == "unlock" {
-                    Self::Unlock { user_pool_id, username }
+                    Self::Unlock { user_pool_id, username, names }
                 } else {
-                    Self::Show { user_pool_id, username }
+                    Self::Show { user_pool_id, username, names }
                 })
             }
             "release" => parse_release(rest),
@@ -185,7 +198,11 @@ mod tests {
     fn parses_the_lockout_commands_and_refuses_anything_else() {
         assert_eq!(
             parse(&["unlock", "pool", " Jane "]),
-            Ok(Command::Unlock { user_pool_id: "pool".into(), username: "Jane".into() })
+            Ok(Command::Unlock {
+                user_pool_id: "pool".into(),
+                username: "Jane".into(),
+                names: NameRule::CaseSensitive
+            })
         );
         assert!(matches!(parse(&["show", "p", "u"]), Ok(Command::Show { .. })));
         assert!(parse(&["unlock", "p"]).is_err());

@@ -97,14 +97,15 @@ pub fn brief(err: &PortError) -> String {
 
 /// Runs one command.
 pub async fn run(command: &Command, ports: &Ports) -> Outcome {
-    let (pool, username, unlock) = match command {
+    let (pool, username, names, unlock) = match command {
         Command::Release(request) => return release::run(request, ports).await,
         Command::Backfill(request) => return backfill::run(request, ports).await,
-        Command::Unlock { user_pool_id, username } => (user_pool_id, username, true),
-        Command::Show { user_pool_id, username } => (user_pool_id, username, false),
+        Command::Unlock { user_pool_id, username, names } => (user_pool_id, username, *names, true),
+        Command::Show { user_pool_id, username, names } => (user_pool_id, username, *names, false),
     };
     let (store, directory, clock) = (ports.store.as_ref(), ports.directory.as_ref(), ports.clock.as_ref());
-    match lockout::run(pool, username, unlock, store, directory, clock, &ports.events).await {
+    let given = lockout::Given { pool, name: username, names };
+    match lockout::run(&given, unlock, store, directory, clock, &ports.events).await {
         Ok(report) => Outcome::done(report),
         Err(err) => Outcome::failed(format!("failed: {}", brief(&err))),
     }

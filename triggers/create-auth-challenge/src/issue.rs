@@ -1,8 +1,9 @@
 //! The challenge of a sign-in's first round, once per challenge under Cognito's retries.
 //!
 //! A retried create (Cognito retries an invocation that timed out) carries exactly the event of
-//! the first, as does a new sign-in by the same name: the only difference is time. So the last
-//! challenge issued to a user name is kept in its issue row (`trigger_core::sign_in_code`), and a
+//! the first, as does a new sign-in by the same user: the only difference is time. So the last
+//! challenge issued to a user (by `sub`; a name the pool does not hold by the name) is kept in its
+//! issue row (`trigger_core::sign_in_code`), and a
 //! create within [`REUSE_SECONDS`] of it answers with that challenge instead of e-mailing another
 //! code, at most [`MAX_REUSES`] times (Cognito makes three attempts in all). The row holds the
 //! salted hash, never the code: the e-mail already sent is the only place the code is.
@@ -11,6 +12,7 @@
 //! of its own), then written with the condition that the row is still as read, so that of two
 //! concurrent creates one issues and the other answers with the winner's challenge.
 
+use trigger_core::lockout::Subject;
 use trigger_core::lockout::attempt::{self, Verdict};
 use trigger_core::lockout::policy::Policy;
 use trigger_core::logging::Secret;
@@ -38,7 +40,8 @@ pub enum Issue {
 #[derive(Clone, Copy, Debug)]
 pub struct Request<'a> {
     pub user_pool_id: &'a str,
-    pub user_name: &'a str,
+    /// The user (or unknown name) the challenge is for: the issue row and the send counter's key.
+    pub subject: &'a Subject,
     pub code_length: usize,
     pub code_ttl_seconds: i64,
     pub sends: &'a Policy,
@@ -66,7 +69,7 @@ fn no_randomness(err: std::io::Error) -> PortError {
 
 /// The first round's challenge for `request` at `now`.
 pub async fn first_round(store: &dyn Store, request: &Request<'_>, now: i64) -> Result<Issue, PortError> {
-    let key = sign_in_code::issue_key(request.user_pool_id, request.user_name);
+    let key = sign_in_code::issue_key(request.user_pool_id, request.subject);
     let seen = store.get(&key).await?;
     if let Some(challenge) = seen.as_ref().and_then(|item| reusable(item, now)) {
         let reuses = seen.as_ref().and_then(|item| item.i64(REUSES)).unwrap_or(0);
@@ -77,7 +80,7 @@ pub async fn first_round(store: &dyn Store, request: &Request<'_>, now: i64) -> 
         }
         // Another create changed the row since: issue anew, under the send limit.
     }
-    let sends = sign_in_code::sends_key(request.user_pool_id, request.user_name);
+    let sends = sign_in_code::sends_key(request.user_pool_id, request.subject);
     match attempt::register(store, &sends, now, request.sends).await? {
         Verdict::Allowed => {}
         Verdict::Locked { until } => return Ok(Issue::Limited { until }),
@@ -111,8 +114,11 @@ mod tests {
     const NOW: i64 = 1_700_000_000;
     const SENDS: Policy = Policy { max_attempts: 3, window_seconds: 900, base_seconds: 900, max_seconds: 3600 };
 
+    static JANE: std::sync::LazyLock<Subject> = std::sync::LazyLock::new(|| Subject::User { sub: "sub-jane".into() });
+    static JOHN: std::sync::LazyLock<Subject> = std::sync::LazyLock::new(|| Subject::User { sub: "sub-john".into() });
+
     fn request() -> Request<'static> {
-        Request { user_pool_id: "us-east-1_P", user_name: "jane", code_length: 6, code_ttl_seconds: 300, sends: &SENDS }
+        Request { user_pool_id: "us-east-1_P", subject: &JANE, code_length: 6, code_ttl_seconds: 300, sends: &SENDS }
     }
 
     fn new(issue: Issue) -> (Challenge, Secret<String>) {
@@ -140,7 +146,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn sends_are_limited_per_user_name_and_reuses_do_not_count() {
+    async fn sends_are_limited_per_user_and_reuses_do_not_count() {
         let store = InMemoryStore::default();
         for n in 0..3 {
             new(first_round(&store, &request(), NOW + n * 100).await.unwrap());
@@ -151,7 +157,7 @@ mod tests {
             Issue::Limited { until } => assert_eq!(until, NOW + 300 + 900),
             other => panic!("expected the limit, got {other:?}"),
         }
-        let other = Request { user_name: "john", ..request() };
+        let other = Request { subject: &JOHN, ..request() };
         new(first_round(&store, &other, NOW + 300).await.unwrap());
         new(first_round(&store, &request(), NOW + 300 + 900).await.unwrap());
     }
@@ -159,7 +165,7 @@ mod tests {
     #[tokio::test]
     async fn a_concurrent_create_that_lost_answers_with_the_winners_challenge() {
         let store = InMemoryStore::default();
-        let key = sign_in_code::issue_key("us-east-1_P", "jane");
+        let key = sign_in_code::issue_key("us-east-1_P", &JANE);
         // The winner's row appears between this create's read and its write: simulated by a row
         // too old to reuse (read), replaced by a fresh one (the winner) before the write.
         let (old, _) = new(first_round(&store, &request(), NOW).await.unwrap());
@@ -172,5 +178,28 @@ mod tests {
         assert!(store.get(&key).await.unwrap().is_some(), "withdrawing a stale challenge leaves the winner's");
         withdraw(&store, &key, &winner).await.unwrap();
         assert!(store.get(&key).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_challenge_is_never_reused_for_another_user_whose_name_differs_only_in_case() {
+        // A case-sensitive pool: `Jane.Doe` (sub-jane) is mailed a code; seconds later someone
+        // starts a sign-in as `jane.doe` (sub-john). On 5a923f4 both were keyed by the lower-cased
+        // name, and the second create reused the first's challenge: answering Jane.Doe's code
+        // signed in as jane.doe.
+        let store = InMemoryStore::default();
+        let (first, code) = new(first_round(&store, &request(), NOW).await.unwrap());
+        let (second, _) = new(first_round(&store, &Request { subject: &JOHN, ..request() }, NOW + 2).await.unwrap());
+        assert_ne!(second, first, "a challenge of its own, e-mailed to its own user");
+        assert_eq!(
+            second.check(code.expose(), NOW + 3),
+            sign_in_code::Verdict::Wrong,
+            "the other user's code is wrong"
+        );
+        // Two unknown names of a case-sensitive pool are two subjects as well.
+        let upper = Subject::Name("Jane.Doe".into());
+        let lower = Subject::Name("jane.doe".into());
+        let (unknown, _) = new(first_round(&store, &Request { subject: &upper, ..request() }, NOW).await.unwrap());
+        let (other, _) = new(first_round(&store, &Request { subject: &lower, ..request() }, NOW + 1).await.unwrap());
+        assert_ne!(unknown, other);
     }
 }

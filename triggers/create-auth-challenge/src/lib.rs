@@ -21,6 +21,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use trigger_core::events::{CUSTOM_CHALLENGE, ChallengeResult, CreateAuthChallengeEvent, CreateAuthChallengeSource};
+use trigger_core::lockout::{NameRule, Subject};
 use trigger_core::ports::{Clock, Email, Mailer, PortError, PortErrorKind, Store, SystemClock};
 use trigger_core::runtime::{Boot, InitError, dependency_deadline};
 use trigger_core::sign_in_code::{self, Challenge};
@@ -70,6 +71,12 @@ fn recipient<'a>(event: &'a CreateAuthChallengeEvent, settings: &Settings) -> Op
         .filter(|e| !e.is_empty() && (verified || !settings.require_verified_email))
 }
 
+/// Whose sign-in code rows: the user's `sub`, or the name the pool does not hold.
+pub fn subject(event: &CreateAuthChallengeEvent, names: NameRule) -> Subject {
+    let request = &event.request;
+    Subject::of_sign_in(&event.user_name, &request.user_attributes, request.user_not_found, names)
+}
+
 impl CreateAuthChallenge {
     pub fn new(settings: Settings, ports: Ports) -> Self {
         Self { settings, ports }
@@ -95,9 +102,10 @@ impl CreateAuthChallenge {
     /// The first round: issue (or reuse) and e-mail.
     async fn first_round(&self, event: &CreateAuthChallengeEvent, now: i64) -> Result<Challenge, TriggerError> {
         let settings = &self.settings;
+        let subject = subject(event, settings.names);
         let request = issue::Request {
             user_pool_id: &event.user_pool_id,
-            user_name: &event.user_name,
+            subject: &subject,
             code_length: settings.code_length,
             code_ttl_seconds: settings.code_ttl_seconds,
             sends: &settings.sends,
@@ -140,7 +148,7 @@ impl CreateAuthChallenge {
                 Ok(challenge)
             }
             Err(err) => {
-                let key = sign_in_code::issue_key(&event.user_pool_id, &event.user_name);
+                let key = sign_in_code::issue_key(&event.user_pool_id, &subject);
                 if let Err(withdraw) = issue::withdraw(store, &key, &challenge).await {
                     tracing::warn!(error = %withdraw, "issue row not withdrawn; it is reused only within the retry window");
                 }

@@ -37,6 +37,7 @@ pub fn render(
         link: None,
         name: attribute("given_name").or_else(|| attribute("name")).map(str::to_owned),
         email: attribute("email").map(str::to_owned),
+        notice: None,
     };
     catalogue.render(locale, MessageKind::SignInCode, &values)
 }

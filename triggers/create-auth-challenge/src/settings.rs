@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use message_catalogue::Catalogue;
+use trigger_core::lockout::NameRule;
 use trigger_core::lockout::policy::Policy;
 use trigger_core::{ConfigError, Env};
 
@@ -29,6 +30,8 @@ pub struct Settings {
     pub require_verified_email: bool,
     /// `MESSAGE_TEMPLATES_DIR`, `DEFAULT_LOCALE`: as custom-message (the sign-in-code message).
     pub catalogue: Arc<Catalogue>,
+    /// `USER_NAMES_CASE_SENSITIVE`: how the rows of a name the pool does not hold are keyed.
+    pub names: NameRule,
 }
 
 impl fmt::Debug for Settings {
@@ -39,6 +42,7 @@ impl fmt::Debug for Settings {
             .field("code_ttl_seconds", &self.code_ttl_seconds)
             .field("sends", &self.sends)
             .field("require_verified_email", &self.require_verified_email)
+            .field("names", &self.names)
             .finish_non_exhaustive()
     }
 }
@@ -60,6 +64,7 @@ impl Settings {
             sends,
             require_verified_email: env.flag("SIGN_IN_CODE_REQUIRE_VERIFIED_EMAIL", true)?,
             catalogue: Arc::new(message_catalogue::catalogue_from_env(env)?),
+            names: NameRule::from_env(env)?,
         })
     }
 }

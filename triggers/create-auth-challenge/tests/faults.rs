@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use create_auth_challenge::{CreateAuthChallenge, Ports, Settings};
 use serde_json::{Value, json};
+use trigger_core::lockout::Subject;
 use trigger_core::ports::{Clock, Store, SystemClock};
 use trigger_core::sign_in_code::{self, Challenge, Verdict};
 use trigger_core::testing::fault_proxy::{Fault, FaultProxy, run_within_budget};
@@ -118,7 +119,8 @@ async fn a_failing_mail_service_refuses_withdraws_the_code_and_the_retry_sends_o
         proxy.fail_always(SEND_EMAIL, fault);
         assert_try_again(invoke(&trigger, &event).await, &format!("{fault:?}"));
         proxy.clear();
-        let row = store.get(&sign_in_code::issue_key(&pool, &user)).await.unwrap();
+        let sub = event["request"]["userAttributes"]["sub"].as_str().unwrap().to_owned();
+        let row = store.get(&sign_in_code::issue_key(&pool, &Subject::User { sub })).await.unwrap();
         assert!(row.is_none(), "the code nobody received was withdrawn ({fault:?}): {row:?}");
     }
     // SendEmail has no idempotency token: one attempt each, the SDK never resends.

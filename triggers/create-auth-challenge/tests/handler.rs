@@ -9,10 +9,19 @@ use std::time::Duration;
 use create_auth_challenge::{CreateAuthChallenge, Ports, Settings};
 use serde_json::{Value, json};
 use trigger_core::fakes::{FixedClock, InMemoryStore, RecordingMailer};
+use trigger_core::lockout::Subject;
 use trigger_core::logging::Secret;
 use trigger_core::ports::{PortErrorKind, Store};
 use trigger_core::runtime::run_within;
 use trigger_core::sign_in_code::{self, Challenge, Verdict};
+
+/// The subject create keys the event's rows by: its user's sub, or the unknown name as given.
+fn subject_of(event: &Value) -> Subject {
+    match event["request"]["userAttributes"]["sub"].as_str().filter(|_| event["request"]["userNotFound"] != true) {
+        Some(sub) => Subject::User { sub: sub.to_owned() },
+        None => Subject::Name(event["userName"].as_str().unwrap().to_owned()),
+    }
+}
 use trigger_core::{Env, TriggerError};
 
 const NOW: u64 = 1_700_000_000;
@@ -129,8 +138,7 @@ async fn an_unknown_user_gets_the_same_answers_and_nothing_is_sent() {
             }));
             rig.clock.advance(Duration::from_secs(60)); // past the retry window: each one a new send
         }
-        let sends =
-            rig.store.get(&sign_in_code::sends_key("us-east-1_EXAMPLE1", event["userName"].as_str().unwrap())).await;
+        let sends = rig.store.get(&sign_in_code::sends_key("us-east-1_EXAMPLE1", &subject_of(&event))).await;
         assert!(sends.unwrap().is_some(), "{name}: the send counter is kept for unknown names too");
         seen.push((answers, rig.mailer.sent().len()));
     }
@@ -164,8 +172,13 @@ async fn sends_are_rate_limited_per_user_and_the_limit_lifts() {
     assert!(matches!(err, TriggerError::Denied(_)), "{err:?}");
     assert_eq!(err.user_message(), "Too many sign-in codes were requested. Try again in 15 minutes");
     assert_eq!(rig.mailer.sent().len(), 5);
+    // The same user by another name (an alias, another case): the same counter, still limited.
+    let mut same = event.clone();
+    same["userName"] = json!("JANE.DOE");
+    assert!(matches!(create(&rig, &same).await, Err(TriggerError::Denied(_))), "one user, one counter");
     let mut other = event.clone();
     other["userName"] = json!("john.roe");
+    other["request"]["userAttributes"]["sub"] = json!("5b9c3d4e-2222-4333-8444-555566667777");
     create(&rig, &other).await.unwrap();
     rig.clock.advance(Duration::from_secs(900));
     create(&rig, &event).await.unwrap();
@@ -179,7 +192,7 @@ async fn an_ses_outage_fails_closed_and_the_retry_sends_a_new_code() {
     rig.mailer.set_outage(Some(PortErrorKind::Unavailable));
     let err = create(&rig, &event).await.unwrap_err();
     assert_eq!(err.user_message(), TriggerError::GENERIC_USER_MESSAGE);
-    let key = sign_in_code::issue_key("us-east-1_EXAMPLE1", "jane.doe");
+    let key = sign_in_code::issue_key("us-east-1_EXAMPLE1", &subject_of(&event));
     assert!(rig.store.get(&key).await.unwrap().is_none(), "the unsent challenge is withdrawn");
     rig.mailer.set_outage(None);
     rig.clock.advance(Duration::from_secs(1));

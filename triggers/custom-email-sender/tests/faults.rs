@@ -45,6 +45,7 @@ async fn setup(code: &str) -> (FaultProxy, CustomEmailSender, Value, String) {
     let ports = Ports {
         decryptor: Arc::new(decryptor),
         mailer: Arc::new(aws.mailer()),
+        directory: Arc::new(aws.directory()),
         store: Arc::new(aws.store(table_name())),
         clock: Arc::new(SystemClock),
     };

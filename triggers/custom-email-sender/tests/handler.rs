@@ -10,9 +10,9 @@ use custom_sender::DELIVERY_LEASE;
 use message_catalogue::MessageKind;
 use serde_json::{Value, json};
 use trigger_core::events::CustomEmailSenderSource;
-use trigger_core::fakes::{FakeDecryptor, FixedClock, InMemoryStore, RecordingMailer};
+use trigger_core::fakes::{FakeDecryptor, FakeDirectory, FixedClock, InMemoryStore, RecordingMailer};
 use trigger_core::idempotency;
-use trigger_core::ports::{PortErrorKind, Store};
+use trigger_core::ports::{DirectoryUser, PortErrorKind, Store, UserStatus};
 use trigger_core::runtime::run_within;
 use trigger_core::{Env, TriggerError};
 
@@ -22,7 +22,11 @@ const SECOND_MESSAGE: &str = "AYADeBsecondMessage==";
 const KEY: &str = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
 fn fixture() -> Value {
-    let path = format!("{}/../../tests/fixtures/events/custom-email-sender.json", env!("CARGO_MANIFEST_DIR"));
+    named_fixture("custom-email-sender.json")
+}
+
+fn named_fixture(name: &str) -> Value {
+    let path = format!("{}/../../tests/fixtures/events/{name}", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -30,6 +34,7 @@ struct Rig {
     trigger: CustomEmailSender,
     decryptor: Arc<FakeDecryptor>,
     mailer: Arc<RecordingMailer>,
+    directory: Arc<FakeDirectory>,
     store: Arc<InMemoryStore>,
     clock: Arc<FixedClock>,
 }
@@ -44,9 +49,16 @@ fn rig(code: &str) -> Rig {
     let mailer = Arc::new(RecordingMailer::default());
     let store = Arc::new(InMemoryStore::default());
     let clock = Arc::new(FixedClock::at_epoch_seconds(1_800_000_000));
-    let ports =
-        Ports { decryptor: decryptor.clone(), mailer: mailer.clone(), store: store.clone(), clock: clock.clone() };
-    Rig { trigger: CustomEmailSender::new(Settings::from_env(&env).unwrap(), ports), decryptor, mailer, store, clock }
+    let directory = Arc::new(FakeDirectory::default());
+    let ports = Ports {
+        decryptor: decryptor.clone(),
+        mailer: mailer.clone(),
+        directory: directory.clone(),
+        store: store.clone(),
+        clock: clock.clone(),
+    };
+    let trigger = CustomEmailSender::new(Settings::from_env(&env).unwrap(), ports);
+    Rig { trigger, decryptor, mailer, directory, store, clock }
 }
 
 async fn invoke(rig: &Rig, event: Value) -> Result<Value, TriggerError> {
@@ -177,4 +189,132 @@ async fn an_unknown_source_or_a_missing_address_is_an_error_not_a_silent_success
     let err = invoke(&rig, no_email).await.unwrap_err();
     assert!(err.to_string().contains("no email attribute"), "{err}");
     assert!(rig.mailer.sent().is_empty());
+}
+
+fn directory_user(username: &str, attributes: &[(&str, &str)]) -> DirectoryUser {
+    DirectoryUser {
+        username: username.into(),
+        status: UserStatus::Confirmed,
+        enabled: true,
+        created_at: None,
+        attributes: attributes.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+    }
+}
+
+#[tokio::test]
+async fn the_takeover_notice_in_cognitos_shape_reaches_the_directory_address_once_per_risk_event() {
+    let rig = rig("123456");
+    rig.directory.insert(directory_user(
+        "jane.doe",
+        &[("email", "jane@directory.example"), ("locale", "de"), ("given_name", "Jane")],
+    ));
+    let notice = named_fixture("custom-email-sender-account-takeover.json");
+    for _ in 0..3 {
+        let answer = invoke(&rig, notice.clone()).await.unwrap();
+        assert_eq!(answer["request"]["userAttributes"]["CITY"], Value::Null, "the event comes back as given");
+    }
+    let sent = rig.mailer.sent();
+    assert_eq!(sent.len(), 1, "three deliveries of one notice, one e-mail");
+    assert_eq!(rig.decryptor.calls(), 0, "the notice has no code: the decryptor is never called");
+    let email = &sent[0];
+    assert_eq!(email.to, "jane@directory.example");
+    let html = email.html.as_ref().unwrap();
+    for body in [&email.text, html] {
+        for wanted in
+            ["Hallo Jane", "Wir haben sie blockiert", "192.0.2.44", "Mon Dec 07 20:40:16 UTC 2026", "Portugal"]
+        {
+            assert!(body.contains(wanted), "{wanted}: {body}");
+        }
+    }
+    assert!(
+        email
+            .text
+            .contains("https://cognito-idp.us-east-1.amazonaws.com/feedback?valid=true&token=EXAMPLEfeedbackTOKEN")
+    );
+    assert!(
+        email
+            .text
+            .contains("https://cognito-idp.us-east-1.amazonaws.com/feedback?valid=false&token=EXAMPLEfeedbackTOKEN")
+    );
+    assert!(html.contains("valid=true&amp;token=EXAMPLEfeedbackTOKEN"), "{html}");
+    assert!(html.contains("valid=false&amp;token=EXAMPLEfeedbackTOKEN"), "{html}");
+
+    // Another risky sign-in the same day: another EVENT_ID, another notice.
+    let mut second = notice.clone();
+    second["request"]["userAttributes"]["EVENT_ID"] = json!("f00dfeed-0000-4000-8000-000000000002");
+    second["request"]["userAttributes"]["LOGIN_TIME"] = json!("Mon Dec 07 21:02:03 UTC 2026");
+    second["request"]["userAttributes"]["ACCOUNT_TAKE_OVER_ACTION"] = json!("NO_ACTION");
+    invoke(&rig, second.clone()).await.unwrap();
+    invoke(&rig, second).await.unwrap();
+    let sent = rig.mailer.sent();
+    assert_eq!(sent.len(), 2, "two risk events, two notices");
+    assert!(sent[1].text.contains("21:02:03"), "{}", sent[1].text);
+}
+
+#[tokio::test]
+async fn a_notice_with_its_own_address_needs_no_directory_and_one_the_directory_lacks_is_not_sent() {
+    let rig = rig("123456");
+    let mut addressed = named_fixture("custom-email-sender-account-takeover.json");
+    addressed["request"]["userAttributes"]["email"] = json!("jane.doe@example.com");
+    rig.directory.set_outage(Some(PortErrorKind::Unavailable));
+    invoke(&rig, addressed).await.unwrap();
+    assert_eq!(rig.mailer.sent()[0].to, "jane.doe@example.com", "the event's address wins; no directory call");
+
+    let notice = named_fixture("custom-email-sender-account-takeover.json");
+    let err = invoke(&rig, notice.clone()).await.unwrap_err();
+    assert!(matches!(err, TriggerError::Port(_)), "directory away: transient, Lambda retries: {err:?}");
+    rig.directory.set_outage(None);
+    let err = invoke(&rig, notice).await.unwrap_err();
+    assert!(err.to_string().contains("no email attribute"), "{err}");
+    let text = err.to_string();
+    assert!(!text.contains("EXAMPLEfeedbackTOKEN") && !text.contains("https://"), "no link in the error: {text}");
+    assert_eq!(rig.mailer.sent().len(), 1);
+}
+
+/// The corpus files of this trigger (`tests/fixtures/events/corpus/<trigger>-*.json`).
+fn corpus(trigger: &str) -> Vec<(String, Value)> {
+    let dir = format!("{}/../../tests/fixtures/events/corpus", env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<(String, Value)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.file_name().unwrap().to_str().unwrap().starts_with(&format!("{trigger}-")))
+        .map(|path| {
+            let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+            (name, serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap())
+        })
+        .collect();
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    files
+}
+
+#[tokio::test]
+async fn every_corpus_shape_is_sent_once_and_none_is_refused_as_a_bad_event() {
+    let files = corpus("custom-email-sender");
+    assert!(files.len() >= 2, "{files:?}");
+    for (name, event) in files {
+        let env = Env::from_pairs([("EMAIL_FROM", "no-reply@example.com"), ("KMS_KEY_ARN", KEY), ("TABLE_NAME", "t")]);
+        let pool = event["userPoolId"].as_str().unwrap();
+        let mut decryptor = FakeDecryptor::default();
+        if let Some(code) = event["request"]["code"].as_str() {
+            decryptor = decryptor.with_message(code, pool, "246810");
+        }
+        let directory = Arc::new(FakeDirectory::default());
+        let user = event["userName"].as_str().unwrap();
+        directory.insert(directory_user(user, &[("email", "corpus.user@example.com")]));
+        let mailer = Arc::new(RecordingMailer::default());
+        let ports = Ports {
+            decryptor: Arc::new(decryptor),
+            mailer: mailer.clone(),
+            directory,
+            store: Arc::new(InMemoryStore::default()),
+            clock: Arc::new(FixedClock::at_epoch_seconds(1_800_000_000)),
+        };
+        let trigger = CustomEmailSender::new(Settings::from_env(&env).unwrap(), ports);
+        for _ in 0..2 {
+            let answer = run_within(&trigger, Duration::from_secs(2), event.clone()).await;
+            let answer = answer.unwrap_or_else(|err| panic!("{name}: {err}"));
+            assert_eq!(answer["request"]["userAttributes"], event["request"]["userAttributes"], "{name}: as given");
+        }
+        assert_eq!(mailer.sent().len(), 1, "{name}: one e-mail");
+    }
 }

@@ -1,6 +1,8 @@
 //! The trigger with its real adapters against the local stack (moto): a code encrypted by the
 //! official Python Encryption SDK in Cognito's v1 format under a moto KMS key is decrypted,
-//! the e-mail moto's SES holds has it, and the same event three times sends one e-mail.
+//! the e-mail moto's SES holds has it, and the same event three times sends one e-mail. The
+//! account-takeover notice (no code, no address: cognito-local never sends it) goes to the address
+//! moto's Cognito holds for the user, once per risk event.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
 use std::sync::Arc;
@@ -12,7 +14,7 @@ use esdk_decryptor::{EsdkDecryptor, POOL_CONTEXT_KEY};
 use serde_json::{Value, json};
 use trigger_core::ports::SystemClock;
 use trigger_core::runtime::run_within;
-use trigger_core::testing::{local_aws, ses_messages_to, table_name, unique};
+use trigger_core::testing::{confirmed_user, local_aws, ses_messages_to, table_name, unique};
 use trigger_core::{Env, TriggerError};
 
 const POOL: &str = "us-east-1_LocalPool";
@@ -29,6 +31,7 @@ async fn trigger(key_arn: &str) -> CustomEmailSender {
     let ports = Ports {
         decryptor: Arc::new(EsdkDecryptor::new(kms, key_arn).await.unwrap()),
         mailer: Arc::new(aws.mailer()),
+        directory: Arc::new(aws.directory()),
         store: Arc::new(aws.store(table_name())),
         clock: Arc::new(SystemClock),
     };
@@ -98,4 +101,39 @@ async fn a_code_under_another_key_or_for_another_pool_is_an_error_and_sends_noth
         assert!(!err.to_string().contains("111111") && !err.to_string().contains("222222"));
     }
     assert!(ses_messages_to(&email).unwrap().is_empty());
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: run with `make test`"]
+async fn an_account_takeover_notice_reaches_the_address_cognito_holds_once_per_risk_event() {
+    let aws = local_aws().await.unwrap();
+    let kms = aws_sdk_kms::Client::new(aws.sdk_config());
+    let key = create_key(&kms).await.unwrap();
+    let trigger = trigger(&key).await;
+    let cognito = aws_sdk_cognitoidentityprovider::Client::new(aws.sdk_config());
+    let pool = cognito.create_user_pool().pool_name(unique("takeover")).send().await.unwrap();
+    let pool_id = pool.user_pool().and_then(|p| p.id()).unwrap().to_owned();
+    let user = unique("jane");
+    let email = format!("{user}@example.com");
+    confirmed_user(&aws, &pool_id, &user, &[("email", &email), ("locale", "de")], "Correct-Horse-9!").await.unwrap();
+
+    let path =
+        format!("{}/../../tests/fixtures/events/custom-email-sender-account-takeover.json", env!("CARGO_MANIFEST_DIR"));
+    let mut notice: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    notice["userPoolId"] = json!(pool_id);
+    notice["userName"] = json!(user);
+    notice["request"]["userAttributes"]["USER_NAME"] = json!(user);
+    notice["request"]["userAttributes"]["EVENT_ID"] = json!(unique("event"));
+    for _ in 0..3 {
+        run_within(&trigger, Duration::from_secs(4), notice.clone()).await.unwrap();
+    }
+    let messages = ses_messages_to(&email).unwrap();
+    assert_eq!(messages.len(), 1, "three deliveries of one notice, one e-mail: {messages:?}");
+    let text = messages[0].to_string();
+    assert!(text.contains("192.0.2.44") && text.contains("Wir haben sie blockiert"), "{text}");
+    assert!(text.contains("feedback?valid=false"), "the \"this wasn't me\" link: {text}");
+
+    notice["request"]["userAttributes"]["EVENT_ID"] = json!(unique("event"));
+    run_within(&trigger, Duration::from_secs(4), notice).await.unwrap();
+    assert_eq!(ses_messages_to(&email).unwrap().len(), 2, "another risk event the same day, another e-mail");
 }

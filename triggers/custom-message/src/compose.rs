@@ -40,6 +40,7 @@ pub fn values(event: &CustomMessageEvent, by_link: bool) -> Values {
         link: placeholder(request.link_parameter.as_ref()).filter(|_| by_link),
         name: request.attribute("given_name").or_else(|| request.attribute("name")).map(str::to_owned),
         email: request.attribute("email").map(str::to_owned),
+        notice: None,
     }
 }
 

@@ -12,10 +12,10 @@ pub mod settings;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use custom_sender::{decrypt_code, not_planned, plan_sms, send_once};
-use esdk_decryptor::EsdkDecryptor;
+use custom_sender::{Envelope, decrypt_code, look_up_recipient, not_planned, plan, send_once};
+use esdk_decryptor::{EsdkDecryptor, PoolContext};
 use trigger_core::events::CustomSmsSenderEvent;
-use trigger_core::ports::{Clock, CodeDecryptor, Sms, SmsSender, Store, SystemClock};
+use trigger_core::ports::{Clock, CodeDecryptor, Sms, SmsSender, Store, SystemClock, UserDirectory};
 use trigger_core::runtime::{Boot, InitError};
 use trigger_core::{Trigger, TriggerError, metrics};
 
@@ -29,6 +29,8 @@ pub const NAME: &str = "custom-sms-sender";
 pub struct Ports {
     pub decryptor: Arc<dyn CodeDecryptor>,
     pub sms: Arc<dyn SmsSender>,
+    /// `AdminGetUser`: the number of an account-takeover notice's user (the notice has none).
+    pub directory: Arc<dyn UserDirectory>,
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
 }
@@ -48,10 +50,16 @@ impl CustomSmsSender {
     pub async fn init(boot: Boot) -> Result<Self, InitError> {
         let settings = Settings::from_env(&boot.env)?;
         let aws = boot.aws().await?;
-        let decryptor = EsdkDecryptor::for_key(&aws, &settings.sender.kms_key_arn).await?;
+        let decryptor = EsdkDecryptor::for_key(
+            &aws,
+            &settings.sender.kms_key_arn,
+            PoolContext::required(settings.sender.require_pool_context),
+        )
+        .await?;
         let ports = Ports {
             decryptor: Arc::new(decryptor),
             sms: Arc::new(aws.sms(settings.sms.clone())),
+            directory: Arc::new(aws.directory()),
             store: Arc::new(aws.store(settings.sender.table_name.clone())),
             clock: Arc::new(SystemClock),
         };
@@ -66,8 +74,13 @@ impl Trigger for CustomSmsSender {
 
     async fn handle(&self, event: CustomSmsSenderEvent) -> Result<CustomSmsSenderEvent, TriggerError> {
         let ports = &self.ports;
-        let code = decrypt_code(NAME, &*ports.decryptor, event.request.code.as_ref(), &event.user_pool_id).await?;
-        let outgoing = plan_sms(&event, &self.settings.sender.catalogue, code.as_ref().map(|c| c.expose().as_str()))
+        let envelope = Envelope::sms(&event);
+        // Only a message that prints a code has one to decrypt (the notice's is null).
+        let code = decrypt_code(NAME, &*ports.decryptor, envelope.code_to_decrypt(), &event.user_pool_id).await?;
+        // The account-takeover notice names no address: the user's directory entry does.
+        let profile = look_up_recipient(NAME, &*ports.directory, &envelope).await?;
+        let code = code.as_ref().map(|c| c.expose().as_str());
+        let outgoing = plan(&envelope, &self.settings.sender.catalogue, code, profile.as_ref())
             .map_err(|err| not_planned(NAME, err))?;
         if !settings::is_e164(&outgoing.to) {
             metrics::count(NAME, "NotSent");

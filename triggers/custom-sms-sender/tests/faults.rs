@@ -47,6 +47,7 @@ async fn setup(code: &str) -> (FaultProxy, CustomSmsSender, Value, String) {
     let ports = Ports {
         decryptor: Arc::new(decryptor),
         sms: Arc::new(aws.sms(settings.sms.clone())),
+        directory: Arc::new(aws.directory()),
         store: Arc::new(aws.store(table_name())),
         clock: Arc::new(SystemClock),
     };

@@ -9,9 +9,9 @@ use custom_sms_sender::{CustomSmsSender, Ports, Settings};
 use message_catalogue::SMS_LIMIT;
 use serde_json::{Value, json};
 use trigger_core::events::CustomSmsSenderSource;
-use trigger_core::fakes::{FakeDecryptor, FixedClock, InMemoryStore, RecordingSms};
+use trigger_core::fakes::{FakeDecryptor, FakeDirectory, FixedClock, InMemoryStore, RecordingSms};
 use trigger_core::idempotency;
-use trigger_core::ports::{PortErrorKind, Store};
+use trigger_core::ports::{DirectoryUser, PortErrorKind, Store, UserStatus};
 use trigger_core::runtime::run_within;
 use trigger_core::{Env, TriggerError};
 
@@ -20,7 +20,11 @@ const MESSAGE: &str = "AYADeBgvGjEXAMPLEciphertextOnlyNotARealMessage==";
 const KEY: &str = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
 fn fixture() -> Value {
-    let path = format!("{}/../../tests/fixtures/events/custom-sms-sender.json", env!("CARGO_MANIFEST_DIR"));
+    named_fixture("custom-sms-sender.json")
+}
+
+fn named_fixture(name: &str) -> Value {
+    let path = format!("{}/../../tests/fixtures/events/{name}", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -28,6 +32,7 @@ struct Rig {
     trigger: CustomSmsSender,
     decryptor: Arc<FakeDecryptor>,
     sms: Arc<RecordingSms>,
+    directory: Arc<FakeDirectory>,
     store: Arc<InMemoryStore>,
     clock: Arc<FixedClock>,
 }
@@ -38,8 +43,16 @@ fn rig(code: &str) -> Rig {
     let sms = Arc::new(RecordingSms::default());
     let store = Arc::new(InMemoryStore::default());
     let clock = Arc::new(FixedClock::at_epoch_seconds(1_800_000_000));
-    let ports = Ports { decryptor: decryptor.clone(), sms: sms.clone(), store: store.clone(), clock: clock.clone() };
-    Rig { trigger: CustomSmsSender::new(Settings::from_env(&env).unwrap(), ports), decryptor, sms, store, clock }
+    let directory = Arc::new(FakeDirectory::default());
+    let ports = Ports {
+        decryptor: decryptor.clone(),
+        sms: sms.clone(),
+        directory: directory.clone(),
+        store: store.clone(),
+        clock: clock.clone(),
+    };
+    let trigger = CustomSmsSender::new(Settings::from_env(&env).unwrap(), ports);
+    Rig { trigger, decryptor, sms, directory, store, clock }
 }
 
 async fn invoke(rig: &Rig, event: Value) -> Result<Value, TriggerError> {
@@ -117,4 +130,86 @@ async fn refused_codes_bad_numbers_and_unknown_sources_are_errors_that_send_noth
     }
     assert!(rig.sms.sent().is_empty());
     assert!(rig.store.items().is_empty());
+}
+
+#[tokio::test]
+async fn the_takeover_notice_in_cognitos_shape_reaches_the_directory_number_once_per_risk_event() {
+    let rig = rig("123456");
+    rig.directory.insert(DirectoryUser {
+        username: "jane.doe".into(),
+        status: UserStatus::Confirmed,
+        enabled: true,
+        created_at: None,
+        attributes: [("phone_number", "+14155550123"), ("locale", "pt-BR")]
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    });
+    let notice = named_fixture("custom-sms-sender-account-takeover.json");
+    for _ in 0..3 {
+        invoke(&rig, notice.clone()).await.unwrap();
+    }
+    let sent = rig.sms.sent();
+    assert_eq!(sent.len(), 1, "three deliveries of one notice, one SMS");
+    assert_eq!(rig.decryptor.calls(), 0, "nothing to decrypt");
+    assert_eq!(sent[0].to, "+14155550123");
+    assert!(sent[0].text.starts_with("Acesso incomum") && sent[0].text.contains("192.0.2.44"), "{}", sent[0].text);
+    assert!(sent[0].text.chars().count() <= SMS_LIMIT && !sent[0].text.contains("EXAMPLEfeedbackTOKEN"));
+    let mut second = notice;
+    second["request"]["userAttributes"]["EVENT_ID"] = json!("f00dfeed-0000-4000-8000-000000000003");
+    invoke(&rig, second).await.unwrap();
+    assert_eq!(rig.sms.sent().len(), 2, "another risk event, another SMS");
+}
+
+/// The corpus files of this trigger (`tests/fixtures/events/corpus/<trigger>-*.json`).
+fn corpus(trigger: &str) -> Vec<(String, Value)> {
+    let dir = format!("{}/../../tests/fixtures/events/corpus", env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<(String, Value)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.file_name().unwrap().to_str().unwrap().starts_with(&format!("{trigger}-")))
+        .map(|path| {
+            let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+            (name, serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap())
+        })
+        .collect();
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    files
+}
+
+#[tokio::test]
+async fn every_corpus_shape_is_sent_once_and_none_is_refused_as_a_bad_event() {
+    let files = corpus("custom-sms-sender");
+    assert!(files.len() >= 2, "{files:?}");
+    for (name, event) in files {
+        let env = Env::from_pairs([("KMS_KEY_ARN", KEY), ("TABLE_NAME", "t")]);
+        let pool = event["userPoolId"].as_str().unwrap();
+        let mut decryptor = FakeDecryptor::default();
+        if let Some(code) = event["request"]["code"].as_str() {
+            decryptor = decryptor.with_message(code, pool, "246810");
+        }
+        let directory = Arc::new(FakeDirectory::default());
+        directory.insert(DirectoryUser {
+            username: event["userName"].as_str().unwrap().to_owned(),
+            status: UserStatus::Confirmed,
+            enabled: true,
+            created_at: None,
+            attributes: [("phone_number".to_owned(), "+14155550199".to_owned())].into_iter().collect(),
+        });
+        let sms = Arc::new(RecordingSms::default());
+        let ports = Ports {
+            decryptor: Arc::new(decryptor),
+            sms: sms.clone(),
+            directory,
+            store: Arc::new(InMemoryStore::default()),
+            clock: Arc::new(FixedClock::at_epoch_seconds(1_800_000_000)),
+        };
+        let trigger = CustomSmsSender::new(Settings::from_env(&env).unwrap(), ports);
+        for _ in 0..2 {
+            let answer = run_within(&trigger, Duration::from_secs(2), event.clone()).await;
+            let answer = answer.unwrap_or_else(|err| panic!("{name}: {err}"));
+            assert_eq!(answer["request"]["userAttributes"], event["request"]["userAttributes"], "{name}");
+        }
+        assert_eq!(sms.sent().len(), 1, "{name}: one SMS");
+    }
 }

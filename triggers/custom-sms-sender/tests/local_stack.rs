@@ -1,6 +1,7 @@
 //! The trigger with its real adapters against the local stack (moto): a code encrypted by the
 //! official Python Encryption SDK in Cognito's v1 format under a moto KMS key is decrypted, the
-//! SMS moto's SNS holds has it, and the same event three times sends one SMS.
+//! SMS moto's SNS holds has it, and the same event three times sends one SMS. The account-takeover
+//! notice (no code, no number; no emulator sends it) goes to the number moto's Cognito holds.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use esdk_decryptor::{EsdkDecryptor, POOL_CONTEXT_KEY};
 use serde_json::{Value, json};
 use trigger_core::ports::SystemClock;
 use trigger_core::runtime::run_within;
-use trigger_core::testing::{local_aws, sms_messages_to, table_name};
+use trigger_core::testing::{confirmed_user, local_aws, sms_messages_to, table_name, unique};
 use trigger_core::{Env, TriggerError};
 
 const POOL: &str = "us-east-1_LocalPool";
@@ -35,6 +36,7 @@ async fn trigger(key_arn: &str) -> CustomSmsSender {
     let ports = Ports {
         decryptor: Arc::new(EsdkDecryptor::new(kms, key_arn).await.unwrap()),
         sms: Arc::new(aws.sms(settings.sms.clone())),
+        directory: Arc::new(aws.directory()),
         store: Arc::new(aws.store(table_name())),
         clock: Arc::new(SystemClock),
     };
@@ -70,4 +72,34 @@ async fn a_cognito_v1_code_is_decrypted_and_texted_once_however_often_the_event_
     let err = run_within(&trigger, Duration::from_secs(4), event(&phone, &foreign)).await.unwrap_err();
     assert!(matches!(err, TriggerError::BadEvent(_)), "{err:?}");
     assert_eq!(sms_messages_to(&phone).unwrap().len(), 1, "nothing sent for a refused code");
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: run with `make test`"]
+async fn an_account_takeover_notice_reaches_the_number_cognito_holds_once_per_risk_event() {
+    let aws = local_aws().await.unwrap();
+    let key = create_key(&aws_sdk_kms::Client::new(aws.sdk_config())).await.unwrap();
+    let trigger = trigger(&key).await;
+    let cognito = aws_sdk_cognitoidentityprovider::Client::new(aws.sdk_config());
+    let pool = cognito.create_user_pool().pool_name(unique("takeover-sms")).send().await.unwrap();
+    let pool_id = pool.user_pool().and_then(|p| p.id()).unwrap().to_owned();
+    let user = unique("jane");
+    let phone = unique_number();
+    confirmed_user(&aws, &pool_id, &user, &[("phone_number", &phone)], "Correct-Horse-9!").await.unwrap();
+
+    let path =
+        format!("{}/../../tests/fixtures/events/custom-sms-sender-account-takeover.json", env!("CARGO_MANIFEST_DIR"));
+    let mut notice: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    notice["userPoolId"] = json!(pool_id);
+    notice["userName"] = json!(user);
+    notice["request"]["userAttributes"]["EVENT_ID"] = json!(unique("event"));
+    for _ in 0..3 {
+        run_within(&trigger, Duration::from_secs(4), notice.clone()).await.unwrap();
+    }
+    let messages = sms_messages_to(&phone).unwrap();
+    assert_eq!(messages.len(), 1, "three deliveries of one notice, one SMS: {messages:?}");
+    assert!(messages[0].to_string().contains("192.0.2.44"), "{}", messages[0]);
+    notice["request"]["userAttributes"]["EVENT_ID"] = json!(unique("event"));
+    run_within(&trigger, Duration::from_secs(4), notice).await.unwrap();
+    assert_eq!(sms_messages_to(&phone).unwrap().len(), 2, "another risk event, another SMS");
 }

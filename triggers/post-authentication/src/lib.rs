@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use trigger_core::domain_events::{self, Events, SignedIn};
-use trigger_core::lockout::{self, ResetOutcome};
+use trigger_core::lockout::{self, ResetOutcome, Subject};
 use trigger_core::metrics;
 use trigger_core::ports::{Clock, Store, SystemClock};
 use trigger_core::runtime::{Boot, InitError, dependency_deadline};
@@ -56,7 +56,13 @@ impl PostAuthentication {
     }
 
     async fn reset_lockout(&self, event: &Event, now: i64) {
-        let key = lockout::key(&event.user_pool_id, &event.user_name);
+        // By `sub`: the very user who signed in, never another whose name differs only in case,
+        // nor the record of a name the pool does not hold (a legacy user not migrated yet).
+        let Some(subject) = Subject::user(&event.request.user_attributes) else {
+            failed("LockoutResetSkipped", "no sub in the event: no lockout record to reset");
+            return;
+        };
+        let key = lockout::key(&event.user_pool_id, &subject);
         match lockout::reset_after_success(&*self.ports.store, &key, now).await {
             Ok(ResetOutcome::Reset) => {}
             Ok(ResetOutcome::KeptActiveLock { locked_until }) => {

@@ -33,7 +33,7 @@ fn trigger(days: &str, store: Arc<InMemoryStore>, clock: Arc<FixedClock>) -> Pos
 async fn a_sign_in_resets_the_lockout_and_records_profile_and_history() {
     let store = Arc::new(InMemoryStore::default());
     let clock = Arc::new(FixedClock::at_epoch_seconds(NOW));
-    let lock_key = record::key("us-east-1_EXAMPLE1", "jane.doe");
+    let lock_key = record::key("us-east-1_EXAMPLE1", &record::Subject::User { sub: SUB.to_owned() });
     for _ in 0..4 {
         attempt::register(&*store, &lock_key, NOW as i64 - 10, &Policy::default()).await.unwrap();
     }
@@ -51,6 +51,24 @@ async fn a_sign_in_resets_the_lockout_and_records_profile_and_history() {
     let logins = store.query(&format!("USER#{SUB}"), history::PREFIX, 10, true).await.unwrap();
     assert_eq!(logins.len(), 1);
     assert_eq!(logins[0].i64(EXPIRES_AT), Some(NOW as i64 + 90 * 86_400));
+}
+
+#[tokio::test]
+async fn a_sign_in_never_resets_the_lockout_of_another_name_that_differs_only_in_case() {
+    // On 5a923f4 the record was keyed by the lower-cased name: the attacker signing in as `Alice`
+    // (their own account) cleared the count of `alice`, a legacy user not migrated yet, and so
+    // guessed `alice`'s password without end.
+    let store = Arc::new(InMemoryStore::default());
+    let clock = Arc::new(FixedClock::at_epoch_seconds(NOW));
+    let victim = record::key("us-east-1_EXAMPLE1", &record::Subject::Name("jane.doe".to_owned()));
+    for _ in 0..4 {
+        attempt::register(&*store, &victim, NOW as i64 - 10, &Policy::default()).await.unwrap();
+    }
+    let mut own_sign_in = fixture();
+    own_sign_in["userName"] = serde_json::json!("Jane.Doe");
+    run_within(&trigger("90", Arc::clone(&store), clock), Duration::from_secs(1), own_sign_in).await.unwrap();
+    let kept = record::LockoutState::live(store.get(&victim).await.unwrap().as_ref(), NOW as i64).unwrap();
+    assert_eq!(kept.attempts, 4, "the other name's count stands");
 }
 
 #[tokio::test]

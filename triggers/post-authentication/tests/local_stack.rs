@@ -24,7 +24,7 @@ async fn a_sign_in_resets_the_lockout_and_writes_profile_and_history_with_ttl() 
     let store = Arc::new(local_aws().await.unwrap().store(table_name()));
     let pool = unique("us-east-1_post");
     let sub = unique("sub");
-    let lock_key = record::key(&pool, "jane.doe");
+    let lock_key = record::key(&pool, &record::Subject::User { sub: sub.clone() });
     for _ in 0..5 {
         assert_eq!(
             attempt::register(&*store, &lock_key, NOW as i64, &Policy::default()).await.unwrap(),

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use trigger_core::domain_events::{self, Events};
 use trigger_core::events::{PostConfirmationEvent, PostConfirmationSource};
+use trigger_core::lockout::Subject;
 use trigger_core::ports::{Clock, Mailer, Store, SystemClock, UserDirectory};
 use trigger_core::reservations::{self, Confirmation};
 use trigger_core::runtime::{Boot, InitError, dependency_deadline};
@@ -159,7 +160,13 @@ impl PostConfirmation {
     /// cleared, so that someone guessing their password cannot keep them out. Best effort: the
     /// reset itself has happened, and a lock left in place still expires on its own.
     async fn password_reset(&self, event: &PostConfirmationEvent) {
-        let key = lockout::key(&event.user_pool_id, &event.user_name);
+        // By `sub`: the user who proved the account, never another whose name differs only in case.
+        let Some(subject) = Subject::user(&event.request.user_attributes) else {
+            metrics::count(NAME, "LockoutClearFailed");
+            tracing::warn!("password reset without a sub: no lockout record cleared");
+            return;
+        };
+        let key = lockout::key(&event.user_pool_id, &subject);
         match lockout::clear(self.ports.store.as_ref(), &key).await {
             Ok(()) => tracing::info!("password reset: sign-in lockout cleared"),
             Err(err) => {

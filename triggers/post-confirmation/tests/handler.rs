@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use trigger_core::domain_events::{EventSettings, Events};
 use trigger_core::fakes::{FakeDirectory, FixedClock, InMemoryStore, RecordingBus, RecordingMailer};
 use trigger_core::lockout;
+use trigger_core::lockout::Subject;
 use trigger_core::ports::{AttrValue, Item, Key, PortErrorKind, Store};
 use trigger_core::runtime::run_within;
 use trigger_core::{Env, TriggerError};
@@ -99,16 +100,24 @@ async fn a_sign_up_confirmation_creates_the_profile_reserves_groups_and_welcomes
 async fn a_password_reset_clears_the_sign_in_lockout_and_nothing_else() {
     let world = World::new();
     let trigger = world.trigger(FULL);
-    let lock = lockout::key("us-east-1_EXAMPLE1", "jane.doe");
+    // The fixture's user, by sub; beside it the record of `Jane.Doe`, another user of a
+    // case-sensitive pool (on 5a923f4 both were `jane.doe`: one's reset cleared the other's lock).
+    let lock =
+        lockout::key("us-east-1_EXAMPLE1", &Subject::User { sub: "4a8b2c3d-1111-2222-3333-444455556666".into() });
+    let other = lockout::key("us-east-1_EXAMPLE1", &Subject::Name("jane.doe".into()));
     let locked = Item::new(&lock)
         .with(lockout::ATTEMPTS, AttrValue::n(5))
         .with(lockout::LOCKED_UNTIL, AttrValue::n(1_700_000_900))
         .with(lockout::LOCKOUTS, AttrValue::n(3));
     world.store.put(&locked, None).await.unwrap();
+    let other_locked = Item::new(&other).with(lockout::LOCKED_UNTIL, AttrValue::n(1_700_000_900));
+    world.store.put(&other_locked, None).await.unwrap();
     let input = fixture("post-confirmation-forgot-password.json");
     let output = answer(&trigger, input.clone()).await.unwrap();
     assert_eq!(output["triggerSource"], "PostConfirmation_ConfirmForgotPassword");
     assert_eq!(world.store.get(&lock).await.unwrap(), None, "the lock someone else caused is gone");
+    assert!(world.store.get(&other).await.unwrap().is_some(), "another subject's lock stays");
+    world.store.delete(&other, None).await.unwrap();
     // With events on, only the row that keeps PasswordReset's id across retries.
     let items = world.store.items();
     assert!(

@@ -94,7 +94,7 @@ async fn a_password_reset_clears_a_lockout_set_by_wrong_passwords() {
     let pool = reset["userPoolId"].as_str().unwrap().to_owned();
     // Five wrong passwords as pre authentication counts them: the user is locked.
     let policy = Policy::default();
-    let lock = lockout::key(&pool, &sub);
+    let lock = lockout::key(&pool, &lockout::Subject::User { sub: sub.clone() });
     for _ in 0..=policy.max_attempts {
         attempt::register(store.as_ref(), &lock, SystemClock.epoch_seconds(), &policy).await.unwrap();
     }

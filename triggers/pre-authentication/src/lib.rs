@@ -17,6 +17,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use trigger_core::domain_events::{self, Events};
 use trigger_core::events::PreAuthenticationEvent;
+use trigger_core::lockout::Subject;
 use trigger_core::ports::{Clock, Store, SystemClock};
 use trigger_core::runtime::{Boot, InitError, dependency_deadline};
 use trigger_core::{Trigger, TriggerError, UserMessage};
@@ -77,9 +78,17 @@ impl Trigger for PreAuthentication {
         if event.user_name.trim().is_empty() {
             return Err(TriggerError::BadEvent("pre authentication event without userName".to_owned()));
         }
-        // Keyed by the user name whether or not the account exists (`userNotFound`): an unknown
-        // name locks exactly like a real one, so the answers reveal nothing.
-        let key = lockout::key(&event.user_pool_id, &event.user_name);
+        let request = &event.request;
+        let subject = Subject::of_sign_in(
+            &event.user_name,
+            &request.user_attributes,
+            request.user_not_found,
+            self.settings.names,
+        );
+        // A user of the pool is counted by `sub`, whatever name or case was typed; a name the pool
+        // does not hold (`userNotFound`) by the name under the pool's rule, and it locks exactly
+        // like a real one, so the answers reveal nothing.
+        let key = lockout::key(&event.user_pool_id, &subject);
         let now = self.ports.clock.epoch_seconds();
         // Decided before the runtime's own deadline, so that a slow store meets the failure policy.
         let registered = tokio::time::timeout_at(

@@ -1,5 +1,6 @@
 //! Settings, read once at cold start. Names and defaults: docs/triggers/pre-authentication.md.
 
+use trigger_core::lockout::NameRule;
 use trigger_core::{ConfigError, Env};
 
 use crate::policy::Policy;
@@ -20,6 +21,8 @@ pub struct Settings {
     pub on_store_failure: OnStoreFailure,
     /// `TABLE_NAME`: required.
     pub table_name: String,
+    /// `USER_NAMES_CASE_SENSITIVE`: how a name the pool does not hold is counted.
+    pub names: NameRule,
 }
 
 impl Settings {
@@ -27,7 +30,12 @@ impl Settings {
         let policy = Policy::from_env(env)?;
         let on_store_failure = env
             .choice("LOCKOUT_ON_STORE_FAILURE", &[("allow", OnStoreFailure::Allow), ("deny", OnStoreFailure::Deny)])?;
-        Ok(Self { policy, on_store_failure, table_name: env.required("TABLE_NAME")?.to_owned() })
+        Ok(Self {
+            policy,
+            on_store_failure,
+            table_name: env.required("TABLE_NAME")?.to_owned(),
+            names: NameRule::from_env(env)?,
+        })
     }
 }
 
@@ -42,6 +50,7 @@ mod tests {
         let settings = Settings::from_env(&Env::from_pairs([("TABLE_NAME", "t")])).unwrap();
         assert_eq!(settings.policy, Policy::default());
         assert_eq!(settings.on_store_failure, OnStoreFailure::Allow);
+        assert_eq!(settings.names, NameRule::CaseSensitive);
         let deny = Env::from_pairs([("TABLE_NAME", "t"), ("LOCKOUT_ON_STORE_FAILURE", " Deny ")]);
         assert_eq!(Settings::from_env(&deny).unwrap().on_store_failure, OnStoreFailure::Deny);
     }
@@ -55,6 +64,7 @@ mod tests {
             ("LOCKOUT_BASE_SECONDS", "0"),
             ("LOCKOUT_MAX_SECONDS", "60"), // below the base of 300
             ("LOCKOUT_ON_STORE_FAILURE", "maybe"),
+            ("USER_NAMES_CASE_SENSITIVE", "perhaps"),
         ] {
             let err = Settings::from_env(&Env::from_pairs([("TABLE_NAME", "t"), (variable, value)])).unwrap_err();
             assert_eq!(err.variable(), variable, "{variable}={value}");

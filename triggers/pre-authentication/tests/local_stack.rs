@@ -25,7 +25,7 @@ fn fixture(name: &str) -> Value {
 #[ignore = "needs the local stack: run with `make test`"]
 async fn fifty_concurrent_attempts_let_exactly_the_maximum_through() {
     let store: Arc<dyn Store> = Arc::new(local_aws().await.unwrap().store(table_name()));
-    let key = record::key(&unique("pool"), "jane");
+    let key = record::key(&unique("pool"), &record::Subject::Name("jane".into()));
     let now = trigger_core::ports::SystemClock.epoch_seconds();
     let tasks: Vec<_> = (0..50)
         .map(|_| {
@@ -70,7 +70,10 @@ async fn a_lock_expires_with_the_clock_and_the_next_one_doubles() {
         attempt().await.unwrap();
     }
     assert_eq!(attempt().await.unwrap_err().user_message(), "Too many sign-in attempts. Try again in 10 minutes");
-    let key = record::key(event["userPoolId"].as_str().unwrap(), "jane.doe");
+    let key = record::key(
+        event["userPoolId"].as_str().unwrap(),
+        &record::Subject::User { sub: "4a8b2c3d-1111-2222-3333-444455556666".into() },
+    );
     let item = store.get(&key).await.unwrap().unwrap();
     assert_eq!(
         item.i64(EXPIRES_AT),
@@ -108,7 +111,7 @@ async fn a_user_that_does_not_exist_is_answered_like_one_that_does() {
     assert_eq!(answers[0].iter().filter(|a| a.is_ok()).count(), 5);
     assert_eq!(answers[0], answers[1]);
     assert!(
-        store.get(&record::key(&pool, "nobody-here")).await.unwrap().is_some(),
+        store.get(&record::key(&pool, &record::Subject::Name("nobody-here".into()))).await.unwrap().is_some(),
         "the unknown name has its own record"
     );
 }

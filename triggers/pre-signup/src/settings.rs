@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use trigger_core::federation::TrustedProviders;
+use trigger_core::lockout::NameRule;
 use trigger_core::{ConfigError, Env};
 
 /// One entry of a domain list: `example.com` matches that domain only; `*.example.com` matches
@@ -65,6 +66,52 @@ pub enum DuplicateMessage {
     Generic,
 }
 
+/// user-migration's backends, read from the same variables: while one is configured, pre sign-up
+/// refuses the values its users hold (the squatting guard, `crate::legacy`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LegacyBackends {
+    /// `LEGACY_USERS_TABLE`: looked up by key (user name, address).
+    pub table: Option<String>,
+    /// `LEGACY_USERS_EMAIL_INDEX`: a global secondary index of that table on a top-level `email`
+    /// attribute; without it the table is asked by key only.
+    pub email_index: Option<String>,
+    /// `OLD_USER_POOL_ID`: the old pool (AdminGetUser, ListUsers); its Region is the id's prefix.
+    pub old_pool: Option<OldPool>,
+}
+
+impl LegacyBackends {
+    pub fn is_configured(&self) -> bool {
+        self.table.is_some() || self.old_pool.is_some()
+    }
+}
+
+/// The old user pool, as user-migration names it (`OLD_USER_POOL_ID`; `OLD_CLIENT_ID` is not
+/// needed here: pre sign-up never signs anyone in there).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OldPool {
+    pub user_pool_id: String,
+    /// The prefix of the pool id (`eu-west-1_AbC` → `eu-west-1`).
+    pub region: String,
+}
+
+fn legacy_backends(env: &Env) -> Result<LegacyBackends, ConfigError> {
+    let table = env.text("LEGACY_USERS_TABLE").map(str::to_owned);
+    let email_index = env.text("LEGACY_USERS_EMAIL_INDEX").map(str::to_owned);
+    if let (Some(index), None) = (&email_index, &table) {
+        return Err(ConfigError::invalid("LEGACY_USERS_EMAIL_INDEX", index, "needs LEGACY_USERS_TABLE"));
+    }
+    let old_pool = match env.text("OLD_USER_POOL_ID") {
+        None => None,
+        Some(pool) => match pool.split_once('_') {
+            Some((region, id)) if !region.is_empty() && !id.is_empty() && !id.contains('_') => {
+                Some(OldPool { user_pool_id: pool.to_owned(), region: region.to_owned() })
+            }
+            _ => return Err(ConfigError::invalid("OLD_USER_POOL_ID", pool, "expected <region>_<id>")),
+        },
+    };
+    Ok(LegacyBackends { table, email_index, old_pool })
+}
+
 /// The sign-up reminder state machine and its timing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reminder {
@@ -110,6 +157,11 @@ pub struct Settings {
     pub on_dependency_failure: OnDependencyFailure,
     /// `TABLE_NAME`: required when a uniqueness rule is on.
     pub table_name: Option<String>,
+    /// `USER_NAMES_CASE_SENSITIVE` (default true): how the pool compares user names; the legacy
+    /// table is asked for a name in that form.
+    pub user_names: NameRule,
+    /// `LEGACY_USERS_TABLE`, `LEGACY_USERS_EMAIL_INDEX`, `OLD_USER_POOL_ID` (none by default).
+    pub legacy: LegacyBackends,
 }
 
 /// The provider names Cognito uses for the social providers, by user-name prefix.
@@ -138,6 +190,17 @@ impl Settings {
         // Linking records the provider-verified address on the linked user's profile row.
         if (unique_email || unique_phone || link_federated_users) && table_name.is_none() {
             return Err(ConfigError::Missing { variable: "TABLE_NAME".into() });
+        }
+        let auto_confirm_domains = domain_list(env, "AUTO_CONFIRM_EMAIL_DOMAINS")?;
+        // Linking refuses an account whose address a domain rule verified: it knows them only by
+        // the mark on their e-mail reservation, which needs the reservation.
+        if link_federated_users && !auto_confirm_domains.is_empty() && !unique_email {
+            return Err(ConfigError::invalid(
+                "UNIQUE_EMAIL",
+                "false",
+                "must stay on with LINK_FEDERATED_USERS and AUTO_CONFIRM_EMAIL_DOMAINS: the e-mail reservation \
+                 records which addresses were verified by the domain rule, so that no identity is linked into them",
+            ));
         }
         let duplicate_message = env.choice(
             "DUPLICATE_MESSAGE",
@@ -173,7 +236,7 @@ impl Settings {
         Ok(Self {
             allowed_domains: domain_list(env, "ALLOWED_EMAIL_DOMAINS")?,
             denied_domains: domain_list(env, "DENIED_EMAIL_DOMAINS")?,
-            auto_confirm_domains: domain_list(env, "AUTO_CONFIRM_EMAIL_DOMAINS")?,
+            auto_confirm_domains,
             min_username_length: env.number("MIN_USERNAME_LENGTH", 0, 0..=128)?,
             unique_email,
             unique_phone,
@@ -187,6 +250,8 @@ impl Settings {
             pending_seconds,
             on_dependency_failure,
             table_name,
+            user_names: NameRule::from_env(env)?,
+            legacy: legacy_backends(env)?,
         })
     }
 
@@ -253,6 +318,9 @@ mod tests {
             ("FEDERATED_PROVIDER_NAMES", "corpsaml"),
             ("REMINDER_AFTER_SECONDS", "700000"),
             ("DUPLICATE_MESSAGE", "vague"),
+            ("OLD_USER_POOL_ID", "nounderscore"),
+            ("LEGACY_USERS_EMAIL_INDEX", "by-email"),
+            ("USER_NAMES_CASE_SENSITIVE", "sometimes"),
         ] {
             let err = Settings::from_env(&env(&[(variable, bad)])).unwrap_err();
             assert_eq!(err.variable(), variable, "{variable}={bad}: {err}");
@@ -279,6 +347,40 @@ mod tests {
             ("LINK_TRUSTED_PROVIDERS", "Google"),
         ]);
         assert_eq!(Settings::from_env(&no_table).unwrap_err().variable(), "TABLE_NAME");
+    }
+
+    #[test]
+    fn linking_with_domain_verification_keeps_the_reservation_that_marks_it() {
+        let pairs = [
+            ("LINK_FEDERATED_USERS", "true"),
+            ("LINK_TRUSTED_PROVIDERS", "Google"),
+            ("AUTO_CONFIRM_EMAIL_DOMAINS", "corp.example"),
+        ];
+        assert!(Settings::from_env(&env(&pairs)).is_ok());
+        let mut off = pairs.to_vec();
+        off.push(("UNIQUE_EMAIL", "false"));
+        assert_eq!(Settings::from_env(&env(&off)).unwrap_err().variable(), "UNIQUE_EMAIL");
+    }
+
+    #[test]
+    fn the_legacy_backends_are_user_migrations_variables() {
+        let none = Settings::from_env(&env(&[])).unwrap();
+        assert!(!none.legacy.is_configured());
+        assert_eq!(none.user_names, NameRule::CaseSensitive);
+        let both = Settings::from_env(&env(&[
+            ("LEGACY_USERS_TABLE", "legacy"),
+            ("LEGACY_USERS_EMAIL_INDEX", "by-email"),
+            ("OLD_USER_POOL_ID", "eu-west-1_AbCd"),
+            ("USER_NAMES_CASE_SENSITIVE", "false"),
+        ]))
+        .unwrap();
+        assert!(both.legacy.is_configured());
+        assert_eq!(both.legacy.email_index.as_deref(), Some("by-email"));
+        assert_eq!(
+            both.legacy.old_pool,
+            Some(OldPool { user_pool_id: "eu-west-1_AbCd".into(), region: "eu-west-1".into() })
+        );
+        assert_eq!(both.user_names, NameRule::CaseInsensitive);
     }
 
     #[test]

@@ -22,7 +22,7 @@ use trigger_core::ports::{
     AttrValue, Condition, DirectoryUser, Item, PortError, SearchableAttribute, Store, UserDirectory, UserStatus,
     WriteOutcome,
 };
-use trigger_core::reservations::{self, CONFIRMED, CREATED_AT, Kind, OWNER, PENDING, STATUS};
+use trigger_core::reservations::{self, BY_RULE, CONFIRMED, CREATED_AT, Kind, OWNER, PENDING, STATUS, VERIFIED_BY};
 
 /// How long a fresh reservation counts as in flight even though its user does not exist yet.
 pub const HOLDER_GRACE_SECONDS: i64 = 60;
@@ -48,8 +48,11 @@ pub struct Request<'a> {
     pub check_existing_users: bool,
     /// Reserve as CONFIRMED at once: an administrator creates the user (`AdminCreateUser`), and
     /// Cognito never runs post confirmation for such users, which would otherwise leave a
-    /// pending reservation to expire under a live account.
+    /// pending reservation to expire under a live account. Auto-confirmed sign-ups likewise.
     pub permanent: bool,
+    /// Mark the row: this sign-up's value is verified by a domain rule, not proved
+    /// ([`reservations::verified_by_rule`]). Federated linking reads the mark.
+    pub verified_by_rule: bool,
 }
 
 fn searchable(kind: Kind) -> SearchableAttribute {
@@ -70,10 +73,18 @@ pub async fn reserve(
     } else {
         reservations::pending_item(&key, request.username, request.now, request.now + request.pending_seconds)
     };
-    let mine = if request.permanent {
-        reservations::owned_by(request.username)
-    } else {
-        Condition::And(vec![reservations::owned_by(request.username), Condition::equals(STATUS, AttrValue::s(PENDING))])
+    let ours = if request.verified_by_rule { reservations::verified_by_rule(ours) } else { ours };
+    let pending = Condition::equals(STATUS, AttrValue::s(PENDING));
+    let mine = match (request.permanent, request.verified_by_rule) {
+        // An administrator's user: any row of that user name is the administrator's to write.
+        (true, false) => reservations::owned_by(request.username),
+        // Auto-confirmed: a retry finds its own marked row. Never a proved row of that name (a
+        // sign-up under an existing user's name must not mark that user's reservation).
+        (true, true) => Condition::And(vec![
+            reservations::owned_by(request.username),
+            Condition::Or(vec![pending, Condition::equals(VERIFIED_BY, AttrValue::s(BY_RULE))]),
+        ]),
+        (false, _) => Condition::And(vec![reservations::owned_by(request.username), pending]),
     };
     let free_or_mine = Condition::Or(vec![Condition::ItemNotExists, mine]);
     let reserved = match store.put(&ours, Some(&free_or_mine)).await? {
@@ -172,6 +183,7 @@ mod tests {
             pending_seconds: 1_000,
             check_existing_users: true,
             permanent: false,
+            verified_by_rule: false,
         }
     }
 
@@ -221,6 +233,32 @@ mod tests {
         directory.insert(user("invited", "i@example.com", UserStatus::ForceChangePassword));
         let other = reserve(&store, &directory, &request("other", "i@example.com", 200_000)).await.unwrap();
         assert_eq!(other, Reservation::Taken, "never expires under the invited user");
+    }
+
+    #[tokio::test]
+    async fn a_value_verified_by_rule_is_marked_on_its_row_and_a_retry_keeps_the_mark() {
+        let (store, directory) = (InMemoryStore::default(), FakeDirectory::default());
+        let by_rule = Request { permanent: true, verified_by_rule: true, ..request("ceo", "ceo@corp.example", 100) };
+        for _ in 0..2 {
+            assert!(matches!(reserve(&store, &directory, &by_rule).await.unwrap(), Reservation::Reserved { .. }));
+        }
+        let row = store.items().into_iter().next().unwrap();
+        assert!(reservations::is_verified_by_rule(&row, "ceo"));
+        assert_eq!(row.str(STATUS), Some(CONFIRMED), "auto-confirmed at once: no pending row to expire");
+    }
+
+    #[tokio::test]
+    async fn attack_sign_up_under_an_existing_users_name_cannot_mark_their_proved_reservation() {
+        let (store, directory) = (InMemoryStore::default(), FakeDirectory::default());
+        let key = reservations::key(POOL, Kind::Email, "cfo@corp.example");
+        store.put(&reservations::confirmed_item(&key, "cfo", 50), None).await.unwrap();
+        directory.insert(user("cfo", "cfo@corp.example", UserStatus::Confirmed));
+        // Cognito runs pre sign-up before it refuses the taken user name: the attempt reaches us.
+        let again = Request { permanent: true, verified_by_rule: true, ..request("cfo", "cfo@corp.example", 100) };
+        assert_eq!(reserve(&store, &directory, &again).await.unwrap(), Reservation::Taken);
+        let row = store.get(&key).await.unwrap().unwrap();
+        assert!(!reservations::is_verified_by_rule(&row, "cfo"), "the proved holder's row is unchanged");
+        assert_eq!(row.i64(CREATED_AT), Some(50));
     }
 
     #[tokio::test]

@@ -6,11 +6,20 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use pre_signup::{EMAIL_TAKEN, PHONE_TAKEN, Ports, PreSignUp, Settings};
+use pre_signup::federated::native_user_name;
+use pre_signup::legacy::OldPoolUsers;
+use pre_signup::{EMAIL_TAKEN, GENERIC_TAKEN, LegacyStores, PHONE_TAKEN, Ports, PreSignUp, Settings, USERNAME_TAKEN};
 use serde_json::{Value, json};
 use trigger_core::domain_events::{EventSettings, Events};
-use trigger_core::fakes::{FakeDirectory, FixedClock, InMemoryStore, RecordingBus, RecordingScheduler};
-use trigger_core::ports::{DirectoryUser, Key, PortErrorKind, Store, UserStatus};
+use trigger_core::fakes::{
+    FakeDirectory, FixedClock, InMemoryLegacyUsers, InMemoryStore, RecordingBus, RecordingScheduler,
+};
+use trigger_core::logging::Secret;
+use trigger_core::ports::{
+    CreateOutcome, DeleteOutcome, DirectoryUser, Key, LegacyUser, LinkOutcome, PortError, PortErrorKind, ProviderUser,
+    SearchableAttribute, Store, UserDirectory, UserStatus,
+};
+use trigger_core::reservations::{self, Kind};
 use trigger_core::runtime::run_within;
 use trigger_core::{Env, TriggerError};
 
@@ -30,6 +39,10 @@ struct Rig {
 }
 
 fn rig(pairs: &[(&str, &str)]) -> Rig {
+    rig_with_legacy(pairs, LegacyStores::default())
+}
+
+fn rig_with_legacy(pairs: &[(&str, &str)], legacy: LegacyStores) -> Rig {
     let mut all = vec![("TABLE_NAME", "table")];
     all.extend_from_slice(pairs);
     let settings = Settings::from_env(&Env::from_pairs(all)).unwrap();
@@ -44,7 +57,7 @@ fn rig(pairs: &[(&str, &str)]) -> Rig {
         clock: Arc::new(FixedClock::at_epoch_seconds(1_800_000_000)),
         events: Events::new(&EventSettings::from_env(&Env::default()).unwrap(), bus.clone()),
     };
-    Rig { store, directory, scheduler, bus, trigger: PreSignUp::new(settings, ports) }
+    Rig { store, directory, scheduler, bus, trigger: PreSignUp::new(settings, ports).with_legacy(legacy) }
 }
 
 async fn answer(rig: &Rig, event: Value) -> Result<Value, TriggerError> {
@@ -265,7 +278,8 @@ async fn federated_sign_ups_link_to_the_native_user_with_the_same_address() {
 #[tokio::test]
 async fn never_linked_into_a_native_user_who_did_not_prove_the_address() {
     // The pre-account-takeover: an attacker registers the victim's address first and never
-    // verifies it (or gets it auto-confirmed by domain, or confirms by SMS).
+    // verifies it (or confirms by SMS). Domain auto-verification, which leaves the account
+    // verified in Cognito's eyes, has a test of its own below.
     for (name, status, verified) in [
         ("attacker-unconfirmed", UserStatus::Unconfirmed, "false"),
         ("attacker-confirmed-by-sms", UserStatus::Confirmed, "false"),
@@ -293,17 +307,288 @@ async fn an_untrusted_provider_is_never_linked_whatever_it_asserts() {
     assert_eq!(rig.directory.users().len(), 1, "and no native user is created for it");
 }
 
+/// The fixture's identity: `google_108977345812345678901`.
+fn fixture_identity() -> ProviderUser {
+    ProviderUser { provider_name: "Google".into(), provider_user_id: "108977345812345678901".into() }
+}
+
 #[tokio::test]
 async fn federated_sign_ups_without_a_native_user_get_one_created_and_confirmed() {
     let rig = rig(LINKING);
-    answer(&rig, federated("new.person@gmail.com", "true")).await.unwrap();
+    for _ in 0..2 {
+        answer(&rig, federated("new.person@gmail.com", "true")).await.expect("created; a retry is fine");
+    }
     let users = rig.directory.users();
-    assert_eq!(users.len(), 1);
-    assert_eq!(users[0].username, "new.person@gmail.com");
+    assert_eq!(users.len(), 1, "a retry finds its own user under the same generated name");
+    let generated = native_user_name("us-east-1_EXAMPLE1", &fixture_identity());
+    assert_eq!(users[0].username, generated, "a name of its own, never the address");
     assert_eq!(users[0].attribute("email_verified"), Some("true"));
-    assert_eq!(rig.directory.links()[0].0, "new.person@gmail.com");
-    let reservation = &rig.store.items()[0];
+    assert_eq!(rig.directory.links().len(), 1);
+    assert_eq!(rig.directory.links()[0].0, generated);
+    let key = reservations::key("us-east-1_EXAMPLE1", Kind::Email, "new.person@gmail.com");
+    let reservation = rig.store.get(&key).await.unwrap().unwrap();
     assert_eq!(reservation.str("status"), Some("CONFIRMED"), "its reservation is permanent");
+    assert_eq!(reservation.str("owner"), Some(generated.as_str()));
+}
+
+// Issue 22, item 2: linking into an account the domain rule verified without proof.
+#[tokio::test]
+async fn attack_domain_auto_verified_account_never_receives_the_owners_federated_identity() {
+    let rig = rig(&[
+        ("LINK_FEDERATED_USERS", "true"),
+        ("LINK_TRUSTED_PROVIDERS", "Google"),
+        ("AUTO_CONFIRM_EMAIL_DOMAINS", "corp.example"),
+    ]);
+    // The attacker signs up with the CEO's address; the domain rule confirms and verifies it.
+    let output = answer(&rig, sign_up("attacker", "ceo@corp.example")).await.unwrap();
+    assert_eq!(
+        output["response"],
+        json!({ "autoConfirmUser": true, "autoVerifyEmail": true, "autoVerifyPhone": false }),
+        "the domain rule still verifies by rule"
+    );
+    // What Cognito makes of that answer: CONFIRMED, email_verified = true.
+    rig.directory.insert(user(
+        "attacker",
+        &[("email", "ceo@corp.example"), ("email_verified", "true"), ("sub", "sub-attacker")],
+        UserStatus::Confirmed,
+    ));
+    // The real CEO's first sign-in through a trusted provider that verified the address.
+    answer(&rig, federated("ceo@corp.example", "true")).await.expect("the federated user is created on its own");
+    assert!(rig.directory.links().is_empty(), "never linked into the account whose password the attacker holds");
+    assert_eq!(rig.directory.users().len(), 1, "no second native user either");
+    assert!(rig.store.get(&Key::new("USER#sub-attacker", "PROFILE")).await.unwrap().is_none(), "no repair record");
+
+    // An account of the same domain whose holder proved the address (no mark) is linked as before.
+    rig.directory.insert(user(
+        "proved",
+        &[("email", "cfo@corp.example"), ("email_verified", "true"), ("sub", "sub-proved")],
+        UserStatus::Confirmed,
+    ));
+    answer(&rig, federated("cfo@corp.example", "true")).await.unwrap();
+    assert_eq!(rig.directory.links().len(), 1);
+    assert_eq!(rig.directory.links()[0].0, "proved");
+}
+
+#[tokio::test]
+async fn attack_domain_verification_that_cannot_be_recorded_is_not_made() {
+    let rig = rig(&[("AUTO_CONFIRM_EMAIL_DOMAINS", "corp.example"), ("ON_DEPENDENCY_FAILURE", "allow")]);
+    rig.store.set_outage(Some(PortErrorKind::Timeout));
+    let output = answer(&rig, sign_up("attacker", "ceo@corp.example")).await.unwrap();
+    assert_eq!(
+        output["response"],
+        json!({ "autoConfirmUser": true, "autoVerifyEmail": false, "autoVerifyPhone": false }),
+        "no mark, no verification: fail towards not verified"
+    );
+}
+
+// Issue 22, item 3: `CreateNative` linked into whoever held the address as a user name.
+#[tokio::test]
+async fn attack_user_name_squatted_with_the_victims_address_never_receives_the_victims_identity() {
+    let rig = rig(LINKING);
+    // A free-form user-name pool: the attacker registered the victim's address as a user name,
+    // with an address of their own, proved.
+    rig.directory.insert(user(
+        "victim@gmail.com",
+        &[("email", "attacker@evil.example"), ("email_verified", "true"), ("sub", "sub-attacker")],
+        UserStatus::Confirmed,
+    ));
+    answer(&rig, federated("victim@gmail.com", "true")).await.unwrap();
+    let links = rig.directory.links();
+    assert_eq!(links.len(), 1);
+    assert_ne!(links[0].0, "victim@gmail.com", "not into the squatter");
+    assert_eq!(links[0].0, native_user_name("us-east-1_EXAMPLE1", &fixture_identity()));
+    assert!(rig.store.get(&Key::new("USER#sub-attacker", "PROFILE")).await.unwrap().is_none());
+    let squatter = rig.directory.users().into_iter().find(|u| u.username == "victim@gmail.com").unwrap();
+    assert_eq!(squatter.attribute("email"), Some("attacker@evil.example"), "the squatter's account is untouched");
+}
+
+#[tokio::test]
+async fn attack_a_user_holding_the_generated_name_is_linked_into_only_if_it_proved_the_address() {
+    let generated = native_user_name("us-east-1_EXAMPLE1", &fixture_identity());
+    // Someone got the generated name (sign-ups may not use it; an administrator could) without
+    // the address, or with it unproved: nothing is linked into either.
+    for (email, verified, status) in [
+        ("attacker@evil.example", "true", UserStatus::Confirmed),
+        ("victim@gmail.com", "false", UserStatus::Confirmed),
+        ("victim@gmail.com", "true", UserStatus::Unconfirmed),
+    ] {
+        let rig = rig(LINKING);
+        rig.directory.insert(user(&generated, &[("email", email), ("email_verified", verified)], status.clone()));
+        answer(&rig, federated("victim@gmail.com", "true")).await.expect("created on its own");
+        assert!(rig.directory.links().is_empty(), "{email} {verified} {status:?}");
+    }
+    let err = answer(&rig(&[]), sign_up(&generated, "someone@example.com")).await.unwrap_err();
+    assert_eq!(err.user_message(), pre_signup::rules::USERNAME_RESERVED, "the name is not for sign-ups");
+}
+
+/// A pool whose users sign in by e-mail (`UsernameAttributes: email`), as Cognito runs one:
+/// AdminCreateUser takes only an address as `Username`, names the user itself, and refuses a
+/// second user with the address; AdminGetUser takes the address in place of the name.
+struct EmailSignInPool(FakeDirectory);
+
+#[async_trait::async_trait]
+impl UserDirectory for EmailSignInPool {
+    async fn find_by_attribute(
+        &self,
+        pool: &str,
+        attribute: SearchableAttribute,
+        value: &str,
+    ) -> Result<Vec<DirectoryUser>, PortError> {
+        self.0.find_by_attribute(pool, attribute, value).await
+    }
+    async fn get_user(&self, pool: &str, username: &str) -> Result<Option<DirectoryUser>, PortError> {
+        if username.contains('@') {
+            return Ok(self.0.find_by_attribute(pool, SearchableAttribute::Email, username).await?.into_iter().next());
+        }
+        self.0.get_user(pool, username).await
+    }
+    async fn delete_user(&self, pool: &str, username: &str) -> Result<DeleteOutcome, PortError> {
+        self.0.delete_user(pool, username).await
+    }
+    async fn create_user(
+        &self,
+        pool: &str,
+        username: &str,
+        attributes: &[(String, String)],
+        password: &Secret<String>,
+    ) -> Result<CreateOutcome, PortError> {
+        if !username.contains('@') {
+            return Err(PortError::new(
+                "cognito-idp",
+                "AdminCreateUser",
+                PortErrorKind::Rejected,
+                "Username should be an email.",
+            ));
+        }
+        if !self.0.find_by_attribute(pool, SearchableAttribute::Email, username).await?.is_empty() {
+            return Ok(CreateOutcome::AlreadyExists);
+        }
+        let generated = format!("uuid-{}", self.0.users().len());
+        self.0.create_user(pool, &generated, attributes, password).await
+    }
+    async fn link_provider(
+        &self,
+        pool: &str,
+        destination: &str,
+        source: &ProviderUser,
+    ) -> Result<LinkOutcome, PortError> {
+        self.0.link_provider(pool, destination, source).await
+    }
+    async fn update_attributes(
+        &self,
+        pool: &str,
+        username: &str,
+        attributes: &[(String, String)],
+    ) -> Result<(), PortError> {
+        self.0.update_attributes(pool, username, attributes).await
+    }
+    async fn add_to_group(&self, pool: &str, username: &str, group: &str) -> Result<(), PortError> {
+        self.0.add_to_group(pool, username, group).await
+    }
+}
+
+#[tokio::test]
+async fn in_a_pool_whose_users_sign_in_by_email_the_native_user_is_created_under_the_address() {
+    let directory = Arc::new(EmailSignInPool(FakeDirectory::default()));
+    let settings = Settings::from_env(&Env::from_pairs([
+        ("TABLE_NAME", "table"),
+        ("LINK_FEDERATED_USERS", "true"),
+        ("LINK_TRUSTED_PROVIDERS", "Google"),
+    ]))
+    .unwrap();
+    let ports = Ports {
+        store: Some(Arc::new(InMemoryStore::default())),
+        directory: directory.clone(),
+        scheduler: Arc::new(RecordingScheduler::default()),
+        clock: Arc::new(FixedClock::at_epoch_seconds(1_800_000_000)),
+        events: Events::disabled(),
+    };
+    let trigger = PreSignUp::new(settings, ports);
+    for _ in 0..2 {
+        run_within(&trigger, Duration::from_secs(1), federated("new.person@gmail.com", "true"))
+            .await
+            .expect("created, then a retry finds the same user by its address");
+    }
+    let users = directory.0.users();
+    assert_eq!(users.len(), 1);
+    assert_eq!(users[0].username, "uuid-0", "Cognito names the user");
+    assert_eq!(directory.0.links().len(), 1);
+    assert_eq!(directory.0.links()[0].0, "uuid-0");
+}
+
+// Issue 22, item 6: squatting during a migration.
+fn legacy_row(key: &str, email: &str) -> LegacyUser {
+    LegacyUser {
+        username: key.into(),
+        password_hash: None,
+        attributes: BTreeMap::from([("email".to_owned(), email.to_owned())]),
+    }
+}
+
+fn legacy_table(rows: Vec<LegacyUser>) -> (Arc<InMemoryLegacyUsers>, LegacyStores) {
+    let table = Arc::new(InMemoryLegacyUsers::with_rows(rows));
+    (table.clone(), LegacyStores { table: Some(table), old_pool: None })
+}
+
+#[tokio::test]
+async fn attack_native_sign_up_of_a_legacy_user_name_is_refused_while_the_migration_runs() {
+    let (_, legacy) = legacy_table(vec![legacy_row("alice", "alice@old.example")]);
+    let rig = rig_with_legacy(&[], legacy);
+    let err = answer(&rig, sign_up("alice", "mallory@example.com")).await.unwrap_err();
+    assert_eq!(err.user_message(), USERNAME_TAKEN);
+    assert!(rig.store.items().is_empty(), "a refused sign-up reserves nothing");
+    answer(&rig, sign_up("Alice", "mallory@example.com")).await.expect("another user in a case-sensitive pool");
+    let mut admin = sign_up("alice", "alice@old.example");
+    admin["triggerSource"] = json!("PreSignUp_AdminCreateUser");
+    answer(&rig, admin).await.expect("an administrator's import of the legacy user is not refused");
+}
+
+#[tokio::test]
+async fn attack_unconfirmed_sign_up_with_a_legacy_users_address_is_refused() {
+    let (_, legacy) = legacy_table(vec![legacy_row("bob@old.example", "bob@old.example")]);
+    let rig = rig_with_legacy(&[], legacy);
+    let err = answer(&rig, sign_up("mallory", "Bob@Old.Example")).await.unwrap_err();
+    assert_eq!(err.user_message(), EMAIL_TAKEN, "as any taken address is told");
+    let generic = rig_with_legacy(&[("DUPLICATE_MESSAGE", "generic")], legacy_table(vec![legacy_row("bob", "b@x")]).1);
+    assert_eq!(answer(&generic, sign_up("bob", "m@example.com")).await.unwrap_err().user_message(), GENERIC_TAKEN);
+    assert!(rig.store.items().is_empty());
+}
+
+#[tokio::test]
+async fn attack_sign_up_with_an_old_pool_users_address_or_phone_is_refused() {
+    let old = DirectoryUser {
+        username: "carol".into(),
+        status: UserStatus::Confirmed,
+        enabled: true,
+        created_at: None,
+        attributes: BTreeMap::from([
+            ("email".to_owned(), "carol@old.example".to_owned()),
+            ("phone_number".to_owned(), "+14155550100".to_owned()),
+        ]),
+    };
+    let old_pool = OldPoolUsers {
+        directory: Arc::new(FakeDirectory::with_users(vec![old])),
+        user_pool_id: "eu-west-1_Old".into(),
+    };
+    let rig = rig_with_legacy(&[], LegacyStores { table: None, old_pool: Some(old_pool) });
+    assert_eq!(answer(&rig, sign_up("carol", "x@example.com")).await.unwrap_err().user_message(), USERNAME_TAKEN);
+    assert_eq!(answer(&rig, sign_up("m", "carol@old.example")).await.unwrap_err().user_message(), EMAIL_TAKEN);
+    let mut phone = sign_up("m", "m@example.com");
+    phone["request"]["userAttributes"]["phone_number"] = json!("+14155550100");
+    assert_eq!(answer(&rig, phone).await.unwrap_err().user_message(), PHONE_TAKEN);
+    answer(&rig, sign_up("dave", "dave@example.com")).await.expect("what no legacy user holds passes");
+}
+
+#[tokio::test]
+async fn a_legacy_store_outage_follows_the_failure_policy() {
+    let (table, legacy) = legacy_table(vec![]);
+    table.set_outage(Some(PortErrorKind::Unavailable));
+    let deny = rig_with_legacy(&[], legacy.clone());
+    let err = answer(&deny, sign_up("erin", "erin@example.com")).await.unwrap_err();
+    assert_eq!(err.user_message(), TriggerError::GENERIC_USER_MESSAGE);
+    assert!(deny.store.items().is_empty());
+    let allow = rig_with_legacy(&[("ON_DEPENDENCY_FAILURE", "allow")], legacy);
+    answer(&allow, sign_up("erin", "erin@example.com")).await.expect("the check is skipped");
 }
 
 #[tokio::test]

@@ -9,13 +9,15 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_cognitoidentityprovider::Client as CognitoClient;
 use aws_sdk_cognitoidentityprovider::types::AttributeType;
-use pre_signup::{EMAIL_TAKEN, Ports, PreSignUp, Settings};
+use pre_signup::federated::native_user_name;
+use pre_signup::legacy::OldPoolUsers;
+use pre_signup::{EMAIL_TAKEN, LegacyStores, Ports, PreSignUp, Settings, USERNAME_TAKEN};
 use serde_json::{Value, json};
 use trigger_core::aws::{Aws, CognitoDirectory};
 use trigger_core::logging::Secret;
 use trigger_core::ports::{
-    Clock, CreateOutcome, DeleteOutcome, DirectoryUser, Item, LinkOutcome, PortError, ProviderUser,
-    SearchableAttribute, Store, SystemClock, UserDirectory,
+    Clock, CreateOutcome, DeleteOutcome, DirectoryUser, Item, LegacyUsers, LinkOutcome, PortError, ProviderUser,
+    SearchableAttribute, Store, SystemClock, UserDirectory, UserStatus,
 };
 use trigger_core::reservations::{self, Kind};
 use trigger_core::runtime::run_within;
@@ -313,4 +315,149 @@ async fn a_confirmed_reservation_of_a_departed_or_moved_holder_is_taken_over() {
     decide(&trigger, sign_up(&pool, "taker", &old)).await.expect("the old address is free");
     let err = decide(&trigger, sign_up(&pool, "taker", &new)).await.unwrap_err();
     assert_eq!(err.user_message(), EMAIL_TAKEN, "the holder's current, verified address stays theirs");
+}
+
+// Issue 22's attacks on the AWS adapters. cognito-local never sends `PreSignUp_ExternalProvider`,
+// so the linking attacks run the handler here: DynamoDB and the Cognito admin APIs in moto, the
+// AdminLinkProviderForUser call through the replay endpoint. tests/e2e/attacks_sign_up.rs walks
+// the squatting attack through the local user pool itself.
+
+#[tokio::test]
+#[ignore = "needs the local stack: run with `make test`"]
+async fn attack_domain_auto_verified_account_never_receives_the_owners_federated_identity() {
+    let aws = local_aws().await.unwrap();
+    let (_, pool) = moto_pool(&aws).await;
+    let domain = format!("{}.corp.example", unique("d"));
+    let settings = settings(&[
+        ("LINK_FEDERATED_USERS", "true"),
+        ("LINK_TRUSTED_PROVIDERS", "Google"),
+        ("AUTO_CONFIRM_EMAIL_DOMAINS", &domain),
+    ]);
+    let endpoint = ReplayEndpoint::start(vec![(200, json!({}))]).unwrap();
+    let directory = Arc::new(LinkReplayed { moto: aws.directory(), replay: endpoint.directory() });
+    let trigger = PreSignUp::new(settings, ports(&aws, directory));
+    let ceo = format!("ceo@{domain}");
+
+    // The attacker signs up with the CEO's address; the domain rule confirms and verifies it.
+    let answer = decide(&trigger, sign_up(&pool, "attacker", &ceo)).await.unwrap();
+    assert_eq!(answer["response"]["autoVerifyEmail"], true);
+    let row = aws.store(table_name()).get(&reservations::key(&pool, Kind::Email, &ceo)).await.unwrap().unwrap();
+    assert!(reservations::is_verified_by_rule(&row, "attacker"), "the reservation records how it was verified");
+    // What Cognito then creates: CONFIRMED, email_verified = true, the attacker's password.
+    native_user(&aws, &pool, "attacker", &ceo, true).await;
+
+    // The CEO's first sign-in through Google.
+    let mut event = federated(&pool, &ceo);
+    event["userName"] = json!("google_ceo4242");
+    decide(&trigger, event).await.expect("the federated user is created on its own");
+    assert!(endpoint.recorded().is_empty(), "no AdminLinkProviderForUser into the attacker's account");
+    let holders = aws.directory().find_by_attribute(&pool, SearchableAttribute::Email, &ceo).await.unwrap();
+    assert_eq!(holders.len(), 1, "and no second native user");
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: run with `make test`"]
+async fn attack_user_name_squatted_with_the_victims_address_never_receives_the_victims_identity() {
+    let aws = local_aws().await.unwrap();
+    let (_, pool) = moto_pool(&aws).await;
+    let victim = format!("{}@gmail.com", unique("victim"));
+    // A pool with free-form user names: the attacker registered the victim's address as a user
+    // name, with an address of their own, proved.
+    let own = format!("{}@evil.example", unique("attacker"));
+    native_user(&aws, &pool, &victim, &own, true).await;
+    let endpoint = ReplayEndpoint::start(vec![(200, json!({}))]).unwrap();
+    let directory = Arc::new(LinkReplayed { moto: aws.directory(), replay: endpoint.directory() });
+    let trigger = PreSignUp::new(settings(LINKING), ports(&aws, directory));
+    decide(&trigger, federated(&pool, &victim)).await.unwrap();
+
+    let [link] = endpoint.recorded().try_into().unwrap();
+    let destination = link.body["DestinationUser"]["ProviderAttributeValue"].as_str().unwrap().to_owned();
+    let identity = ProviderUser { provider_name: "Google".into(), provider_user_id: "10897734".into() };
+    assert_eq!(destination, native_user_name(&pool, &identity), "a user of its own, not the squatter");
+    let created = aws.directory().get_user(&pool, &destination).await.unwrap().unwrap();
+    assert_eq!(created.status, UserStatus::Confirmed);
+    assert_eq!(created.attribute("email"), Some(victim.as_str()));
+    assert_eq!(created.attribute("email_verified"), Some("true"));
+    let squatter = aws.directory().get_user(&pool, &victim).await.unwrap().unwrap();
+    assert_eq!(squatter.attribute("email"), Some(own.as_str()), "the squatter's account is untouched");
+}
+
+/// A legacy table in moto with an index on a top-level `email` (what `LEGACY_USERS_EMAIL_INDEX`
+/// names), and one row keyed by user name.
+async fn legacy_table_with_email_index(aws: &Aws, key: &str, email: &str) -> String {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+        ProjectionType, ScalarAttributeType,
+    };
+    let client = aws_sdk_dynamodb::Client::new(aws.sdk_config());
+    let table = unique("legacy-users");
+    let attribute = |name: &str| {
+        AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build().unwrap()
+    };
+    let hash = |name: &str| KeySchemaElement::builder().attribute_name(name).key_type(KeyType::Hash).build().unwrap();
+    client
+        .create_table()
+        .table_name(&table)
+        .attribute_definitions(attribute("username"))
+        .attribute_definitions(attribute("email"))
+        .key_schema(hash("username"))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("by-email")
+                .key_schema(hash("email"))
+                .projection(Projection::builder().projection_type(ProjectionType::KeysOnly).build())
+                .build()
+                .unwrap(),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+    client
+        .put_item()
+        .table_name(&table)
+        .item("username", AttributeValue::S(key.to_owned()))
+        .item("email", AttributeValue::S(email.to_owned()))
+        .item("passwordHash", AttributeValue::S("$2b$05$not-checked-here".to_owned()))
+        .send()
+        .await
+        .unwrap();
+    table
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: run with `make test`"]
+async fn attack_sign_up_of_a_legacy_users_name_or_address_is_refused_on_the_aws_adapters() {
+    let aws = local_aws().await.unwrap();
+    let (_, pool) = moto_pool(&aws).await;
+    // The old system: a table keyed by user name (its address indexed), and an old user pool.
+    let legacy_name = unique("legacy-user");
+    let legacy_address = format!("{legacy_name}@old.example");
+    let table = legacy_table_with_email_index(&aws, &legacy_name, &legacy_address).await;
+    let (_, old_pool) = moto_pool(&aws).await;
+    let old_address = format!("{}@old.example", unique("old-pool-user"));
+    confirmed_user(&aws, &old_pool, "old-pool-user", &[("email", old_address.as_str())], "Aa1!old-pool-pw")
+        .await
+        .unwrap();
+    let legacy = LegacyStores {
+        table: Some(Arc::new(aws.legacy_users(table).with_email_index("by-email")) as Arc<dyn LegacyUsers>),
+        old_pool: Some(OldPoolUsers { directory: Arc::new(aws.directory_in("us-east-1")), user_pool_id: old_pool }),
+    };
+    let trigger = PreSignUp::new(settings(&[]), ports(&aws, Arc::new(aws.directory()))).with_legacy(legacy);
+    let fresh = || format!("{}@example.com", unique("fresh"));
+
+    let name = decide(&trigger, sign_up(&pool, &legacy_name, &fresh())).await.unwrap_err();
+    assert_eq!(name.user_message(), USERNAME_TAKEN, "the legacy table's user name (GetItem)");
+    let address = decide(&trigger, sign_up(&pool, "squatter", &legacy_address)).await.unwrap_err();
+    assert_eq!(address.user_message(), EMAIL_TAKEN, "the legacy table's address (Query on the index)");
+    let old_name = decide(&trigger, sign_up(&pool, "old-pool-user", &fresh())).await.unwrap_err();
+    assert_eq!(old_name.user_message(), USERNAME_TAKEN, "the old pool's user name (AdminGetUser)");
+    let old = decide(&trigger, sign_up(&pool, "squatter", &old_address.to_uppercase())).await.unwrap_err();
+    assert_eq!(old.user_message(), EMAIL_TAKEN, "the old pool's address (ListUsers)");
+    let store = aws.store(table_name());
+    for refused in [&legacy_address, &old_address] {
+        let row = store.get(&reservations::key(&pool, Kind::Email, refused)).await.unwrap();
+        assert!(row.is_none(), "a refused sign-up reserves nothing");
+    }
+    decide(&trigger, sign_up(&pool, "newcomer", &fresh())).await.expect("what no legacy user holds passes");
 }

@@ -1,4 +1,4 @@
-//! Pre token generation trigger, V1 and V2. See `docs/triggers/pre-token-generation.md`.
+//! Pre token generation trigger, V1, V2 and V3. See `docs/triggers/pre-token-generation.md`.
 //!
 //! The token is never blocked by this trigger's dependencies: the profile read/write and the
 //! federated `email_verified` repair are bounded in time, and a failure is logged, counted and
@@ -8,6 +8,10 @@
 //! The repair restores `email_verified=true` only for the address a trusted provider verified
 //! when pre sign-up linked it (recorded on the profile row): a linked user who changes their
 //! e-mail, or a provider that asserts an address it did not verify, gets nothing for free.
+//!
+//! A machine's token (V3 `TokenGeneration_ClientCredentials`) has no user: it gets only what the
+//! `CLIENT_CREDENTIALS_*` settings give its app client, in `accessTokenGeneration`, and never an
+//! ID-token or group section. An event `version` this build does not know is answered as it came.
 
 pub mod claims;
 pub mod profile;
@@ -218,6 +222,43 @@ impl PreTokenGeneration {
         }
     }
 
+    /// A machine-to-machine token: only the access token exists, so only
+    /// `accessTokenGeneration` is answered, from the app client's rules. A client without rules
+    /// gets its token as Cognito made it.
+    fn answer_client_credentials(&self, event: &mut PreTokenGenerationV2Event) {
+        let details = &mut event.response.claims_and_scope_override_details;
+        if let Some(details) = details.as_mut() {
+            // No ID token and no groups for a machine: those sections are never sent.
+            details.id_token_generation = None;
+            details.group_override_details = None;
+        }
+        let Some(rules) = self.settings.client_rules(event.caller_context.client_id.as_deref()) else {
+            tracing::debug!("client-credentials token of an app client without rules: left as it is");
+            return;
+        };
+        let access =
+            details.get_or_insert_with(Default::default).access_token_generation.get_or_insert_with(Default::default);
+        access.claims_to_add_or_override.extend(rules.claims_to_add.clone());
+        for (list, given) in [
+            (&mut access.claims_to_suppress, &rules.claims_to_suppress),
+            (&mut access.scopes_to_add, &rules.scopes_to_add),
+            (&mut access.scopes_to_suppress, &rules.scopes_to_suppress),
+        ] {
+            for item in given {
+                if !list.contains(item) {
+                    list.push(item.clone());
+                }
+            }
+        }
+        tracing::debug!(
+            claims = rules.claims_to_add.len(),
+            suppressed = rules.claims_to_suppress.len(),
+            scopes = rules.scopes_to_add.len(),
+            scopes_suppressed = rules.scopes_to_suppress.len(),
+            "client-credentials token customised for its app client"
+        );
+    }
+
     fn answer_v1(&self, event: &mut PreTokenGenerationV1Event, facts: &Facts) {
         let settings = &self.settings;
         let details = event.claims_override();
@@ -283,6 +324,12 @@ impl Trigger for PreTokenGeneration {
                 self.answer_v1(&mut event, &facts);
                 PreTokenGenerationEvent::V1(event)
             }
+            PreTokenGenerationEvent::V2(mut event)
+                if event.trigger_source == TokenGenerationSource::ClientCredentials =>
+            {
+                self.answer_client_credentials(&mut event);
+                PreTokenGenerationEvent::V2(event)
+            }
             PreTokenGenerationEvent::V2(mut event) => {
                 let who = Who {
                     source: &event.trigger_source,
@@ -294,6 +341,13 @@ impl Trigger for PreTokenGeneration {
                 let known_user = event.trigger_source.is_known() && !event.user_name.is_empty();
                 self.answer_v2(&mut event, &facts, known_user);
                 PreTokenGenerationEvent::V2(event)
+            }
+            PreTokenGenerationEvent::UnknownVersion(event) => {
+                // Never answered in another version's shape: Cognito would read it wrongly.
+                let version = event.get("version").map(ToString::to_string).unwrap_or_default();
+                tracing::warn!(version = %version.chars().take(16).collect::<String>(), "event version unknown to this build: answered unchanged");
+                metrics::count(NAME, "UnknownEventVersion");
+                PreTokenGenerationEvent::UnknownVersion(event)
             }
         })
     }

@@ -141,7 +141,7 @@ async fn client_credentials_and_unknown_sources_touch_nothing_and_keep_groups() 
     let trigger = world.trigger(&[("ACCESS_TOKEN_SCOPES_FROM_GROUPS", "admins:x/y")]);
     let output = answer(&trigger, fixture("pre-token-generation-v3-client-credentials.json")).await.unwrap();
     assert_eq!(output["triggerSource"], "TokenGeneration_ClientCredentials");
-    assert!(output["response"]["claimsAndScopeOverrideDetails"]["groupOverrideDetails"].is_object());
+    assert_eq!(output["response"]["claimsAndScopeOverrideDetails"], json!({}), "a machine has no groups to keep");
     let mut unknown = fixture("pre-token-generation-v1.json");
     unknown["triggerSource"] = json!("TokenGeneration_SomethingNew");
     let output = answer(&trigger, unknown.clone()).await.unwrap();
@@ -297,6 +297,8 @@ async fn a_forbidden_claim_fails_init_naming_it() {
         ("SUPPRESS_CLAIMS", "email,cognito:username", "cognito:username"),
         ("CLAIMS_FROM_PROFILE", "tenantId:sub", "sub"),
         ("CLAIMS_FROM_PROFILE", "addr:address", "address"),
+        ("CLIENT_CREDENTIALS_CLAIMS", r#"{"m2mclient0123456789": {"iss": "https://evil.example"}}"#, "iss"),
+        ("CLIENT_CREDENTIALS_SUPPRESS_CLAIMS", "m2mclient0123456789:client_id", "client_id"),
     ] {
         let boot = Boot::from_env(Env::from_pairs([("TABLE_NAME", "t"), (variable, value)])).unwrap();
         let Err(err) = PreTokenGeneration::init(boot).await else { panic!("{variable}={value} was accepted") };
@@ -304,4 +306,145 @@ async fn a_forbidden_claim_fails_init_naming_it() {
         let text = err.to_string();
         assert!(text.contains(variable) && text.contains(named), "{text}");
     }
+}
+
+const M2M_CLIENT: &str = "m2mclient0123456789";
+
+/// Rules for the fixture's app client and for another one.
+const M2M_RULES: &[(&str, &str)] = &[
+    (
+        "CLIENT_CREDENTIALS_CLAIMS",
+        r#"{"m2mclient0123456789": {"tenant": "acme", "tier": 3, "regions": ["eu", "us"]}, "reporting9": {"tenant": "internal"}}"#,
+    ),
+    ("CLIENT_CREDENTIALS_SUPPRESS_CLAIMS", "m2mclient0123456789:legacy_flag"),
+    ("CLIENT_CREDENTIALS_SCOPES", "m2mclient0123456789:orders/write;reporting9:reports/read"),
+    ("CLIENT_CREDENTIALS_SUPPRESS_SCOPES", "m2mclient0123456789:orders/admin"),
+    // User tokens' settings, which a machine token must not get.
+    ("CLAIMS_FROM_PROFILE", "tenantId:custom:tenant"),
+    ("SUPPRESS_CLAIMS", "phone_number"),
+    ("ACCESS_TOKEN_SCOPES_FROM_GROUPS", "admins:orders/all"),
+];
+
+/// The value with every null object member left out (Cognito reads a null as absent).
+fn without_nulls(value: &Value) -> Value {
+    match value {
+        Value::Object(fields) => Value::Object(
+            fields.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), without_nulls(v))).collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_nulls).collect()),
+        other => other.clone(),
+    }
+}
+
+#[tokio::test]
+async fn a_machine_token_gets_its_clients_claims_and_scopes_in_the_access_token_only() {
+    let world = World::new();
+    let trigger = world.trigger(M2M_RULES);
+    let input = fixture("pre-token-generation-v3-client-credentials.json");
+    assert_eq!(input["callerContext"]["clientId"], M2M_CLIENT);
+    let output = answer(&trigger, input.clone()).await.unwrap();
+    let details = output["response"]["claimsAndScopeOverrideDetails"].as_object().unwrap();
+    assert_eq!(
+        details.keys().collect::<Vec<_>>(),
+        ["accessTokenGeneration"],
+        "no ID-token or group section: {details:?}"
+    );
+    let access = &details["accessTokenGeneration"];
+    assert_eq!(access["claimsToAddOrOverride"], json!({ "tenant": "acme", "tier": 3, "regions": ["eu", "us"] }));
+    assert_eq!(access["claimsToSuppress"], json!(["legacy_flag"]));
+    assert_eq!(access["scopesToAdd"], json!(["orders/write"]), "the group scopes are for users");
+    assert_eq!(access["scopesToSuppress"], json!(["orders/admin"]));
+
+    // Another client gets its own rules, nothing of the first one's.
+    let mut other = input.clone();
+    other["callerContext"]["clientId"] = json!("reporting9");
+    let output = answer(&trigger, other).await.unwrap();
+    let access = &output["response"]["claimsAndScopeOverrideDetails"]["accessTokenGeneration"];
+    assert_eq!(access["claimsToAddOrOverride"], json!({ "tenant": "internal" }));
+    assert_eq!(access["scopesToAdd"], json!(["reports/read"]));
+    assert_eq!(access["claimsToSuppress"], json!([]));
+    assert!(world.store.items().is_empty(), "a machine has no profile");
+}
+
+#[tokio::test]
+async fn a_machine_token_of_a_client_without_rules_is_answered_unchanged() {
+    let world = World::new();
+    let trigger = world.trigger(M2M_RULES);
+    let mut input = fixture("pre-token-generation-v3-client-credentials.json");
+    for client in [json!("unlisted0client"), Value::Null] {
+        input["callerContext"]["clientId"] = client.clone();
+        let output = answer(&trigger, input.clone()).await.unwrap();
+        assert_eq!(without_nulls(&output["response"]), without_nulls(&input["response"]), "client {client}");
+    }
+    // Cognito may send no override details at all: none are invented.
+    input["response"] = json!({ "claimsAndScopeOverrideDetails": null });
+    let output = answer(&trigger, input).await.unwrap();
+    assert_eq!(without_nulls(&output["response"]), json!({}));
+}
+
+#[tokio::test]
+async fn suppression_wins_over_add_for_a_machine_token() {
+    let world = World::new();
+    let trigger = world.trigger(&[
+        ("CLIENT_CREDENTIALS_CLAIMS", r#"{"m2mclient0123456789": {"tier": 3, "tenant": "acme"}}"#),
+        ("CLIENT_CREDENTIALS_SUPPRESS_CLAIMS", "m2mclient0123456789:tier"),
+        ("CLIENT_CREDENTIALS_SCOPES", "m2mclient0123456789:orders/read orders/write"),
+        ("CLIENT_CREDENTIALS_SUPPRESS_SCOPES", "m2mclient0123456789:orders/write"),
+    ]);
+    let output = answer(&trigger, fixture("pre-token-generation-v3-client-credentials.json")).await.unwrap();
+    let access = &output["response"]["claimsAndScopeOverrideDetails"]["accessTokenGeneration"];
+    assert_eq!(access["claimsToAddOrOverride"], json!({ "tenant": "acme" }));
+    assert_eq!(access["claimsToSuppress"], json!(["tier"]));
+    assert_eq!(access["scopesToAdd"], json!(["orders/read"]));
+    assert_eq!(access["scopesToSuppress"], json!(["orders/write"]));
+}
+
+#[tokio::test]
+async fn a_v3_user_token_is_answered_like_a_v2_one() {
+    let world = World::new().with_profile(SUB).await;
+    let trigger = world.trigger(M2M_RULES);
+    let mut event = fixture("pre-token-generation-v2.json");
+    event["version"] = json!("3");
+    event["request"]["groupConfiguration"] = json!({ "groupsToOverride": ["admins"] });
+    event["callerContext"]["clientId"] = json!(M2M_CLIENT);
+    let output = answer(&trigger, event).await.unwrap();
+    let details = &output["response"]["claimsAndScopeOverrideDetails"];
+    assert_eq!(details["idTokenGeneration"]["claimsToAddOrOverride"]["custom:tenant"], "acme");
+    assert_eq!(details["groupOverrideDetails"]["groupsToOverride"], json!(["admins"]));
+    assert_eq!(
+        details["accessTokenGeneration"]["scopesToAdd"],
+        json!(["orders/all"]),
+        "a user's token: no client rules"
+    );
+    assert!(details["accessTokenGeneration"].get("claimsToAddOrOverride").is_none_or(|c| c == &json!({})));
+}
+
+#[tokio::test]
+async fn an_event_version_this_build_does_not_know_is_answered_unchanged() {
+    let world = World::new().with_profile(SUB).await;
+    let trigger = world.trigger(M2M_RULES);
+    for base in [
+        "pre-token-generation-v1.json",
+        "pre-token-generation-v2.json",
+        "pre-token-generation-v3-client-credentials.json",
+    ] {
+        for version in [json!("4"), json!("2.0"), json!(""), json!(3)] {
+            let mut event = fixture(base);
+            event["version"] = version.clone();
+            let output = answer(&trigger, event.clone()).await.unwrap();
+            assert_eq!(output, event, "{base} with version {version}: answered exactly as it came");
+        }
+    }
+    let row = world.store.get(&profile_key(SUB)).await.unwrap().unwrap();
+    assert!(row.get("updatedAt").is_none(), "no profile work for an event it cannot answer");
+}
+
+#[test]
+fn an_unknown_version_event_shows_no_user_data_in_logs() {
+    let mut event = fixture("pre-token-generation-v1.json");
+    event["version"] = json!("9");
+    let decoded: trigger_core::events::PreTokenGenerationEvent = serde_json::from_value(event).unwrap();
+    let shown = format!("{decoded:?}");
+    assert!(shown.contains("UnknownVersionEvent") && shown.contains("\"9\""), "{shown}");
+    assert!(!shown.contains("jane.doe"), "the debug form must not carry the user's name or address: {shown}");
 }

@@ -1,6 +1,6 @@
 //! `make bench`: user-migration's in-process overhead on its cheapest realistic path, a sign-in
-//! migrated from an old user pool (the lockout check, the old pool's sign-in and user read, the
-//! address reserved, the attributes mapped), every port faked. No password hash is computed on
+//! migrated from an old user pool (the attempt registered, the old pool's sign-in and user read,
+//! the lock read again, the address reserved, the attributes mapped), every port faked. No password hash is computed on
 //! this path (the old pool checks the password), so the row is the trigger's own cost; a
 //! legacy-table row's hash costs what its format's parameters make it cost
 //! (docs/triggers/user-migration.md), on purpose. `trigger_core::testing::overhead`; target:
@@ -13,7 +13,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use trigger_core::Env;
 use trigger_core::domain_events::Events;
-use trigger_core::fakes::{FakeOldPool, FixedClock, InMemoryStore, OldPoolUser};
+use trigger_core::fakes::{FakeDirectory, FakeOldPool, FixedClock, InMemoryStore, OldPoolUser};
 use trigger_core::ports::{DirectoryUser, UserStatus};
 use trigger_core::testing::overhead::{Overhead, fixture, numbered};
 use user_migration::{Ports, Settings, UserMigration};
@@ -26,6 +26,7 @@ fn overhead(old_pool: Arc<FakeOldPool>) -> Overhead<UserMigration> {
     ]);
     let ports = Ports {
         store: Arc::new(InMemoryStore::default()),
+        directory: Arc::new(FakeDirectory::default()),
         legacy_users: None,
         old_pool: Some(old_pool as _),
         clock: Arc::new(FixedClock::at_epoch_seconds(1_800_000_000)),

@@ -110,7 +110,9 @@ mod tests {
         let selected = select(&old, &default_list());
         let mut names: Vec<&str> = selected.keys().map(String::as_str).collect();
         names.sort();
-        assert_eq!(names, ["custom:tenant", "email", "name"]);
+        assert_eq!(names, ["email", "name"], "no custom attribute unless listed");
+        let listed = Allowlist::parse("M", "email,name,custom:*").unwrap();
+        assert!(select(&old, &listed).contains_key("custom:tenant"));
         assert_eq!(selected["email"], "jane@example.com");
         let narrow = Allowlist::parse("M", "email").unwrap();
         assert_eq!(select(&old, &narrow).len(), 1);

@@ -1,6 +1,7 @@
 //! Settings, read once at cold start. Names and defaults: docs/triggers/user-migration.md.
 
 use trigger_core::events::DeliveryMedium;
+use trigger_core::lockout::NameRule;
 use trigger_core::lockout::policy::Policy;
 use trigger_core::logging::Secret;
 use trigger_core::{ConfigError, Env};
@@ -48,13 +49,22 @@ pub enum LockoutMode {
 }
 
 /// A bcrypt hash (cost 10) of 48 random characters nobody knows: what an unknown user's password
-/// is checked against, so that "no such user" takes as long as "wrong password". Set
-/// `LEGACY_DUMMY_HASH` to a hash in the format and parameters most of your rows have.
+/// is checked against until the function has seen a row of the legacy table (then the dummy
+/// follows the format and cost of the rows: [`crate::dummy`]), unless `LEGACY_DUMMY_HASH` names
+/// another starting point.
 pub const DEFAULT_DUMMY_HASH: &str = "$2b$10$YAa1ywxPRvx.6CdJc8XVW.2iueEgHosOCcawdrtjyM1lS0jyJeOH6";
 
-/// Cognito's default attributes that may be copied; `custom:*` copies every custom attribute.
+/// Cognito's standard attributes that may be copied. No `custom:` attribute: a custom attribute
+/// the old system holds may be one the new pool's app reads as a privilege (`custom:role`,
+/// `custom:tenant`), and one the new pool's schema lacks makes Cognito reject the user. List the
+/// custom attributes to move in `MIGRATE_ATTRIBUTES`, by name.
 pub const DEFAULT_MIGRATE_ATTRIBUTES: &str = "email,phone_number,name,given_name,family_name,middle_name,nickname,\
-    preferred_username,locale,zoneinfo,birthdate,gender,picture,profile,website,address,custom:*";
+    preferred_username,locale,zoneinfo,birthdate,gender,picture,profile,website,address";
+
+/// The forgot-password limit per name (`MIGRATION_RESET_*`): 5 per hour, then an hour's pause,
+/// doubling up to a day.
+pub const DEFAULT_RESET_POLICY: Policy =
+    Policy { max_attempts: 5, window_seconds: 3_600, base_seconds: 3_600, max_seconds: 86_400 };
 
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -78,7 +88,14 @@ pub struct Settings {
     pub lockout: LockoutMode,
     /// `LOCKOUT_*`, shared with pre-authentication.
     pub lockout_policy: Policy,
-    /// `LEGACY_DUMMY_HASH`.
+    /// `MIGRATION_RESET_MAX_ATTEMPTS`, `MIGRATION_RESET_WINDOW_SECONDS`,
+    /// `MIGRATION_RESET_LOCK_SECONDS`, `MIGRATION_RESET_MAX_LOCK_SECONDS`: forgot-password
+    /// migrations per name, counted beside the name's lockout record.
+    pub reset_policy: Policy,
+    /// `USER_NAMES_CASE_SENSITIVE` (default true, as pre-authentication reads it): how a name is
+    /// keyed on the lockout record and looked up in the legacy table.
+    pub names: NameRule,
+    /// `LEGACY_DUMMY_HASH`: the dummy until a row of the legacy table has been seen.
     pub dummy_hash: Secret<String>,
 }
 
@@ -156,6 +173,19 @@ fn lockout(env: &Env) -> Result<LockoutMode, ConfigError> {
     env.choice("MIGRATION_LOCKOUT", &[("count", LockoutMode::Count), ("check", LockoutMode::Check)])
 }
 
+const DAY: i64 = 86_400;
+
+fn reset_policy(env: &Env) -> Result<Policy, ConfigError> {
+    let d = DEFAULT_RESET_POLICY;
+    Policy {
+        max_attempts: env.number("MIGRATION_RESET_MAX_ATTEMPTS", d.max_attempts, 1..=100)?,
+        window_seconds: env.number("MIGRATION_RESET_WINDOW_SECONDS", d.window_seconds, 60..=DAY)?,
+        base_seconds: env.number("MIGRATION_RESET_LOCK_SECONDS", d.base_seconds, 60..=DAY)?,
+        max_seconds: env.number("MIGRATION_RESET_MAX_LOCK_SECONDS", d.max_seconds, 60..=31 * DAY)?,
+    }
+    .checked("MIGRATION_RESET_MAX_LOCK_SECONDS", "MIGRATION_RESET_LOCK_SECONDS")
+}
+
 fn dummy_hash(env: &Env) -> Result<Secret<String>, ConfigError> {
     let Some(hash) = env.text("LEGACY_DUMMY_HASH") else { return Ok(Secret::new(DEFAULT_DUMMY_HASH.to_owned())) };
     // The value is a hash of nothing anyone knows, but it is still left out of the error.
@@ -184,6 +214,8 @@ impl Settings {
             force_alias_creation: env.flag("FORCE_ALIAS_CREATION", false)?,
             lockout: lockout(env)?,
             lockout_policy: Policy::from_env(env)?,
+            reset_policy: reset_policy(env)?,
+            names: NameRule::from_env(env)?,
             dummy_hash: dummy_hash(env)?,
         })
     }
@@ -212,8 +244,25 @@ mod tests {
         assert_eq!(settings.lockout_policy, Policy::default());
         assert_eq!(settings.password_policy, PasswordPolicy::default());
         assert_eq!(settings.dummy_hash.expose(), DEFAULT_DUMMY_HASH);
-        assert!(settings.allowlist.allows("email") && settings.allowlist.allows("custom:tenant"));
+        assert_eq!(settings.reset_policy, DEFAULT_RESET_POLICY);
+        assert_eq!(settings.names, NameRule::CaseSensitive);
+        assert!(settings.allowlist.allows("email") && settings.allowlist.allows("phone_number"));
         assert!(!settings.allowlist.allows("sub"));
+    }
+
+    /// Issue 22: at 5a923f4 the default list ended in `custom:*`, so whatever custom attribute
+    /// the old system held (`custom:role=admin`, a tenant id) was copied into the new pool.
+    #[test]
+    fn the_default_attribute_list_copies_no_custom_attribute() {
+        let settings = Settings::from_env(&env(&[("LEGACY_USERS_TABLE", "legacy")])).unwrap();
+        for custom in ["custom:role", "custom:tenant", "custom:plan"] {
+            assert!(!settings.allowlist.allows(custom), "{custom}");
+        }
+        assert!(!DEFAULT_MIGRATE_ATTRIBUTES.contains("custom:"));
+        let named =
+            Settings::from_env(&env(&[("LEGACY_USERS_TABLE", "l"), ("MIGRATE_ATTRIBUTES", "email,custom:plan")]))
+                .unwrap();
+        assert!(named.allowlist.allows("custom:plan") && !named.allowlist.allows("custom:role"));
     }
 
     #[test]
@@ -244,6 +293,18 @@ mod tests {
             (vec![pool[0], pool[1], ("MIGRATE_ATTRIBUTES", "email,sub")], "MIGRATE_ATTRIBUTES"),
             (vec![pool[0], pool[1], ("PASSWORD_MIN_LENGTH", "5")], "PASSWORD_MIN_LENGTH"),
             (vec![pool[0], pool[1], ("LOCKOUT_MAX_ATTEMPTS", "0")], "LOCKOUT_MAX_ATTEMPTS"),
+            (vec![pool[0], pool[1], ("USER_NAMES_CASE_SENSITIVE", "maybe")], "USER_NAMES_CASE_SENSITIVE"),
+            (vec![pool[0], pool[1], ("MIGRATION_RESET_MAX_ATTEMPTS", "0")], "MIGRATION_RESET_MAX_ATTEMPTS"),
+            (vec![pool[0], pool[1], ("MIGRATION_RESET_WINDOW_SECONDS", "x")], "MIGRATION_RESET_WINDOW_SECONDS"),
+            (
+                vec![
+                    pool[0],
+                    pool[1],
+                    ("MIGRATION_RESET_LOCK_SECONDS", "7200"),
+                    ("MIGRATION_RESET_MAX_LOCK_SECONDS", "3600"),
+                ],
+                "MIGRATION_RESET_MAX_LOCK_SECONDS",
+            ),
             (vec![pool[0], pool[1], ("LEGACY_DUMMY_HASH", "md5:abc")], "LEGACY_DUMMY_HASH"),
             (
                 vec![

@@ -5,9 +5,10 @@
 //!
 //! The documented policy (docs/triggers/user-migration.md, "Failure policy: closed"): a backend or
 //! the table that does not answer refuses the sign-in with the generic "try again" text, inside
-//! the budget; nobody is moved in on a guess, a refusal for want of a backend is not counted as a
-//! wrong password, and the person's retry after the fault clears moves the user in once (one
-//! e-mail reservation, owned by the user).
+//! the budget; nobody is moved in on a guess, every attempt is registered once before any backend
+//! is asked (a fault never counts an attempt twice, nor lets one through uncounted), and the
+//! person's retry after the fault clears moves the user in once (one e-mail reservation, owned by
+//! the user).
 //! Run by `make test` (ignored by a plain `cargo test`: they need moto).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
@@ -19,7 +20,7 @@ use std::time::Duration;
 use serde_json::Value;
 use support::{BCRYPT_OF_PASSWORD, PASSWORD, event, legacy_table, old_pool, put_row, trigger};
 use trigger_core::TriggerError;
-use trigger_core::lockout::{self, LockoutState};
+use trigger_core::lockout::{self, LockoutState, Subject};
 use trigger_core::ports::{LegacyUsers, OldUserPool, Store};
 use trigger_core::reservations::{self, Kind};
 use trigger_core::testing::fault_proxy::{Fault, FaultProxy, run_within_budget};
@@ -33,6 +34,11 @@ const OLD_POOL_AUTH: &str = "AWSCognitoIdentityProviderService.AdminInitiateAuth
 const OLD_POOL_GET_USER: &str = "AWSCognitoIdentityProviderService.AdminGetUser";
 /// The faults a backend shows in turn: throttling, a 500, a dropped connection.
 const FAULTS: [Fault; 3] = [Fault::Throttle, Fault::ServerError, Fault::Drop];
+/// Every attempt is registered before a backend is asked, the faulted ones too: these tests make
+/// more than the default five, and check the count, not the lock.
+const MANY_ATTEMPTS: (&str, &str) = ("LOCKOUT_MAX_ATTEMPTS", "50");
+/// What the reservation writes name (and the lockout record's do not).
+const RESERVATION: &str = "EMAIL#";
 
 /// One invocation as the runtime makes it: inside the budget, ended by the trigger's policy.
 async fn invoke(trigger: &UserMigration, event: Value) -> Result<Value, TriggerError> {
@@ -56,7 +62,8 @@ async fn legacy_setup() -> (FaultProxy, UserMigration, String, String) {
     let proxy = FaultProxy::in_front_of_moto().unwrap();
     let aws = production_aws_via(proxy.url(), &[]).await.unwrap();
     let legacy: Arc<dyn LegacyUsers> = Arc::new(aws.legacy_users(table.clone()));
-    let migration = trigger(&aws, vec![("LEGACY_USERS_TABLE", table.clone())], Some(legacy), None);
+    let pairs = vec![("LEGACY_USERS_TABLE", table.clone()), (MANY_ATTEMPTS.0, MANY_ATTEMPTS.1.to_owned())];
+    let migration = trigger(&aws, pairs, Some(legacy), None);
     (proxy, migration, table, user)
 }
 
@@ -67,7 +74,11 @@ async fn old_pool_setup() -> (FaultProxy, UserMigration, String) {
     let proxy = FaultProxy::in_front_of_moto().unwrap();
     let aws = production_aws_via(proxy.url(), &[]).await.unwrap();
     let old: Arc<dyn OldUserPool> = Arc::new(aws.old_pool(&pool_id, &client_id, "us-east-1"));
-    let pairs = vec![("OLD_USER_POOL_ID", pool_id), ("OLD_CLIENT_ID", client_id)];
+    let pairs = vec![
+        ("OLD_USER_POOL_ID", pool_id),
+        ("OLD_CLIENT_ID", client_id),
+        (MANY_ATTEMPTS.0, MANY_ATTEMPTS.1.to_owned()),
+    ];
     (proxy, trigger(&aws, pairs, None, Some(old)), user)
 }
 
@@ -77,12 +88,13 @@ fn body_names_table(table: &str) -> String {
 
 /// The lockout record of `user` in `pool`, as the table holds it (read directly).
 async fn lockout_of(store: &impl Store, pool: &str, user: &str) -> Option<LockoutState> {
-    store.get(&lockout::key(pool, user)).await.unwrap().map(|item| LockoutState::from_item(&item))
+    let key = lockout::key(pool, &Subject::Name(user.to_owned()));
+    store.get(&key).await.unwrap().map(|item| LockoutState::from_item(&item))
 }
 
 /// After the fault: the person's retry moves the user in, a repeat of it (Cognito's retry of a
-/// slow answer) answers the same, and the address is reserved once, for this user; no failure
-/// was counted.
+/// slow answer) answers the same, and the address is reserved once, for this user; every attempt
+/// was counted (the faulted ones too), none locked the name.
 async fn migrated_once(trigger: &UserMigration, pool: &str, user: &str) {
     let email = format!("{user}@example.com");
     for attempt in ["the retry after the fault", "a repeat of it"] {
@@ -96,7 +108,8 @@ async fn migrated_once(trigger: &UserMigration, pool: &str, user: &str) {
     let row = store.get(&key).await.unwrap().expect("the address is reserved");
     assert_eq!(row.str(reservations::OWNER), Some(user));
     assert_eq!(row.str(reservations::STATUS), Some(reservations::CONFIRMED));
-    assert!(lockout_of(&store, pool, user).await.is_none(), "no failed sign-in counted for a refusal");
+    let state = lockout_of(&store, pool, user).await.expect("the attempts are registered");
+    assert_eq!(state.locked_until, 0, "{state:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -138,15 +151,18 @@ async fn a_failing_old_pool_refuses_with_try_again_then_the_retry_migrates_once(
 async fn a_failing_project_table_refuses_before_any_backend_is_asked_or_anyone_moved_in() {
     let (proxy, migration, _, user) = legacy_setup().await;
     let pool = unique("us-east-1_storefaults");
-    // The lockout record is read first: without it, no hash is checked.
-    proxy.fail_always_where(GET_ITEM, &body_names_table(&table_name()), Fault::Throttle);
-    assert_try_again(invoke(&migration, event(SIGN_IN, &pool, &user, Some(PASSWORD))).await, "lockout read");
+    // The attempt is registered first: without it, no hash is checked.
+    proxy.fail_always_where("DynamoDB_20120810.UpdateItem", &body_names_table(&table_name()), Fault::Throttle);
+    assert_try_again(invoke(&migration, event(SIGN_IN, &pool, &user, Some(PASSWORD))).await, "attempt");
     proxy.clear();
-    let legacy_reads = proxy.count(GET_ITEM).0 - proxy.count(GET_ITEM).1;
-    assert_eq!(legacy_reads, 0, "the legacy table was not asked");
+    assert_eq!(proxy.count(GET_ITEM).0, 0, "the legacy table was not asked");
+    // The lock read again after the password verified: no answer without it.
+    proxy.fail_always_where(GET_ITEM, &body_names_table(&table_name()), Fault::Throttle);
+    assert_try_again(invoke(&migration, event(SIGN_IN, &pool, &user, Some(PASSWORD))).await, "lock read");
+    proxy.clear();
     // The reservation, after the password verified: no answer without it.
     for write in ["DynamoDB_20120810.UpdateItem", "DynamoDB_20120810.PutItem"] {
-        proxy.fail_always(write, Fault::ServerError);
+        proxy.fail_always_where(write, RESERVATION, Fault::ServerError);
         assert_try_again(invoke(&migration, event(SIGN_IN, &pool, &user, Some(PASSWORD))).await, write);
         proxy.clear();
     }
@@ -159,7 +175,7 @@ async fn a_reservation_written_late_is_neither_lost_nor_doubled() {
     let (proxy, migration, _, user) = legacy_setup().await;
     let pool = unique("us-east-1_latefaults");
     // Past the attempt timeout: the SDK tries again while the first write still lands.
-    proxy.fail("DynamoDB_20120810.UpdateItem", Fault::Delay(Duration::from_millis(1_300)), 1);
+    proxy.fail_where("DynamoDB_20120810.UpdateItem", RESERVATION, Fault::Delay(Duration::from_millis(1_300)), 1);
     let answer = invoke(&migration, event(SIGN_IN, &pool, &user, Some(PASSWORD))).await;
     answer.expect("the SDK's retry of the reservation succeeds");
     assert!(proxy.settle(Duration::from_secs(5)), "the late write landed");
@@ -173,7 +189,7 @@ async fn a_wrong_password_under_a_failing_table_is_refused_and_counted_once_afte
     let pool = unique("us-east-1_countfaults");
     let wrong = event(SIGN_IN, &pool, &user, Some("Wrong-Passw0rd!"));
     proxy.fail_always("DynamoDB_20120810.UpdateItem", Fault::Throttle);
-    assert_try_again(invoke(&migration, wrong.clone()).await, "the count cannot be written");
+    assert_try_again(invoke(&migration, wrong.clone()).await, "the attempt cannot be registered");
     proxy.clear();
     let store = local_aws().await.unwrap().store(table_name());
     assert!(lockout_of(&store, &pool, &user).await.is_none(), "nothing counted while the table failed");
@@ -185,16 +201,16 @@ async fn a_wrong_password_under_a_failing_table_is_refused_and_counted_once_afte
     assert_eq!(state.attempts, 1, "counted once");
 }
 
-/// Found, not fixed (docs/performance.md, "Injected faults"): a failure is counted by one
+/// Found, not fixed (docs/performance.md, "Injected faults"): an attempt is counted by one
 /// `UpdateItem … ADD attempts 1` whose first try lands after the SDK gave up on it: the SDK's
-/// retry finds the attempt's own token on the record and does not count the failure again
+/// retry finds the attempt's own token on the record and does not count the attempt again
 /// (before the token: 2).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs moto: run with `make test`"]
 async fn a_failure_counted_late_is_counted_once() {
     let (proxy, migration, _, user) = legacy_setup().await;
     let pool = unique("us-east-1_latecount");
-    proxy.fail("DynamoDB_20120810.UpdateItem", Fault::Delay(Duration::from_millis(1_300)), 1);
+    proxy.fail_where("DynamoDB_20120810.UpdateItem", "LOCKOUT#", Fault::Delay(Duration::from_millis(1_300)), 1);
     match invoke(&migration, event(SIGN_IN, &pool, &user, Some("Wrong-Passw0rd!"))).await {
         Err(TriggerError::Denied(text)) => assert_eq!(text.as_str(), message::INCORRECT),
         other => panic!("a wrong password is refused as such: {other:?}"),

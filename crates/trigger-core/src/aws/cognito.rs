@@ -43,7 +43,7 @@ fn attribute_types(operation: &'static str, attributes: &[(String, String)]) -> 
         .map_err(|e| build_error(SERVICE, operation, e))
 }
 
-fn attributes(list: &[AttributeType]) -> BTreeMap<String, String> {
+pub(super) fn attributes(list: &[AttributeType]) -> BTreeMap<String, String> {
     list.iter().filter_map(|a| Some((a.name().to_owned(), a.value()?.to_owned()))).collect()
 }
 

@@ -148,6 +148,16 @@ impl Aws {
         DynamoLegacyUsers::new(aws_sdk_dynamodb::Client::new(&self.config), table_name)
     }
 
+    /// The directory adapter on a client for `region`: another pool's users, read with the same
+    /// calls (pre sign-up reads an old pool's users while a migration runs). Links no operation
+    /// beyond the directory's own.
+    pub fn directory_in(&self, region: &str) -> CognitoDirectory {
+        let config = aws_sdk_cognitoidentityprovider::config::Builder::from(&self.config)
+            .region(aws_config::Region::new(region.to_owned()))
+            .build();
+        CognitoDirectory::new(aws_sdk_cognitoidentityprovider::Client::from_conf(config))
+    }
+
     /// Another user pool, in `region` (the prefix of its id), through `client_id`.
     pub fn old_pool(&self, user_pool_id: &str, client_id: &str, region: &str) -> CognitoOldPool {
         let config = aws_sdk_cognitoidentityprovider::config::Builder::from(&self.config)

@@ -23,7 +23,7 @@ pub type PostAuthenticationEvent =
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PreAuthenticationRequest {
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::attribute_values")]
     pub user_attributes: HashMap<String, String>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub validation_data: HashMap<String, String>,
@@ -40,7 +40,7 @@ pub struct PreAuthenticationRequest {
 pub struct PostAuthenticationRequest {
     #[serde(default, deserialize_with = "null_as_default")]
     pub new_device_used: bool,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::attribute_values")]
     pub user_attributes: HashMap<String, String>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub client_metadata: HashMap<String, String>,

@@ -42,7 +42,7 @@ pub type VerifyAuthChallengeResponseEvent =
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DefineAuthChallengeRequest {
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::attribute_values")]
     pub user_attributes: HashMap<String, String>,
     /// The challenges of this sign-in so far, oldest first (empty on the first call). Entries
     /// Cognito sends as null are kept as `None`.
@@ -61,7 +61,7 @@ pub struct DefineAuthChallengeRequest {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateAuthChallengeRequest {
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::attribute_values")]
     pub user_attributes: HashMap<String, String>,
     /// The challenge define asked for (`CUSTOM_CHALLENGE`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -97,7 +97,7 @@ pub struct CreateAuthChallengeResponse {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VerifyAuthChallengeRequest {
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::attribute_values")]
     pub user_attributes: HashMap<String, String>,
     /// What create put in `privateChallengeParameters` this round.
     #[serde(default, deserialize_with = "null_as_default")]

@@ -23,12 +23,23 @@ pub struct CustomSenderRequest {
     /// and a [`Secret`] all the same: it identifies one delivery and must not reach logs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<Secret<String>>,
+    /// JSON values, kept as given: Cognito documents strings, but the account-takeover notice
+    /// carries `null` for an unknown `CITY`, `COUNTRY` or `DEVICE_NAME`, and some libraries'
+    /// samples carry booleans. One odd value must not fail the whole event: read attributes
+    /// through [`CustomSenderRequest::attribute`], which sees non-blank strings only.
     #[serde(default, deserialize_with = "null_as_default")]
-    pub user_attributes: HashMap<String, String>,
+    pub user_attributes: HashMap<String, Value>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub client_metadata: HashMap<String, String>,
     #[serde(flatten)]
     pub other: Map<String, Value>,
+}
+
+impl CustomSenderRequest {
+    /// A user attribute given as a non-blank string (`None` for null, absent, blank or non-text).
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.user_attributes.get(name).and_then(Value::as_str).filter(|v| !v.trim().is_empty())
+    }
 }
 
 /// Custom senders have no response fields.

@@ -48,7 +48,7 @@ pub use inbound_federation::{
     InboundFederationEvent, InboundFederationRequest, InboundFederationResponse, ProviderAttributes, ProviderType,
 };
 pub use migration::{DeliveryMedium, FinalUserStatus, UserMigrationEvent, UserMigrationRequest, UserMigrationResponse};
-pub use nullish::null_as_default;
+pub use nullish::{attribute_values, null_as_default};
 pub use post_confirmation::{PostConfirmationEvent, PostConfirmationRequest, PostConfirmationResponse};
 pub use pre_signup::{PreSignUpEvent, PreSignUpRequest, PreSignUpResponse};
 pub use source::{

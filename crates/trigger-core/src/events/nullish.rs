@@ -1,4 +1,7 @@
+use std::collections::HashMap;
+
 use serde::{Deserialize, Deserializer};
+use serde_json::Value;
 
 /// Reads `null` as the type's default, the way Cognito's optional objects and maps must be read:
 /// Cognito and its local stand-ins send `null`, `{}` or nothing for the same absent value.
@@ -8,4 +11,51 @@ where
     T: Deserialize<'de> + Default,
 {
     Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// Reads a `userAttributes` map: Cognito documents its values as strings, but public samples and
+/// type definitions show `null` (an unknown value) and booleans or numbers (`"email_verified":
+/// true`). One odd value must not fail the whole event: a null (or an array or object) is left
+/// out, as unknown; a boolean or number is kept as its text (`"true"`, as Cognito writes it). A
+/// null or absent map is empty.
+pub fn attribute_values<'de, D>(deserializer: D) -> Result<HashMap<String, String>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    let raw = Option::<HashMap<String, Value>>::deserialize(deserializer)?.unwrap_or_default();
+    Ok(raw
+        .into_iter()
+        .filter_map(|(name, value)| match value {
+            Value::String(text) => Some((name, text)),
+            Value::Bool(flag) => Some((name, flag.to_string())),
+            Value::Number(number) => Some((name, number.to_string())),
+            Value::Null | Value::Array(_) | Value::Object(_) => None,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    struct Request {
+        #[serde(default, deserialize_with = "attribute_values")]
+        attributes: HashMap<String, String>,
+    }
+
+    #[test]
+    fn odd_attribute_values_are_read_not_refused() {
+        let json = r#"{ "attributes": { "email": "a@example.com", "city": null, "email_verified": true,
+            "age": 42, "list": [1], "object": {} } }"#;
+        let request: Request = serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}"));
+        let mut read: Vec<_> = request.attributes.into_iter().collect();
+        read.sort();
+        let expected = [("age", "42"), ("email", "a@example.com"), ("email_verified", "true")];
+        assert_eq!(read, expected.map(|(k, v)| (k.to_owned(), v.to_owned())));
+        for empty in [r#"{ "attributes": null }"#, "{}"] {
+            let request: Request = serde_json::from_str(empty).unwrap_or_else(|e| panic!("{e}"));
+            assert!(request.attributes.is_empty());
+        }
+    }
 }

@@ -1,10 +1,24 @@
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{PreSignUpSource, TriggerEvent};
+use super::{PreSignUpSource, TriggerEvent, attribute_values, null_as_default};
 
-/// The crate's request is right as it is: null maps read as empty.
-pub use aws_lambda_events::event::cognito::CognitoEventUserPoolsPreSignupRequest as PreSignUpRequest;
+/// Our own request type, with the crate's fields: the crate's refuses the whole event for one null
+/// attribute value (`"middle_name": null`), which is read here as unknown and left out.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreSignUpRequest {
+    #[serde(default, deserialize_with = "attribute_values")]
+    pub user_attributes: HashMap<String, String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub validation_data: HashMap<String, String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub client_metadata: HashMap<String, String>,
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
 
 /// Pre sign-up event.
 pub type PreSignUpEvent = TriggerEvent<PreSignUpSource, PreSignUpRequest, PreSignUpResponse>;

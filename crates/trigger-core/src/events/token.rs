@@ -32,7 +32,7 @@ pub struct GroupConfiguration {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PreTokenGenerationV1Request {
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::attribute_values")]
     pub user_attributes: HashMap<String, String>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub group_configuration: GroupConfiguration,
@@ -70,7 +70,7 @@ pub struct PreTokenGenerationV1Response {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PreTokenGenerationV2Request {
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::attribute_values")]
     pub user_attributes: HashMap<String, String>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub group_configuration: GroupConfiguration,
@@ -110,15 +110,17 @@ pub struct AccessTokenGeneration {
     pub other: Map<String, Value>,
 }
 
-/// V2 `claimsAndScopeOverrideDetails`.
+/// V2 `claimsAndScopeOverrideDetails`. A section left `None` is not written at all: a
+/// client-credentials (V3) answer carries only `accessTokenGeneration`, as there is no ID token
+/// and no group for a machine.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ClaimsAndScopeOverrideDetails {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token_generation: Option<IdTokenGeneration>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token_generation: Option<AccessTokenGeneration>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_override_details: Option<GroupConfiguration>,
     #[serde(flatten)]
     pub other: Map<String, Value>,
@@ -162,29 +164,60 @@ impl PreTokenGenerationV2Event {
     }
 }
 
-/// A pre token generation event of either shape; the event's `version` tells which.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// A pre token generation event; the event's `version` tells which shape.
+#[derive(Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum PreTokenGenerationEvent {
+    /// `version` "1" (cognito-local: "0"), or no version at all (the pool's default, V1_0).
     V1(PreTokenGenerationV1Event),
+    /// `version` "2" or "3" (V3 is V2's shape plus the client-credentials source).
     V2(PreTokenGenerationV2Event),
+    /// Any other `version`, kept as it came: answering it in a known version's shape could be
+    /// read wrongly by Cognito, so a handler returns it unchanged.
+    UnknownVersion(Value),
+}
+
+/// As terse as [`TriggerEvent`]'s: an event of a version nobody knows shows only its version and
+/// source, never the user's attributes it may carry.
+impl std::fmt::Debug for PreTokenGenerationEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::V1(event) => event.fmt(f),
+            Self::V2(event) => event.fmt(f),
+            Self::UnknownVersion(event) => f
+                .debug_struct("UnknownVersionEvent")
+                .field("version", &event.get("version"))
+                .field("trigger_source", &event.get("triggerSource"))
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+/// Which shape an event's `version` selects.
+enum Shape {
+    V1,
+    V2,
+    Unknown,
 }
 
 impl PreTokenGenerationEvent {
-    /// The event version on the wire that selects the V2 shape.
-    fn is_v2_version(version: Option<&str>) -> bool {
-        matches!(version, Some("2" | "3"))
+    fn shape(version: Option<&Value>) -> Shape {
+        match version {
+            None | Some(Value::Null) => Shape::V1,
+            Some(Value::String(v)) if matches!(v.as_str(), "0" | "1") => Shape::V1,
+            Some(Value::String(v)) if matches!(v.as_str(), "2" | "3") => Shape::V2,
+            Some(_) => Shape::Unknown,
+        }
     }
 }
 
 impl<'de> Deserialize<'de> for PreTokenGenerationEvent {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
-        let version = value.get("version").and_then(Value::as_str);
-        if Self::is_v2_version(version) {
-            serde_json::from_value(value).map(Self::V2).map_err(serde::de::Error::custom)
-        } else {
-            serde_json::from_value(value).map(Self::V1).map_err(serde::de::Error::custom)
+        match Self::shape(value.get("version")) {
+            Shape::V1 => serde_json::from_value(value).map(Self::V1).map_err(serde::de::Error::custom),
+            Shape::V2 => serde_json::from_value(value).map(Self::V2).map_err(serde::de::Error::custom),
+            Shape::Unknown => Ok(Self::UnknownVersion(value)),
         }
     }
 }

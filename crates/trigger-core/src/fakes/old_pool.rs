@@ -5,7 +5,7 @@ use async_trait::async_trait;
 
 use super::{Outage, lock};
 use crate::logging::Secret;
-use crate::ports::{DirectoryUser, OldPoolSignIn, OldUserPool, PortError, PortErrorKind};
+use crate::ports::{DirectoryUser, OldPoolMfa, OldPoolSignIn, OldPoolUserMfa, OldUserPool, PortError, PortErrorKind};
 
 /// One user of a [`FakeOldPool`].
 #[derive(Clone, Debug)]
@@ -25,6 +25,8 @@ pub struct FakeOldPool {
     users: Mutex<BTreeMap<String, OldPoolUser>>,
     sign_ins: Mutex<Vec<String>>,
     outage: Outage,
+    /// MFA settings by user name in ASCII lower case; a user without an entry has none.
+    mfa: Mutex<BTreeMap<String, OldPoolMfa>>,
 }
 
 impl FakeOldPool {
@@ -39,6 +41,11 @@ impl FakeOldPool {
     /// Adds the user, unless one of that name (in any letter case) is there already.
     pub fn insert(&self, user: OldPoolUser) {
         lock(&self.users).entry(user.user.username.to_ascii_lowercase()).or_insert(user);
+    }
+
+    /// Sets up MFA for `username` (as the old pool's `AdminGetUser` would report it).
+    pub fn set_mfa(&self, username: &str, mfa: OldPoolMfa) {
+        lock(&self.mfa).insert(username.to_ascii_lowercase(), mfa);
     }
 
     pub fn sign_ins(&self) -> Vec<String> {
@@ -71,5 +78,11 @@ impl OldUserPool for FakeOldPool {
     async fn get_user(&self, username: &str) -> Result<Option<DirectoryUser>, PortError> {
         self.outage.check("cognito-idp", "AdminGetUser")?;
         Ok(self.find(username).map(|found| found.user))
+    }
+
+    async fn get_user_with_mfa(&self, username: &str) -> Result<Option<OldPoolUserMfa>, PortError> {
+        self.outage.check("cognito-idp", "AdminGetUser")?;
+        let mfa = lock(&self.mfa).get(&username.to_ascii_lowercase()).cloned().unwrap_or_default();
+        Ok(self.find(username).map(|found| OldPoolUserMfa { user: found.user, mfa }))
     }
 }

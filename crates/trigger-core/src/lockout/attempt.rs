@@ -181,7 +181,7 @@ mod tests {
     #[tokio::test]
     async fn five_attempts_pass_the_sixth_locks_and_later_ones_do_not_extend_it() {
         let store = InMemoryStore::default();
-        let key = record::key("pool", "jane");
+        let key = record::key("pool", &record::Subject::Name("jane".into()));
         assert_eq!(run(&store, &key, NOW, 5).await, [Verdict::Allowed; 5]);
         assert_eq!(run(&store, &key, NOW + 1, 1).await, [Verdict::Locked { until: NOW + 301 }]);
         assert_eq!(run(&store, &key, NOW + 200, 3).await, [Verdict::Locked { until: NOW + 301 }; 3]);
@@ -195,7 +195,7 @@ mod tests {
     #[tokio::test]
     async fn only_the_attempt_that_sets_a_lock_notes_it() {
         let store = InMemoryStore::default();
-        let key = record::key("pool", "jane");
+        let key = record::key("pool", &record::Subject::Name("jane".into()));
         let mut noted = Vec::new();
         for now in [
             NOW,
@@ -221,7 +221,7 @@ mod tests {
     #[tokio::test]
     async fn the_one_write_of_the_common_path_starts_and_counts_the_record() {
         let store = InMemoryStore::default();
-        let key = record::key("pool", "jane");
+        let key = record::key("pool", &record::Subject::Name("jane".into()));
         run(&store, &key, NOW, 2).await;
         let item = store.get(&key).await.unwrap().unwrap();
         let state = LockoutState::from_item(&item);
@@ -232,7 +232,7 @@ mod tests {
     #[tokio::test]
     async fn a_window_that_ended_starts_over_and_keeps_the_lockout_count() {
         let store = InMemoryStore::default();
-        let key = record::key("pool", "jane");
+        let key = record::key("pool", &record::Subject::Name("jane".into()));
         run(&store, &key, NOW, 6).await; // locked until NOW + 300, lockouts 1
         run(&store, &key, NOW + 300, 3).await; // a new window starts when the lock ends
         assert_eq!(run(&store, &key, NOW + 600, 1).await, [Verdict::Allowed]); // window over
@@ -243,7 +243,7 @@ mod tests {
     #[tokio::test]
     async fn an_expired_record_is_a_fresh_start() {
         let store = InMemoryStore::default();
-        let key = record::key("pool", "jane");
+        let key = record::key("pool", &record::Subject::Name("jane".into()));
         run(&store, &key, NOW, 6).await;
         let later = NOW + 300 + 300 + 3600;
         assert_eq!(run(&store, &key, later, 1).await, [Verdict::Allowed]);
@@ -254,7 +254,7 @@ mod tests {
     #[tokio::test]
     async fn a_retried_write_whose_first_try_landed_counts_the_attempt_once() {
         let store = InMemoryStore::default();
-        let key = record::key("pool", "jane");
+        let key = record::key("pool", &record::Subject::Name("jane".into()));
         let state = |item: Option<Item>| LockoutState::from_item(&item.unwrap());
         store.interleave(Interleaving::RepeatNextUpdate);
         assert_eq!(register(&store, &key, NOW, &Policy::default()).await.unwrap(), Verdict::Allowed);
@@ -278,7 +278,7 @@ mod tests {
     #[tokio::test]
     async fn two_attempts_never_share_a_token() {
         let store = InMemoryStore::default();
-        let key = record::key("pool", "jane");
+        let key = record::key("pool", &record::Subject::Name("jane".into()));
         run(&store, &key, NOW, 1).await;
         let first = store.get(&key).await.unwrap().unwrap().str(LAST_ATTEMPT).map(str::to_owned);
         run(&store, &key, NOW, 1).await;
@@ -290,7 +290,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn fifty_concurrent_attempts_let_exactly_the_maximum_through() {
         let store = Arc::new(InMemoryStore::default());
-        let key = record::key("pool", "jane");
+        let key = record::key("pool", &record::Subject::Name("jane".into()));
         let tasks: Vec<_> = (0..50)
             .map(|_| {
                 let (store, key) = (Arc::clone(&store), key.clone());

@@ -11,7 +11,8 @@ use crate::logging::Secret;
 /// One row of the legacy table.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LegacyUser {
-    /// The key: the name or e-mail address the user signs in with, lower-cased.
+    /// The key: the name or e-mail address the user signs in with, under the pool's rule for
+    /// names (`lockout::NameRule`: as typed in a case-sensitive pool, lower-cased otherwise).
     pub username: String,
     /// `passwordHash`, as the old system stored it (a `Secret`: a hash can be cracked offline,
     /// so it is never logged). `None` when the row has none.
@@ -22,6 +23,15 @@ pub struct LegacyUser {
 
 #[async_trait]
 pub trait LegacyUsers: Send + Sync {
-    /// The row of `username` (already lower-cased by the caller), if there is one.
+    /// The row of `username` (already normalised by the caller under the pool's `NameRule`), if
+    /// there is one.
     async fn get(&self, username: &str) -> Result<Option<LegacyUser>, PortError>;
+
+    /// The user names (keys) of the rows whose address is `address` (already lower-cased), through
+    /// an index on the table's e-mail attribute; `None` when the table has no such index configured,
+    /// so that a caller can tell "nobody" from "cannot tell". The default body: no index.
+    async fn usernames_with_email(&self, address: &str) -> Result<Option<Vec<String>>, PortError> {
+        let _ = address;
+        Ok(None)
+    }
 }

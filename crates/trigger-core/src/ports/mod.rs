@@ -23,7 +23,7 @@ pub use directory::{
 pub use events::{BusEvent, EventPublisher, PutOutcome};
 pub use legacy_users::{LegacyUser, LegacyUsers};
 pub use mailer::{Email, Mailer, SentEmail};
-pub use old_pool::{OldPoolSignIn, OldUserPool};
+pub use old_pool::{OldPoolMfa, OldPoolSignIn, OldPoolUserMfa, OldUserPool};
 pub use scheduler::{NoScheduler, Scheduler, StartOutcome, execution_name_is_valid};
 pub use sms::{SentSms, Sms, SmsSender};
 pub use store::{

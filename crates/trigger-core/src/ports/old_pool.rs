@@ -19,6 +19,36 @@ pub enum OldPoolSignIn {
     Challenge(String),
 }
 
+/// The MFA an old-pool user has set up, as `AdminGetUser` reports it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OldPoolMfa {
+    /// The factors enabled, by Cognito's names (`SMS_MFA`, `SOFTWARE_TOKEN_MFA`, `EMAIL_OTP`, …):
+    /// `UserMFASettingList`, plus `SMS_MFA` for the older `MFAOptions` with `DeliveryMedium=SMS`.
+    pub factors: Vec<String>,
+    /// `PreferredMfaSetting`.
+    pub preferred: Option<String>,
+}
+
+impl OldPoolMfa {
+    pub const SMS: &str = "SMS_MFA";
+
+    pub fn is_enabled(&self) -> bool {
+        !self.factors.is_empty()
+    }
+
+    /// The factors other than SMS (an authenticator app, e-mail codes, …).
+    pub fn other_than_sms(&self) -> impl Iterator<Item = &str> {
+        self.factors.iter().map(String::as_str).filter(|factor| *factor != Self::SMS)
+    }
+}
+
+/// An old-pool user and its MFA settings (one `AdminGetUser`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OldPoolUserMfa {
+    pub user: DirectoryUser,
+    pub mfa: OldPoolMfa,
+}
+
 #[async_trait]
 pub trait OldUserPool: Send + Sync {
     /// `AdminInitiateAuth` with `ADMIN_USER_PASSWORD_AUTH`.
@@ -26,4 +56,8 @@ pub trait OldUserPool: Send + Sync {
 
     /// `AdminGetUser`: the user and its attributes, `None` when the old pool has no such user.
     async fn get_user(&self, username: &str) -> Result<Option<DirectoryUser>, PortError>;
+
+    /// `AdminGetUser`, with the user's MFA settings: what user-migration needs to carry SMS MFA
+    /// over and to refuse moving a user whose factor it cannot carry.
+    async fn get_user_with_mfa(&self, username: &str) -> Result<Option<OldPoolUserMfa>, PortError>;
 }

@@ -88,6 +88,7 @@ pub fn trigger(
     let settings = Settings::from_env(&Env::from_pairs(env)).unwrap();
     let ports = Ports {
         store: Arc::new(aws.store(table_name())),
+        directory: Arc::new(aws.directory()),
         legacy_users: legacy,
         old_pool: old,
         clock: Arc::new(SystemClock),
