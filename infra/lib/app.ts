@@ -6,18 +6,22 @@
  *                  (triggers/<name>/, see lib/workspace.ts); `make synth` passes INFRA_TRIGGERS here
  *   userPoolId     attach to this existing pool instead of creating one (the stack deploys to its Region)
  *   featurePlan    the existing pool's plan: LITE, ESSENTIALS or PLUS
+ *   signInCaseSensitive  true or false: whether user names are case-sensitive. New pool: default
+ *                  false; true keeps a demo pool deployed before that default as it is. Existing pool:
+ *                  its rule (default true), which the functions must share
  *   lambdaAssets   directory with <binary>/bootstrap.zip (default <repo>/target/lambda)
  *   removal        retain (default) or destroy, for the pool, table, key and log groups
  *   emailIdentity  verified SES identity (domain or address) for the e-mail sending triggers
  *                  (default with signup-reminder on: the stand-in example.com, with a warning)
  *   reminderEmailFrom  REMINDER_EMAIL_FROM for signup-reminder (default no-reply@<emailIdentity>)
- *   tokenVersion   V1_0 (default) or V2_0 for pre token generation
+ *   tokenVersion   V1_0 (default), V2_0 or V3_0 (machine-to-machine tokens too) for pre token generation
  *   logLevel       error, warn, info (default), debug; trace only with removal=destroy
  */
 import { App, AppProps, RemovalPolicy, Validations, aws_cognito as cognito } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { DEMO_SETTINGS, DemoStack } from './demo-stack';
 import { LogLevel } from './cognito-triggers';
+import { PRE_TOKEN_GENERATION_VERSIONS, PreTokenGenerationVersion } from './props';
 import { TriggerName } from './triggers';
 import { knownTriggers } from './workspace';
 
@@ -47,7 +51,12 @@ export function buildApp(appProps: AppProps = {}): { app: App; stack: DemoStack 
   const plan = ctx('featurePlan');
   if (plan !== undefined && !['LITE', 'ESSENTIALS', 'PLUS'].includes(plan)) throw new Error('-c featurePlan must be LITE, ESSENTIALS or PLUS');
   const tokenVersion = ctx('tokenVersion');
-  if (tokenVersion !== undefined && tokenVersion !== 'V1_0' && tokenVersion !== 'V2_0') throw new Error('-c tokenVersion must be V1_0 or V2_0');
+  if (tokenVersion !== undefined && !(PRE_TOKEN_GENERATION_VERSIONS as readonly string[]).includes(tokenVersion)) {
+    throw new Error('-c tokenVersion must be V1_0, V2_0 or V3_0');
+  }
+
+  const caseSensitive = ctx('signInCaseSensitive');
+  if (caseSensitive !== undefined && caseSensitive !== 'true' && caseSensitive !== 'false') throw new Error('-c signInCaseSensitive must be true or false');
 
   const logLevel = ctx('logLevel');
   if (logLevel !== undefined && !['error', 'warn', 'info', 'debug', 'trace'].includes(logLevel)) {
@@ -63,11 +72,12 @@ export function buildApp(appProps: AppProps = {}): { app: App; stack: DemoStack 
     triggers,
     existingUserPoolId: userPoolId,
     existingFeaturePlan: plan as cognito.FeaturePlan | undefined,
+    signInCaseSensitive: caseSensitive === undefined ? undefined : caseSensitive === 'true',
     assetDirectory: ctx('lambdaAssets'),
     removalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     emailSenderIdentity: ctx('emailIdentity'),
     settings: reminderEmailFrom ? { ...DEMO_SETTINGS, 'signup-reminder': { REMINDER_EMAIL_FROM: reminderEmailFrom } } : undefined,
-    preTokenGenerationVersion: tokenVersion as 'V1_0' | 'V2_0' | undefined,
+    preTokenGenerationVersion: tokenVersion as PreTokenGenerationVersion | undefined,
     logLevel: logLevel as LogLevel | undefined,
   });
   return { app, stack };

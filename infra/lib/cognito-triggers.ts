@@ -8,14 +8,15 @@
  * (`./resources.ts`: table, sender key, reminder state machine, operator policy), each function
  * deployed with the statements of `./permissions.ts` (`./functions.ts`), then wired to the pool.
  */
-import { CfnOutput, RemovalPolicy, aws_dynamodb as dynamodb, aws_events as events, aws_iam as iam, aws_kms as kms, aws_logs as logs, aws_sqs as sqs, aws_stepfunctions as sfn } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, RemovalPolicy, aws_cognito as cognito, aws_dynamodb as dynamodb, aws_events as events, aws_iam as iam, aws_kms as kms, aws_logs as logs, aws_sqs as sqs, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { deployTrigger, wire } from './functions';
 import { ResourceRefs } from './permissions';
 import { CognitoTriggersProps, DeployedTrigger } from './props';
+import { applyEmailSending, checkPoolEmailFrom, warnWhereTriggersTakeNoEffect } from './pool-fit';
 import { Keeping, createFailureQueue, createOperatorPolicy, createReminderStateMachine, createSenderKey, createTable } from './resources';
 import { ResourceKind, TRIGGERS, TriggerName } from './triggers';
-import { checkProps, triggerEnvironments, userPoolArnOf, warnUnusedSettings } from './validation';
+import { CaseRule, caseRuleOf, checkProps, migrationClientProblems, triggerEnvironments, userPoolArnOf, warnUnusedSettings } from './validation';
 import { DEFAULT_REMINDER_DEFINITION } from './workspace';
 
 export { DEFAULT_ASSET_DIRECTORY, DEFAULT_REMINDER_DEFINITION, REPO_ROOT } from './workspace';
@@ -37,12 +38,23 @@ export class CognitoTriggers extends Construct {
   public readonly operatorPolicy?: iam.ManagedPolicy;
   /** The pool's ARN as the roles see it. */
   public readonly userPoolArn: string;
+  /** The pool's case rule the functions were given (USER_NAMES_CASE_SENSITIVE; `signInCaseSensitive`). */
+  public readonly userNamesCaseSensitive: boolean;
 
   constructor(scope: Construct, id: string, props: CognitoTriggersProps) {
     super(scope, id);
     const enabled = checkProps(props);
     this.userPoolArn = userPoolArnOf(this, props.pool);
-    const environments = triggerEnvironments(props, enabled);
+    const caseRule = caseRuleOf(props);
+    this.userNamesCaseSensitive = caseRule.caseSensitive;
+    applyCaseRule(props, caseRule);
+    checkPoolEmailFrom(props);
+    applyEmailSending(props);
+    // App clients may be added after the construct: what makes a trigger ineffective is read at synth.
+    warnWhereTriggersTakeNoEffect(this, props, enabled);
+    // App clients may be added after the construct: their settings are read at synth.
+    this.node.addValidation({ validate: () => migrationClientProblems(props, enabled) });
+    const environments = triggerEnvironments(props, enabled, caseRule);
     const keeping: Keeping = {
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -81,9 +93,27 @@ export class CognitoTriggers extends Construct {
       }
     }
     for (const binary of order) wire(this, props, this.triggers[binary]!, refs);
-    if (props.operatorPolicy !== false && enabled.has('pre-authentication')) this.operatorPolicy = createOperatorPolicy(this, refs);
+    if (props.operatorPolicy !== false && enabled.has('pre-authentication')) this.operatorPolicy = createOperatorPolicy(this, refs, caseRule.caseSensitive);
     warnUnusedSettings(this, props, enabled);
   }
+}
+
+/**
+ * Writes `CaseSensitive: false` into a pool in this app that states no rule (`CaseRule.setOnPool`).
+ * Right for a new pool; a deployed pool cannot change it (Cognito fixes the rule at creation), so
+ * the warning says how to keep a deployed pool as it is.
+ */
+function applyCaseRule(props: CognitoTriggersProps, rule: CaseRule) {
+  if (!rule.setOnPool || !('userPool' in props.pool)) return;
+  const cfn = props.pool.userPool.node.defaultChild as cognito.CfnUserPool;
+  cfn.usernameConfiguration = { caseSensitive: false };
+  Annotations.of(props.pool.userPool).addWarningV2(
+    'cognito-triggers:pool-case-rule',
+    'CognitoTriggers made this pool case-insensitive (UsernameConfiguration.CaseSensitive: false, from signInCaseSensitive, default false). ' +
+      'Cognito fixes this rule when a pool is created: if the pool is deployed already without it, CloudFormation cannot apply it in place ' +
+      '(a new, empty pool, or a failed update). State the rule on the pool itself (signInCaseSensitive on the UserPool) for a new pool; ' +
+      'for a deployed one, pass signInCaseSensitive: true to CognitoTriggers, which then leaves the pool alone (docs/deploy.md)',
+  );
 }
 
 /** The bus of `eventBus`: a new one, or an existing one by ARN or name. */

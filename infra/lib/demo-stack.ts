@@ -20,6 +20,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { CognitoTriggers, CognitoTriggersProps, LogLevel, TriggerSettings } from './cognito-triggers';
+import { PASSWORDLESS_TRIGGERS } from './pool-fit';
 import { TriggerName } from './triggers';
 import { workspaceTriggers } from './workspace';
 
@@ -47,6 +48,13 @@ export interface DemoStackProps extends StackProps {
   /** Attach to this existing pool instead of creating one. */
   readonly existingUserPoolId?: string;
   readonly existingFeaturePlan?: cognito.FeaturePlan;
+  /**
+   * Whether user names are case-sensitive. A new pool: default false (case-insensitive, stated on
+   * the pool); true leaves `UsernameConfiguration` out of the pool's template, as a demo pool
+   * deployed before this rule has it — Cognito cannot change the rule of a deployed pool. An
+   * existing pool: its rule, which the construct cannot read (default true).
+   */
+  readonly signInCaseSensitive?: boolean;
   readonly assetDirectory?: string;
   readonly reminderDefinitionFile?: string;
   readonly removalPolicy?: RemovalPolicy;
@@ -72,6 +80,7 @@ export class DemoStack extends Stack {
     super(scope, id, props);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
+    const enabled = props.triggers ?? workspaceTriggers();
     let pool: CognitoTriggersProps['pool'];
     if (props.existingUserPoolId) {
       pool = { existingUserPoolId: props.existingUserPoolId, featurePlan: props.existingFeaturePlan };
@@ -80,6 +89,9 @@ export class DemoStack extends Stack {
         selfSignUpEnabled: true,
         signInAliases: { email: true, username: true },
         autoVerify: { email: true },
+        // Case-insensitive: two users whose names differ only in case are a takeover hazard (docs/deploy.md).
+        // Not `true` when asked for: a pool deployed without the property must keep a template without it.
+        signInCaseSensitive: props.signInCaseSensitive === true ? undefined : false,
         featurePlan: cognito.FeaturePlan.ESSENTIALS,
         passwordPolicy: {
           minLength: 12,
@@ -107,7 +119,8 @@ export class DemoStack extends Stack {
           'Teams that need threat protection choose Plus on their own pool',
       });
       const client = this.userPool.addClient('DemoClient', {
-        authFlows: { userSrp: true, userPassword: true },
+        // USER_PASSWORD_AUTH: user-migration runs only for it; CUSTOM_AUTH: the passwordless triggers run only for it.
+        authFlows: { userSrp: true, userPassword: true, custom: enabled.some((t) => PASSWORDLESS_TRIGGERS.includes(t)) || undefined },
         generateSecret: false,
         disableOAuth: true,
         preventUserExistenceErrors: true,
@@ -117,7 +130,6 @@ export class DemoStack extends Stack {
       pool = { userPool: this.userPool };
     }
 
-    const enabled = props.triggers ?? workspaceTriggers();
     let settings = props.settings ?? DEMO_SETTINGS;
     let identity = props.emailSenderIdentity;
     if (enabled.includes('signup-reminder') && settings['signup-reminder']?.REMINDER_EMAIL_FROM === undefined) {
@@ -163,6 +175,7 @@ export class DemoStack extends Stack {
 
     this.triggers = new CognitoTriggers(this, 'Triggers', {
       pool,
+      signInCaseSensitive: props.signInCaseSensitive,
       enabled,
       settings,
       assetDirectory: props.assetDirectory,

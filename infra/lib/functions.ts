@@ -11,7 +11,7 @@ import { grantsFor, resourceValue, ResourceRefs } from './permissions';
 import { CognitoTriggersProps, DeployedTrigger, LogLevel, MAX_TIMEOUT } from './props';
 import { ASYNC_MAX_EVENT_AGE, ASYNC_RETRY_ATTEMPTS, Keeping } from './resources';
 import { LambdaConfigSlot, TRIGGERS, TriggerName } from './triggers';
-import { checkSenderAddresses } from './validation';
+import { checkSenderAddresses, memorySizeOf } from './validation';
 import { DEFAULT_ASSET_DIRECTORY } from './workspace';
 
 const OPERATION: Record<Exclude<LambdaConfigSlot, 'CustomEmailSender' | 'CustomSMSSender' | 'InboundFederation'>, cognito.UserPoolOperation> = {
@@ -112,7 +112,7 @@ export function deployTrigger(scope: Construct, binary: TriggerName, args: Funct
     handler: 'bootstrap',
     code: codeOf(props.assetDirectory ?? DEFAULT_ASSET_DIRECTORY, binary),
     role,
-    memorySize: options.memorySize ?? props.memorySize ?? 256,
+    memorySize: memorySizeOf(props, binary),
     timeout: options.timeout ?? props.timeout ?? MAX_TIMEOUT,
     // Asynchronous triggers: Lambda's retries and the failure queue, below (the role may send to it: Access 'failureQueue').
     ...(spec.invocation === 'async' ? { retryAttempts: ASYNC_RETRY_ATTEMPTS, maxEventAge: ASYNC_MAX_EVENT_AGE, onFailure: failureQueueOf(refs, binary) } : {}),
@@ -161,17 +161,18 @@ export function wire(scope: Construct, props: CognitoTriggersProps, t: DeployedT
     cfn.addPropertyOverride(`LambdaConfig.${slot}`, { LambdaArn: t.function.functionArn, LambdaVersion: 'V1_0' });
     return;
   }
-  if (slot === 'PreTokenGeneration' && props.preTokenGenerationVersion === 'V2_0') {
-    pool.addTrigger(cognito.UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG, t.function, cognito.LambdaVersion.V2_0);
+  const version = props.preTokenGenerationVersion ?? 'V1_0';
+  if (slot === 'PreTokenGeneration' && version !== 'V1_0') {
+    pool.addTrigger(cognito.UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG, t.function, cognito.LambdaVersion[version]);
     return;
   }
   pool.addTrigger(OPERATION[slot], t.function);
 }
 
-/** The LambdaConfig key the trigger fills (PreTokenGenerationConfig for V2). */
+/** The LambdaConfig key the trigger fills (PreTokenGenerationConfig for V2 and V3). */
 function slotFor(props: CognitoTriggersProps, binary: TriggerName): string | undefined {
   const slot = TRIGGERS[binary].slot;
-  if (slot === 'PreTokenGeneration' && (props.preTokenGenerationVersion ?? 'V1_0') === 'V2_0') return 'PreTokenGenerationConfig';
+  if (slot === 'PreTokenGeneration' && (props.preTokenGenerationVersion ?? 'V1_0') !== 'V1_0') return 'PreTokenGenerationConfig';
   return slot;
 }
 

@@ -126,6 +126,13 @@ function resourceArn(
       if (!name) throw new Error(`CognitoTriggers: ${binary} grants on the legacy table need LEGACY_USERS_TABLE`);
       return Stack.of(scope!).formatArn({ service: 'dynamodb', resource: 'table', resourceName: name });
     }
+    case 'legacyUsersEmailIndex': {
+      // A Query on an index is authorized on the index's ARN, not the table's.
+      const name = env.LEGACY_USERS_TABLE;
+      const index = env.LEGACY_USERS_EMAIL_INDEX;
+      if (!name || !index) throw new Error(`CognitoTriggers: ${binary} grants on the legacy e-mail index need LEGACY_USERS_TABLE and LEGACY_USERS_EMAIL_INDEX`);
+      return Stack.of(scope!).formatArn({ service: 'dynamodb', resource: 'table', resourceName: `${name}/index/${index}` });
+    }
     case 'sesConfigurationSet': {
       const name = env.EMAIL_CONFIGURATION_SET;
       if (!name) throw new Error(`CognitoTriggers: ${binary} grants on the configuration set need EMAIL_CONFIGURATION_SET`);

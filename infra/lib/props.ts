@@ -4,6 +4,7 @@
  * functions. Checked by ./validation.ts.
  */
 import { Duration, RemovalPolicy, aws_cognito as cognito, aws_dynamodb as dynamodb, aws_iam as iam, aws_lambda as lambda, aws_logs as logs } from 'aws-cdk-lib';
+import { JsonValue } from './settings';
 import { TriggerName } from './triggers';
 
 /** Cognito abandons a synchronous trigger after 5 seconds; a longer timeout only burns money. */
@@ -15,6 +16,9 @@ export const MAX_TIMEOUT = Duration.seconds(5);
 export const MAX_ASYNC_TIMEOUT = Duration.seconds(10);
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug', 'trace'] as const;
+
+export const PRE_TOKEN_GENERATION_VERSIONS = ['V1_0', 'V2_0', 'V3_0'] as const;
+export type PreTokenGenerationVersion = (typeof PRE_TOKEN_GENERATION_VERSIONS)[number];
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Which pool the triggers attach to. */
@@ -28,8 +32,20 @@ export type PoolAttachment =
    */
   | {
       readonly existingUserPoolId: string;
-      /** The pool's feature plan; needed to allow V2 pre token generation (Essentials or Plus). */
+      /** The pool's feature plan; needed to allow V2/V3 pre token generation (Essentials or Plus). */
       readonly featurePlan?: cognito.FeaturePlan;
+      /**
+       * Every app client of the pool that signs users in has PreventUserExistenceErrors ENABLED
+       * (so Cognito runs pre-authentication for names it does not hold). The construct cannot read
+       * an existing pool's clients: `MIGRATION_LOCKOUT=check` is refused unless this says true.
+       */
+      readonly userExistenceErrorsPrevented?: boolean;
+      /**
+       * The pool's `EmailConfiguration.EmailSendingAccount`, which the construct cannot read:
+       * with custom-message deployed and anything but DEVELOPER, synth warns that Cognito ignores
+       * the trigger's e-mail body. Default COGNITO_DEFAULT (Cognito's default).
+       */
+      readonly emailSendingAccount?: 'COGNITO_DEFAULT' | 'DEVELOPER';
     };
 
 type DomainList = string | readonly string[];
@@ -68,6 +84,20 @@ export interface TriggerSettings {
      * does not tell whether an account exists (docs/triggers/pre-signup.md: the enumeration trade-off).
      */
     readonly DUPLICATE_MESSAGE?: 'explicit' | 'generic';
+    /**
+     * The squatting guard (docs/triggers/pre-signup.md): while users still migrate, a sign-up may
+     * not take a user name, address or phone number a legacy user holds. Default: user-migration's
+     * LEGACY_USERS_TABLE and OLD_USER_POOL_ID while it is on (set these only for a migration
+     * deployed elsewhere; with user-migration on they must be its own).
+     */
+    readonly LEGACY_USERS_TABLE?: string;
+    readonly OLD_USER_POOL_ID?: string;
+    /**
+     * A global secondary index of the legacy table whose partition key is a top-level `email`
+     * attribute (the lower-cased address): lets the guard find an address that is not a row's key.
+     * Unset: the table is asked by key only.
+     */
+    readonly LEGACY_USERS_EMAIL_INDEX?: string;
   };
   readonly 'pre-authentication'?: {
     readonly LOCKOUT_MAX_ATTEMPTS?: number;
@@ -97,6 +127,22 @@ export interface TriggerSettings {
      * unset: no repair, and no `AdminUpdateUserAttributes`.
      */
     readonly LINK_TRUSTED_PROVIDERS?: string | readonly string[];
+    /**
+     * V3_0 only: access-token claims for the client-credentials (machine-to-machine) tokens of each
+     * app client, `{ [clientId]: { tenant: 'acme', tier: 3 } }` (keys may be `client.userPoolClientId`;
+     * values any JSON but null), or the binary's JSON text. A client not named gets its tokens as
+     * Cognito makes them.
+     */
+    readonly CLIENT_CREDENTIALS_CLAIMS?: string | Readonly<Record<string, Readonly<Record<string, JsonValue>>>>;
+    /** V3_0 only: claims removed from each client's machine tokens, `clientId:claim claim;clientId:claim` or a record. */
+    readonly CLIENT_CREDENTIALS_SUPPRESS_CLAIMS?: string | Readonly<Record<string, string | readonly string[]>>;
+    /** V3_0 only: scopes added to each client's machine tokens, `clientId:scope scope;clientId:scope` or a record. */
+    readonly CLIENT_CREDENTIALS_SCOPES?: string | Readonly<Record<string, string | readonly string[]>>;
+    /**
+     * V3_0 only: scopes removed from each client's machine tokens (as CLIENT_CREDENTIALS_SCOPES).
+     * A claim or scope both added and suppressed for a client is only suppressed.
+     */
+    readonly CLIENT_CREDENTIALS_SUPPRESS_SCOPES?: string | Readonly<Record<string, string | readonly string[]>>;
   };
   readonly 'custom-message'?: {
     /** The language for users whose own the catalogue lacks (`en` by default; `de`, `pt-BR` …). */
@@ -120,7 +166,21 @@ export interface TriggerSettings {
     readonly DESIRED_DELIVERY_MEDIUMS?: string | readonly string[];
     readonly FORCE_ALIAS_CREATION?: boolean;
     /** `count` (default: failures count on the lockout record) or `check` (only refuse locked names). */
+    /**
+     * `count` (default): failed migration sign-ins count on the lockout record. `check`: only
+     * refuse locked names, leaving the counting to pre-authentication — which counts names the
+     * pool does not hold only when every app client prevents user-existence errors; synth refuses
+     * `check` otherwise, and without pre-authentication.
+     */
     readonly MIGRATION_LOCKOUT?: 'count' | 'check';
+    /**
+     * Forgot-password migrations per name (counted in both lockout modes: pre-authentication never
+     * sees a reset). Binary defaults: 5 per 3600 s window, then 3600 s, doubling up to 86400 s.
+     */
+    readonly MIGRATION_RESET_MAX_ATTEMPTS?: number;
+    readonly MIGRATION_RESET_WINDOW_SECONDS?: number;
+    readonly MIGRATION_RESET_LOCK_SECONDS?: number;
+    readonly MIGRATION_RESET_MAX_LOCK_SECONDS?: number;
     readonly LOCKOUT_MAX_ATTEMPTS?: number;
     readonly LOCKOUT_WINDOW_SECONDS?: number;
     readonly LOCKOUT_BASE_SECONDS?: number;
@@ -194,7 +254,10 @@ export interface TriggerSettings {
 }
 
 export interface FunctionOptions {
-  /** MiB. Default: the construct's `memorySize`. */
+  /**
+   * MiB. Default: the construct's `memorySize`, but at least the binary's minimum (user-migration:
+   * 1,024, which its password-hash bounds assume; less is refused).
+   */
   readonly memorySize?: number;
   /**
    * At most 5 seconds; at most 10 seconds (MAX_ASYNC_TIMEOUT) for the asynchronous custom senders.
@@ -205,6 +268,21 @@ export interface FunctionOptions {
 
 export interface CognitoTriggersProps {
   readonly pool: PoolAttachment;
+  /**
+   * Whether the pool tells user names apart by letter case (Cognito's
+   * `UsernameConfiguration.CaseSensitive`), handed as USER_NAMES_CASE_SENSITIVE to every function
+   * that keys rows by user name.
+   *
+   * A pool in this app: the pool's own setting when it states one (this must then agree, or be
+   * left out); otherwise this value, default `false`, and for `false` the construct sets the
+   * pool's `UsernameConfiguration.CaseSensitive` (with a warning: a deployed pool cannot change it).
+   * Two users whose names differ only in case are an account-takeover and lockout-bypass hazard,
+   * and Cognito recommends case-insensitive pools (docs/deploy.md).
+   *
+   * An existing pool: the construct cannot read its rule, so the default is `true` (exact names,
+   * the safe assumption); set it to match the pool.
+   */
+  readonly signInCaseSensitive?: boolean;
   /** The triggers to deploy and wire. Every other trigger is left out entirely. */
   readonly enabled: readonly TriggerName[];
   /** Per-trigger settings, checked at synth. */
@@ -230,9 +308,20 @@ export interface CognitoTriggersProps {
    * The SES identity (a verified domain such as `example.com`, or an address) the functions send
    * from. Needed when `signup-reminder` is on (it always sends, from REMINDER_EMAIL_FROM) or a
    * setting that sends e-mail (WELCOME_EMAIL_FROM, EMAIL_FROM) is set; every such address must
-   * belong to this identity.
+   * belong to this identity. A pool in this app that states no e-mail configuration is set to
+   * send its own messages through it too (EmailSendingAccount DEVELOPER, `from`).
    */
-  readonly emailSender?: { readonly identity: string };
+  readonly emailSender?: {
+    readonly identity: string;
+    /**
+     * For a pool in this app that states no e-mail configuration of its own: the `From` of the
+     * pool's own messages, which the construct then sends through this identity
+     * (EmailSendingAccount DEVELOPER; without it Cognito ignores custom-message's e-mail body).
+     * `Example <no-reply@example.com>` or a plain address of the identity. Default: the identity
+     * when it is an address, else `no-reply@<identity>`.
+     */
+    readonly from?: string;
+  };
   /**
    * Create a customer-managed policy for the operator commands of `triggers-admin` (OPERATOR_ACCESS
    * in ./triggers.ts: lockout records, reservations, user look-ups), for an operator's role to
@@ -245,7 +334,11 @@ export interface CognitoTriggersProps {
    * writes the most of what every invocation sees.
    */
   readonly logLevel?: LogLevel;
-  /** MiB for every function. Default 256 (CPU scales with memory; TLS set-up dominates a cold call at 128). */
+  /**
+   * MiB for every function. Default 256 (CPU scales with memory; TLS set-up dominates a cold call
+   * at 128), and 1,024 for user-migration (its password-hash bounds assume that CPU share). A value
+   * below a binary's minimum is refused for that binary: give it its own in `functionOptions`.
+   */
   readonly memorySize?: number;
   /** Function timeout, at most 5 s. Default 5 s. */
   readonly timeout?: Duration;
@@ -273,8 +366,13 @@ export interface CognitoTriggersProps {
   readonly eventSource?: string;
   /** false drops e-mail and phone from every event (EVENT_INCLUDE_CONTACT). Binary default true. */
   readonly eventIncludeContact?: boolean;
-  /** Pre token generation event version. Default V1_0; V2_0 needs the Essentials or Plus feature plan. */
-  readonly preTokenGenerationVersion?: 'V1_0' | 'V2_0';
+  /**
+   * Pre token generation event version. Default V1_0 (ID token only). V2_0 adds the access token
+   * of users; V3_0 also the client-credentials (machine-to-machine) tokens, which the
+   * CLIENT_CREDENTIALS_* settings shape. V2_0 and V3_0 need the Essentials or Plus feature plan,
+   * stated on the pool (`featurePlan`): refused at synth for LITE or a plan the construct cannot see.
+   */
+  readonly preTokenGenerationVersion?: PreTokenGenerationVersion;
   /** Use an existing table instead of creating one (must have the pk/sk/expiresAt layout). */
   readonly table?: dynamodb.ITable;
   /**
@@ -291,6 +389,6 @@ export interface DeployedTrigger {
   readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
-  /** The LambdaConfig key it fills (PreTokenGenerationConfig for V2). */
+  /** The LambdaConfig key it fills (PreTokenGenerationConfig for V2 and V3). */
   readonly slot?: string;
 }

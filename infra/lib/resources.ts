@@ -158,8 +158,12 @@ export function createReminderStateMachine(scope: Construct, keeping: Keeping, f
   return sm;
 }
 
-/** The customer-managed policy for `triggers-admin` (OPERATOR_ACCESS), attached to nothing. */
-export function createOperatorPolicy(scope: Construct, refs: ResourceRefs): iam.ManagedPolicy {
+/**
+ * The customer-managed policy for `triggers-admin` (OPERATOR_ACCESS), attached to nothing, and
+ * the settings the command needs: the table, and the pool's case rule (it finds the lockout record
+ * of a name the pool does not hold as the functions do).
+ */
+export function createOperatorPolicy(scope: Construct, refs: ResourceRefs, userNamesCaseSensitive: boolean): iam.ManagedPolicy {
   const policy = new iam.ManagedPolicy(scope, 'OperatorPolicy', {
     description: 'triggers-admin: lockout records (show|unlock), reservations (release, backfill), user look-ups in the pool',
     statements: operatorStatements(scope, refs),
@@ -169,5 +173,9 @@ export function createOperatorPolicy(scope: Construct, refs: ResourceRefs): iam.
     description: 'Attach to the role that runs triggers-admin (docs/deploy.md)',
   });
   new CfnOutput(scope, 'TableName', { value: refs.table!.tableName, description: 'TABLE_NAME for triggers-admin' });
+  new CfnOutput(scope, 'UserNamesCaseSensitive', {
+    value: userNamesCaseSensitive ? 'true' : 'false',
+    description: 'USER_NAMES_CASE_SENSITIVE for triggers-admin: the pool\'s case rule, as the functions have it',
+  });
   return policy;
 }

@@ -6,6 +6,9 @@
  */
 import { Token } from 'aws-cdk-lib';
 
+/** A JSON value, as a claim value in a V2/V3 token may be. */
+export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+
 export type SettingValue =
   | string
   | number
@@ -13,7 +16,8 @@ export type SettingValue =
   | readonly string[]
   | Readonly<Record<string, string>>
   | Readonly<Record<string, string | readonly string[]>>
-  | Readonly<Record<string, Readonly<Record<string, string>>>>;
+  | Readonly<Record<string, Readonly<Record<string, string>>>>
+  | Readonly<Record<string, Readonly<Record<string, JsonValue>>>>;
 
 export interface SettingKind {
   /** What the value must look like, for error messages and docs. */
@@ -245,6 +249,16 @@ export const tableName: SettingKind = {
   },
 };
 
+/** A DynamoDB index name (3-255 of `A-Z a-z 0-9 _ . -`, DynamoDB's rule for index names). */
+export const indexName: SettingKind = {
+  expects: 'a DynamoDB index name (3-255 characters: letters, digits, _ . -)',
+  render(name, value) {
+    const v = checkedText(name, value, this.expects);
+    if (!Token.isUnresolved(v) && !/^[A-Za-z0-9_.-]{3,255}$/.test(v)) throw new SettingError(name, value, this.expects);
+    return v;
+  },
+};
+
 /** A user pool id: `<region>_<id>` (`eu-west-1_AbC123`). */
 export const userPoolId: SettingKind = {
   expects: 'a user pool id such as eu-west-1_AbC123',
@@ -323,46 +337,132 @@ const SCOPE = /^[\x21\x23-\x3a\x3c-\x5b\x5d-\x7e]+$/;
 const SCOPE_GROUP = /^(?:(?![:;])[\p{L}\p{M}\p{S}\p{N}\p{P}]){1,128}$/u;
 
 /**
- * Group-to-scopes entries for V2 access tokens: `group:scope scope;group:scope` (entries split by
- * `;`, the group before the first `:`, scopes separated by spaces; scopes may contain `:` and `/`),
- * or a record `{ group: 'scope scope' | ['scope', ...] }`. A group listed twice is refused.
+ * `key:item item;key:item` entries (split by `;`, the key before the first `:`, items separated
+ * by spaces; items may contain `:` and `/`), or a record `{ [key]: 'item item' | ['item', ...] }`
+ * whose keys may be tokens when `tokenKeys`. Each key once, each with at least one valid item.
  */
-export const groupScopes: SettingKind = {
-  expects: 'group:scope scope;group:scope entries, e.g. admins:orders/write orders/read;editors:orders/read',
-  render(name, value) {
-    let entries: [string, string[]][];
-    if (typeof value === 'object' && !Array.isArray(value)) {
-      entries = Object.entries(value as Record<string, string | readonly string[]>).map(([g, s]) => {
-        if (typeof s === 'string') return [g, s.split(/\s+/).filter(Boolean)];
-        if (Array.isArray(s) && s.every((x) => typeof x === 'string')) return [g, [...s]];
-        throw new SettingError(name, value, this.expects);
-      });
-    } else {
-      const v = checkedText(name, value, this.expects);
-      if (Token.isUnresolved(v)) return v;
-      entries = v
-        .split(';')
-        .map((e) => e.trim())
-        .filter(Boolean)
-        .map((e) => {
-          const i = e.indexOf(':');
-          if (i < 0) throw new SettingError(name, e, this.expects);
-          return [e.slice(0, i).trim(), e.slice(i + 1).split(/\s+/).filter(Boolean)];
+function keyedLists(spec: {
+  what: 'group' | 'client';
+  expects: string;
+  validKey: RegExp;
+  validItem: RegExp;
+  tokenKeys: boolean;
+}): SettingKind {
+  return {
+    expects: spec.expects,
+    render(name, value) {
+      let entries: [string, string[]][];
+      if (typeof value === 'object' && !Array.isArray(value)) {
+        entries = Object.entries(value as Record<string, string | readonly string[]>).map(([key, items]) => {
+          if (typeof items === 'string') return [key, items.split(/\s+/).filter(Boolean)];
+          if (Array.isArray(items) && items.every((x) => typeof x === 'string')) return [key, [...items]];
+          throw new SettingError(name, value, this.expects);
         });
-    }
-    if (entries.length === 0) throw new SettingError(name, value, this.expects);
-    const seen = new Set<string>();
-    for (const [group, scopes] of entries) {
-      const shown = `${group}:${scopes.join(' ')}`;
-      if (!SCOPE_GROUP.test(group) || scopes.length === 0 || !scopes.every((s) => SCOPE.test(s))) {
-        throw new SettingError(name, shown, this.expects);
+      } else {
+        const v = checkedText(name, value, this.expects);
+        if (Token.isUnresolved(v)) return v;
+        entries = v
+          .split(';')
+          .map((e) => e.trim())
+          .filter(Boolean)
+          .map((e) => {
+            const i = e.indexOf(':');
+            if (i < 0) throw new SettingError(name, e, this.expects);
+            return [e.slice(0, i).trim(), e.slice(i + 1).split(/\s+/).filter(Boolean)];
+          });
       }
-      if (seen.has(group)) throw new SettingError(name, shown, `${this.expects}; group ${group} is listed twice`);
-      seen.add(group);
+      if (entries.length === 0) throw new SettingError(name, value, this.expects);
+      const seen = new Set<string>();
+      for (const [key, items] of entries) {
+        const shown = `${key}:${items.join(' ')}`;
+        const keyOk = (spec.tokenKeys && Token.isUnresolved(key)) || spec.validKey.test(key);
+        if (!keyOk || items.length === 0 || !items.every((item) => spec.validItem.test(item))) {
+          throw new SettingError(name, shown, this.expects);
+        }
+        if (seen.has(key)) throw new SettingError(name, shown, `${this.expects}; ${spec.what} ${key} is listed twice`);
+        seen.add(key);
+      }
+      return entries.map(([key, items]) => `${key}:${items.join(' ')}`).join(';');
+    },
+  };
+}
+
+/**
+ * Group-to-scopes entries for V2 access tokens: `group:scope scope;group:scope`, or a record
+ * `{ group: 'scope scope' | ['scope', ...] }`. A group listed twice is refused.
+ */
+export const groupScopes: SettingKind = keyedLists({
+  what: 'group',
+  expects: 'group:scope scope;group:scope entries, e.g. admins:orders/write orders/read;editors:orders/read',
+  validKey: SCOPE_GROUP,
+  validItem: SCOPE,
+  tokenKeys: false,
+});
+
+// Cognito's app client id pattern, [\w+]+ (up to 128).
+const CLIENT_ID = /^[\w+]{1,128}$/;
+
+/**
+ * Per-app-client lists for client-credentials (V3) tokens: `clientId:item item;clientId:item`, or
+ * a record `{ [clientId]: 'item item' | ['item', ...] }` whose keys may be tokens
+ * (`client.userPoolClientId`). A client listed twice is refused.
+ */
+function clientLists(item: 'scope' | 'claim'): SettingKind {
+  return keyedLists({
+    what: 'client',
+    expects: `clientId:${item} ${item};clientId:${item} entries, or a record { [clientId]: [${item}, ...] }`,
+    validKey: CLIENT_ID,
+    validItem: item === 'scope' ? SCOPE : CLAIM,
+    tokenKeys: true,
+  });
+}
+
+export const clientScopes = clientLists('scope');
+export const clientClaimNames = clientLists('claim');
+
+/**
+ * Access-token claims per app client for client-credentials (V3) tokens: a record
+ * `{ [clientId]: { claim: value } }` (keys may be tokens), values any JSON but null, or the
+ * binary's JSON text. Rendered as JSON.
+ */
+export const clientClaims: SettingKind = {
+  expects: 'a record { [clientId]: { claim: value } } (values: string, number, boolean, array or object), or its JSON text',
+  render(name, value) {
+    let parsed: unknown = value;
+    if (typeof value === 'string') {
+      if (Token.isUnresolved(value)) return value;
+      try {
+        parsed = JSON.parse(value);
+      } catch {
+        throw new SettingError(name, value, this.expects);
+      }
     }
-    return entries.map(([g, s]) => `${g}:${s.join(' ')}`).join(';');
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new SettingError(name, value, this.expects);
+    const entries = Object.entries(parsed as Record<string, unknown>);
+    if (entries.length === 0) throw new SettingError(name, value, this.expects);
+    for (const [client, claims] of entries) {
+      if (!Token.isUnresolved(client) && !CLIENT_ID.test(client)) throw new SettingError(name, client, this.expects);
+      if (typeof claims !== 'object' || claims === null || Array.isArray(claims) || Object.keys(claims).length === 0) {
+        throw new SettingError(name, { [client]: claims }, this.expects);
+      }
+      for (const [claim, v] of Object.entries(claims as Record<string, unknown>)) {
+        if (!CLAIM.test(claim) || v === null || v === undefined) throw new SettingError(name, `${client}.${claim}`, this.expects);
+      }
+    }
+    return JSON.stringify(parsed);
   },
 };
+
+/** The claim names of a rendered `clientClaims` or `clientClaimNames` value (empty when it is a token). */
+export function clientClaimsOf(kind: 'json' | 'lists', rendered: string): string[] {
+  if (Token.isUnresolved(rendered) && kind === 'json' && !rendered.startsWith('{')) return [];
+  if (kind === 'lists') return rendered.split(';').flatMap((e) => e.slice(e.indexOf(':') + 1).split(' ').filter(Boolean));
+  try {
+    return Object.values(JSON.parse(rendered) as Record<string, Record<string, unknown>>).flatMap((claims) => Object.keys(claims));
+  } catch {
+    return [];
+  }
+}
 
 /** Claims named by a rendered `profileClaimMap` or `nameList` value. */
 export function claimsOf(kind: 'map' | 'list', rendered: string): string[] {

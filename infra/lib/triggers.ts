@@ -10,12 +10,16 @@
 import {
   SettingKind,
   boolean,
+  clientClaimNames,
+  clientClaims,
+  clientScopes,
   domainList,
   email,
   federationMap,
   groupName,
   groupScopes,
   httpsUrl,
+  indexName,
   integer,
   nameList,
   oneOf,
@@ -78,6 +82,7 @@ export type LambdaConfigSlot =
  * - `senderKey`: the KMS key Cognito encrypts custom-sender codes with;
  * - `oldUserPool`: the pool users migrate from (`OLD_USER_POOL_ID`, its Region from the id, this account);
  * - `legacyUsersTable`: the customer's legacy password table (`LEGACY_USERS_TABLE`, this account and Region);
+ * - `legacyUsersEmailIndex`: that table's e-mail index (`LEGACY_USERS_EMAIL_INDEX`), which a Query names;
  * - `sesConfigurationSet`: the SES configuration set `EMAIL_CONFIGURATION_SET` (this account and Region);
  * - `failureQueue`: the SQS queue Lambda sends an asynchronous invocation to after its last retry;
  * - `snsTopics`: every SNS topic and endpoint (`arn:<partition>:sns:*:*:*`), for a `Deny`;
@@ -93,6 +98,7 @@ export type ResourceKind =
   | 'senderKey'
   | 'oldUserPool'
   | 'legacyUsersTable'
+  | 'legacyUsersEmailIndex'
   | 'sesConfigurationSet'
   | 'failureQueue'
   | 'snsTopics'
@@ -133,10 +139,16 @@ export const ROWS = {
   /** `USER#<sub>`: the profile row and the login history. */
   userRows: { name: 'UserRows', keys: ['USER#*'] },
   /**
-   * `LOCKOUT#<pool>#<user name>`: the sign-in lockout (`sk = STATE`), and beside it the
-   * passwordless sign-in code's issue row and send counter (`SIGN_IN_CODE`, `SIGN_IN_CODE_SENDS`).
+   * `LOCKOUT#<pool>#SUB#<sub>` (a user of the pool) or `LOCKOUT#<pool>#NAME#<name>` (a name no
+   * user holds, under the pool's case rule): the password sign-in lockout (`sk = STATE`).
    */
   lockouts: { name: 'Lockouts', keys: ['LOCKOUT#*'] },
+  /**
+   * `SIGNIN#<pool>#SUB#<sub>` or `SIGNIN#<pool>#NAME#<name>`: the passwordless sign-in code's
+   * issue row and send counter (`SIGN_IN_CODE`, `SIGN_IN_CODE_SENDS`). A prefix of their own so
+   * that the code triggers' grants reach no password-lockout record.
+   */
+  signInCodes: { name: 'SignInCodes', keys: ['SIGNIN#*'] },
 } as const satisfies Record<string, Rows>;
 
 /** Once-only claims (`IDEMPOTENCY#<purpose>#<id>`) of the given purposes. */
@@ -211,7 +223,18 @@ export interface TriggerSpec {
    * it (one layer, shared) and names it in `MESSAGE_TEMPLATES_DIR`.
    */
   readonly messageCatalogue?: true;
+  /**
+   * The binary keys rows by a user name (a name no user of the pool holds, or a name compared
+   * with another store's): it must compare names as the pool does, so the construct hands it the
+   * pool's case rule as USER_NAMES_CASE_SENSITIVE (`signInCaseSensitive`).
+   */
+  readonly keysByUserName?: true;
+  /** The least memory (MiB) the binary's time bounds assume; less is refused at synth. */
+  readonly minimumMemory?: { readonly mib: number; readonly why: string };
 }
+
+/** The setting that carries the pool's case rule to the binaries that key rows by user name. */
+export const USER_NAMES_CASE_SENSITIVE = 'USER_NAMES_CASE_SENSITIVE';
 
 /** Settings every binary reads (trigger-core). Set through the construct's typed props, not per trigger. */
 export const SHARED_SETTINGS = [
@@ -267,6 +290,7 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
   'pre-signup': {
     binary: 'pre-signup',
     slot: 'PreSignUp',
+    keysByUserName: true,
     summary: 'Unique e-mail/phone (reserved in the table), domain rules, auto-confirm, federated linking, starts the reminder',
     invocation: 'sync',
     access: [
@@ -300,11 +324,40 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
       },
       {
         resource: 'table',
+        rows: { name: 'EmailReservations', keys: ['EMAIL#*'] },
+        actions: ['dynamodb:GetItem'],
+        when: linking,
+        whenText: LINKING,
+        why: 'reads the address\'s reservation before linking: an address the domain rule verified (AUTO_CONFIRM_EMAIL_DOMAINS, no proof of the mailbox) is marked there, and no identity is linked into its account',
+      },
+      {
+        resource: 'table',
         rows: ROWS.userRows,
         actions: ['dynamodb:UpdateItem'],
         when: linking,
         whenText: LINKING,
         why: 'records on the linked native user\'s profile row the address the provider verified (what pre-token-generation repairs email_verified against)',
+      },
+      {
+        resource: 'legacyUsersTable',
+        actions: ['dynamodb:GetItem'],
+        when: (s) => s.LEGACY_USERS_TABLE !== undefined,
+        whenText: "LEGACY_USERS_TABLE is set (pre-signup's own, or user-migration's while it is on)",
+        why: 'the squatting guard: while users still migrate, a sign-up may not take a user name or address a legacy row holds (reads rows by key)',
+      },
+      {
+        resource: 'legacyUsersEmailIndex',
+        actions: ['dynamodb:Query'],
+        when: (s) => s.LEGACY_USERS_EMAIL_INDEX !== undefined,
+        whenText: 'LEGACY_USERS_EMAIL_INDEX is set',
+        why: 'the squatting guard: finds legacy rows whose address is the sign-up\'s through the table\'s e-mail index (one partition, at most 10 items)',
+      },
+      {
+        resource: 'oldUserPool',
+        actions: ['cognito-idp:AdminGetUser', 'cognito-idp:ListUsers'],
+        when: (s) => s.OLD_USER_POOL_ID !== undefined,
+        whenText: "OLD_USER_POOL_ID is set (pre-signup's own, or user-migration's while it is on)",
+        why: 'the squatting guard: an old-pool user who could still migrate keeps their user name (AdminGetUser), address and phone number (ListUsers with a filter)',
       },
       {
         resource: 'reminderStateMachine',
@@ -333,6 +386,11 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
       FEDERATED_PROVIDER_NAMES: pairList,
       ON_DEPENDENCY_FAILURE: oneOf('deny', 'allow'),
       DUPLICATE_MESSAGE: oneOf('explicit', 'generic'),
+      // user-migration's backends, for the squatting guard: by default user-migration's own while
+      // it is on (triggerEnvironments), so that the guard looks where the migration looks.
+      LEGACY_USERS_TABLE: tableName,
+      LEGACY_USERS_EMAIL_INDEX: indexName,
+      OLD_USER_POOL_ID: userPoolId,
     },
     requiredWhen: {
       // No default: which providers' email_verified to trust is a decision, not a guess.
@@ -342,6 +400,7 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
   'pre-authentication': {
     binary: 'pre-authentication',
     slot: 'PreAuthentication',
+    keysByUserName: true,
     summary: 'Progressive lockout after repeated sign-in attempts',
     invocation: 'sync',
     access: [
@@ -451,7 +510,7 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
   'pre-token-generation': {
     binary: 'pre-token-generation',
     slot: 'PreTokenGeneration',
-    summary: 'Claims from the profile item, suppressed claims, groups kept, V2 scopes; repairs federated email_verified',
+    summary: 'Claims from the profile item, suppressed claims, groups kept, V2 scopes, V3 machine-token rules; repairs federated email_verified',
     invocation: 'sync',
     access: [
       {
@@ -474,6 +533,10 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
       CLAIMS_FROM_PROFILE: profileClaimMap,
       ACCESS_TOKEN_SCOPES_FROM_GROUPS: groupScopes,
       LINK_TRUSTED_PROVIDERS: providerNames,
+      CLIENT_CREDENTIALS_CLAIMS: clientClaims,
+      CLIENT_CREDENTIALS_SUPPRESS_CLAIMS: clientClaimNames,
+      CLIENT_CREDENTIALS_SCOPES: clientScopes,
+      CLIENT_CREDENTIALS_SUPPRESS_SCOPES: clientScopes,
     },
   },
   'custom-message': {
@@ -491,30 +554,57 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
   'user-migration': {
     binary: 'user-migration',
     slot: 'UserMigration',
+    keysByUserName: true,
+    minimumMemory: {
+      mib: 1024,
+      why:
+        'its password-hash bounds (bcrypt cost 12, Argon2 64 MiB) fit the 4.5 s budget only with the CPU share Lambda gives ' +
+        '1,024 MB; a verification takes proportionally longer with less (docs/triggers/user-migration.md)',
+    },
     summary: 'Moves users in at their first sign-in or password reset, from an old user pool or a legacy password table',
     invocation: 'sync',
     access: [
       {
         resource: 'table',
         rows: ROWS.lockouts,
-        actions: ['dynamodb:GetItem'],
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
         env: 'TABLE_NAME',
-        why: "refuses a locked name before any password is checked (pre-authentication's lockout record)",
+        why:
+          "the name's record (LOCKOUT#<pool>#NAME#<name>, pre-authentication's): MIGRATION_LOCKOUT=count registers each sign-in " +
+          'attempt atomically before any password is checked, check reads it and refuses a locked name; in both modes the ' +
+          'forgot-password counter beside it (MIGRATION_RESET_*) is a conditional update',
+      },
+      {
+        resource: 'table',
+        rows: ROWS.reservations,
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        env: 'TABLE_NAME',
+        why:
+          "reserves the migrated user's e-mail address and phone number, confirmed, as a sign-up's are; reads a pending " +
+          'reservation in the way and takes it over (conditional on the row read) when its holder never confirmed the value',
+      },
+      {
+        resource: 'userPool',
+        actions: ['cognito-idp:AdminGetUser'],
+        why: 'whether the holder of a pending reservation in the way confirmed the value (then it is not taken over)',
         conditional: [
           {
-            when: (s) => s.MIGRATION_LOCKOUT !== 'check',
-            whenText: 'MIGRATION_LOCKOUT is count (the default)',
-            actions: ['dynamodb:UpdateItem'],
-            why: 'counts a failed sign-in on that record, as pre authentication does',
+            actions: ['cognito-idp:ListUsers'],
+            when: (s) => s.FORCE_ALIAS_CREATION === 'true',
+            whenText: 'FORCE_ALIAS_CREATION is true',
+            why: 'finds a user of the new pool who confirmed the address or phone number before Cognito would move the alias away from them',
           },
         ],
       },
       {
         resource: 'table',
-        rows: ROWS.reservations,
-        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
-        env: 'TABLE_NAME',
-        why: "reserves the migrated user's e-mail address, confirmed, as a sign-up's is",
+        rows: { name: 'DummyHash', keys: ['MIGRATION#*'] },
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        when: (s) => s.LEGACY_USERS_TABLE !== undefined,
+        whenText: 'LEGACY_USERS_TABLE is set',
+        why:
+          'the dummy hash an unknown name is checked against, following the cost of the legacy rows (MIGRATION#<legacy table>, ' +
+          'sk DUMMY_HASH): read once at cold start, saved at most once per instance',
       },
       {
         resource: 'legacyUsersTable',
@@ -546,6 +636,12 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
       DESIRED_DELIVERY_MEDIUMS: wordList,
       FORCE_ALIAS_CREATION: boolean,
       MIGRATION_LOCKOUT: oneOf('count', 'check'),
+      // Forgot-password migrations per name; the binary also refuses a lock above its cap
+      // (defaults included): checked at synth (MIGRATION_RESET_DEFAULTS).
+      MIGRATION_RESET_MAX_ATTEMPTS: integer(1, 100),
+      MIGRATION_RESET_WINDOW_SECONDS: integer(60, 86_400),
+      MIGRATION_RESET_LOCK_SECONDS: integer(60, 86_400),
+      MIGRATION_RESET_MAX_LOCK_SECONDS: integer(60, 31 * 86_400),
       LOCKOUT_MAX_ATTEMPTS: integer(1, 1000),
       LOCKOUT_WINDOW_SECONDS: integer(1, 86_400),
       LOCKOUT_BASE_SECONDS: integer(1, 86_400),
@@ -585,6 +681,11 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
         whenText: 'EMAIL_CONFIGURATION_SET is set',
         why: 'SESv2 authorizes a send with a configuration set on the identity and on the configuration set',
       },
+      {
+        resource: 'userPool',
+        actions: ['cognito-idp:AdminGetUser'],
+        why: "the account-takeover notice carries no address: AdminGetUser reads the user's email, name and locale",
+      },
       FAILURE_QUEUE,
     ],
     settings: {
@@ -622,6 +723,11 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
         effect: 'Deny',
         actions: ['sns:Publish'],
         why: 'no publish to any topic or platform endpoint: the sns:Publish above is for phone numbers only',
+      },
+      {
+        resource: 'userPool',
+        actions: ['cognito-idp:AdminGetUser'],
+        why: "the account-takeover notice carries no address: AdminGetUser reads the user's phone_number, name and locale",
       },
       FAILURE_QUEUE,
     ],
@@ -705,15 +811,16 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
     binary: 'create-auth-challenge',
     slot: 'CreateAuthChallenge',
     messageCatalogue: true,
+    keysByUserName: true,
     summary: 'Passwordless e-mail code sign-in: e-mails a one-time code (once per challenge, per-user send limit, nothing sent to unknown users)',
     invocation: 'sync',
     access: [
       {
         resource: 'table',
-        rows: ROWS.lockouts,
+        rows: ROWS.signInCodes,
         actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
         env: 'TABLE_NAME',
-        why: 'reads the last issued challenge (a retried create reuses it: one e-mail per challenge), counts a reuse and the send counter (conditional updates), puts a new challenge (conditional on the row read) and deletes it after a failed send',
+        why: 'reads the last challenge issued to the same user (a retried create reuses it: one e-mail per challenge), counts a reuse and the send counter (conditional updates), puts a new challenge (conditional on the row read) and deletes it after a failed send; no password-lockout record',
       },
       {
         resource: 'emailIdentity',
@@ -739,9 +846,18 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
   'verify-auth-challenge-response': {
     binary: 'verify-auth-challenge-response',
     slot: 'VerifyAuthChallengeResponse',
-    summary: 'Passwordless e-mail code sign-in: checks the answer against the salted hash, in constant time, while the code is valid; makes no AWS call',
+    summary: 'Passwordless e-mail code sign-in: checks the answer against the salted hash, in constant time, while the code is valid; deletes the used code',
     invocation: 'sync',
-    access: [],
+    keysByUserName: true,
+    access: [
+      {
+        resource: 'table',
+        rows: ROWS.signInCodes,
+        actions: ['dynamodb:DeleteItem'],
+        env: 'TABLE_NAME',
+        why: 'deletes the issue row once the code was answered right (conditional on its salt), so a used code is never handed out again by a retried create',
+      },
+    ],
     settings: {},
   },
 };
@@ -781,6 +897,7 @@ export const OPERATOR_ACCESS: readonly Access[] = [
 export const PRE_SIGNUP_DEFAULTS = { REMINDER_AFTER_SECONDS: 43_200, PENDING_RESERVATION_SECONDS: 86_400 } as const;
 export const LOCKOUT_DEFAULTS = { LOCKOUT_BASE_SECONDS: 300, LOCKOUT_MAX_SECONDS: 3_600 } as const;
 export const SIGN_IN_CODE_DEFAULTS = { SIGN_IN_CODE_LOCK_SECONDS: 900, SIGN_IN_CODE_MAX_LOCK_SECONDS: 3_600 } as const;
+export const MIGRATION_RESET_DEFAULTS = { MIGRATION_RESET_LOCK_SECONDS: 3_600, MIGRATION_RESET_MAX_LOCK_SECONDS: 86_400 } as const;
 
 /** Claims Cognito does not let a pre token generation trigger change (shared facts). */
 export const IMMUTABLE_CLAIMS = [
@@ -788,11 +905,39 @@ export const IMMUTABLE_CLAIMS = [
   'iss', 'jti', 'nbf', 'nonce', 'origin_jti', 'sub', 'token_use',
 ] as const;
 
+/** Group claims: set through groupOverrideDetails, never as claims (pre-token-generation refuses them). */
+export const GROUP_CLAIMS = ['cognito:groups', 'cognito:roles', 'cognito:preferred_role'] as const;
+
+/**
+ * Claims pre-token-generation never sets or suppresses in a machine's (client-credentials) access
+ * token: `scope` goes through the scope lists, `client_id` is what resource servers tell clients apart by.
+ */
+export const CLIENT_TOKEN_MANAGED_CLAIMS = ['scope', 'client_id'] as const;
+
+/** The pre-token-generation settings that act on client-credentials (V3) tokens only. */
+export const CLIENT_CREDENTIALS_SETTINGS = [
+  'CLIENT_CREDENTIALS_CLAIMS',
+  'CLIENT_CREDENTIALS_SUPPRESS_CLAIMS',
+  'CLIENT_CREDENTIALS_SCOPES',
+  'CLIENT_CREDENTIALS_SUPPRESS_SCOPES',
+] as const;
+
+/**
+ * Settings that exist for the local stand-ins only and weaken a check real Cognito always
+ * passes: refused in `extraSettings`, with the reason.
+ */
+export const LOCAL_ONLY_SETTINGS: Readonly<Record<string, string>> = {
+  KMS_REQUIRE_POOL_CONTEXT:
+    "the custom senders' check that a code's encryption context names the event's user pool, which Cognito's always does; " +
+    'only cognito-local encrypts without one',
+};
+
 /** Every environment variable name the construct itself sets (never user-settable). */
 export function managedSettingNames(): Set<string> {
   // MESSAGE_TEMPLATES_DIR: from messageTemplatesDirectory, where the construct ships the layer.
   // EVENT_SOURCE, EVENT_INCLUDE_CONTACT: from eventSource / eventIncludeContact, with the bus.
-  const names = new Set<string>([...SHARED_SETTINGS, 'MESSAGE_TEMPLATES_DIR', 'EVENT_SOURCE', 'EVENT_INCLUDE_CONTACT']);
+  // USER_NAMES_CASE_SENSITIVE: the pool's case rule (signInCaseSensitive), for the `keysByUserName` binaries.
+  const names = new Set<string>([...SHARED_SETTINGS, 'MESSAGE_TEMPLATES_DIR', 'EVENT_SOURCE', 'EVENT_INCLUDE_CONTACT', USER_NAMES_CASE_SENSITIVE]);
   for (const spec of Object.values(TRIGGERS)) {
     for (const a of spec.access) if (a.env) names.add(a.env);
   }

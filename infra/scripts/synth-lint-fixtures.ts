@@ -1,6 +1,7 @@
 /**
  * Writes the templates cfn-lint checks (make infra-test): the demo stack, every trigger on
- * against a new pool, every trigger on against an existing pool. Dummy code assets; the new-pool
+ * against a new pool, every trigger on against an existing pool, and a demo stack with V3 pre
+ * token generation, DEVELOPER e-mail and the passwordless triggers. Dummy code assets; the new-pool
  * stack uses a stand-in reminder definition, the existing-pool stack the real one
  * (triggers/signup-reminder/state-machine.asl.json): nothing is built, nothing is fetched.
  *
@@ -23,6 +24,14 @@ const stacks = [
   everyTriggerStack(app, { assets: ASSETS, asl: REMINDER_ASL }).stack,
   // The real triggers/signup-reminder/state-machine.asl.json, through the construct's default path.
   existingPoolStack(app, { assets: ASSETS }).stack,
+  // V3 machine-token settings, DEVELOPER e-mail from an SES identity, a client with CUSTOM_AUTH.
+  new DemoStack(app, 'DemoV3', {
+    assetDirectory: ASSETS,
+    triggers: ['pre-token-generation', 'custom-message', 'define-auth-challenge', 'create-auth-challenge', 'verify-auth-challenge-response'],
+    preTokenGenerationVersion: 'V3_0',
+    emailSenderIdentity: 'example.com',
+    settings: { 'pre-token-generation': { CLIENT_CREDENTIALS_CLAIMS: { m2mclient0123456789: { tenant: 'acme' } }, CLIENT_CREDENTIALS_SCOPES: 'm2mclient0123456789:orders/read' } },
+  }),
 ];
 for (const stack of stacks) {
   const out = synth(app, stack);

@@ -4,10 +4,11 @@
  */
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { buildApp } from '../lib/app';
 import { PLACEHOLDER_EMAIL_IDENTITY, PLACEHOLDER_REMINDER_EMAIL_FROM, DemoStack } from '../lib/demo-stack';
 import { TRIGGERS } from '../lib/triggers';
 import { workspaceTriggerBinaries } from '../lib/workspace';
-import { ASSETS, findCycle, logicalIdAt, resourcesOfType, roleStatements, symbolic, synth, testApp } from './helpers';
+import { ASSETS, findCycle, logicalIdAt, resourcesOfType, roleStatements, symbolic, synth, tempDir, testApp } from './helpers';
 import { PRE_SIGNUP_POOL, RESERVATIONS, eventBus, logs, operatorStatements, table, userPool } from './statements';
 
 const app = testApp();
@@ -97,9 +98,14 @@ describe('demo stack', () => {
 
   it('hands pre-signup exactly its settings', () => {
     const tableId = logicalIdAt(json, 'AWS::DynamoDB::Table', '/Triggers/Table');
+    const legacyId = logicalIdAt(json, 'AWS::DynamoDB::Table', '/LegacyUsers');
     assert.deepEqual(json.Resources[fnId].Properties.Environment.Variables, {
       UNIQUE_EMAIL: 'true',
       MIN_USERNAME_LENGTH: '3',
+      // The squatting guard asks user-migration's store: the demo's legacy table.
+      LEGACY_USERS_TABLE: { Ref: legacyId },
+      // The demo pool is case-insensitive (stated on the pool).
+      USER_NAMES_CASE_SENSITIVE: 'false',
       RUST_LOG: 'info',
       TABLE_NAME: { Ref: tableId },
       REMINDER_STATE_MACHINE_ARN: { Ref: logicalIdAt(json, 'AWS::StepFunctions::StateMachine', '/Triggers/ReminderStateMachine') },
@@ -107,11 +113,38 @@ describe('demo stack', () => {
     });
   });
 
+  it('creates a case-insensitive pool, stated on the pool itself (no warning), and can keep a deployed case-sensitive one as it is', () => {
+    assert.deepEqual(json.Resources[poolId].Properties.UsernameConfiguration, { CaseSensitive: false });
+    const warnings = app.synth().getStackByName(stack.stackName).messages.map((m) => String(m.entry.data));
+    assert.ok(!warnings.some((w) => w.includes('case-insensitive')), warnings.join('\n'));
+    // -c signInCaseSensitive=true: a demo pool deployed before the default keeps a template without
+    // UsernameConfiguration (Cognito cannot change it), and the functions compare names exactly.
+    const kept = buildApp({ outdir: tempDir(), context: { 'aws:cdk:enable-path-metadata': true, signInCaseSensitive: 'true', lambdaAssets: ASSETS, triggers: 'pre-authentication,user-migration' } });
+    const keptJson = synth(kept.app, kept.stack).json;
+    const keptPool = Object.values<any>(resourcesOfType(keptJson, 'AWS::Cognito::UserPool'))[0];
+    assert.equal(keptPool.Properties.UsernameConfiguration, undefined);
+    const keptEnv = keptJson.Resources[logicalIdAt(keptJson, 'AWS::Lambda::Function', '/Triggers/PreAuthenticationFunction')].Properties.Environment.Variables;
+    assert.equal(keptEnv.USER_NAMES_CASE_SENSITIVE, 'true');
+    assert.throws(() => buildApp({ context: { signInCaseSensitive: 'yes', lambdaAssets: ASSETS } }), /-c signInCaseSensitive must be true or false/);
+  });
+
+  it('gives user-migration 1,024 MB', () => {
+    const migration = json.Resources[logicalIdAt(json, 'AWS::Lambda::Function', '/Triggers/UserMigrationFunction')].Properties;
+    assert.equal(migration.MemorySize, 1024);
+  });
+
   it('gives the pre-signup role exactly these statements', () => {
     // Linking is off in the demo: no AdminCreateUser, AdminSetUserPassword, AdminLinkProviderForUser, no USER# rows.
     assert.deepEqual(roleStatements(json, roleId), [
       logs('PreSignup'),
       table('Reservations', 'dynamodb:PutItem', RESERVATIONS),
+      // The squatting guard: reads of the demo's legacy table, which user-migration moves users from.
+      {
+        Sid: 'LegacyUsersTable',
+        Effect: 'Allow',
+        Action: 'dynamodb:GetItem',
+        Resource: 'arn:Ref(AWS::Partition):dynamodb:Ref(AWS::Region):Ref(AWS::AccountId):table/Ref(LegacyUsers)',
+      },
       { Sid: 'ReminderStateMachine', Effect: 'Allow', Action: 'states:StartExecution', Resource: 'Ref(Triggers/ReminderStateMachine)' },
       eventBus(),
       userPool(PRE_SIGNUP_POOL, 'UserPool.Arn'),

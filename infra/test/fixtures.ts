@@ -22,6 +22,8 @@ export const EVERY_SETTING: CognitoTriggersProps['settings'] = {
     FEDERATED_PROVIDER_NAMES: 'corpsaml:CorpSAML',
     ON_DEPENDENCY_FAILURE: 'allow',
     DUPLICATE_MESSAGE: 'generic',
+    // The squatting guard's index; its table and old pool come from user-migration's settings.
+    LEGACY_USERS_EMAIL_INDEX: 'by-email',
   },
   'pre-authentication': {
     LOCKOUT_MAX_ATTEMPTS: 5,
@@ -44,6 +46,9 @@ export const EVERY_SETTING: CognitoTriggersProps['settings'] = {
     MIGRATE_ATTRIBUTES: ['email', 'name', 'custom:*'],
     PASSWORD_MIN_LENGTH: 10,
     MIGRATION_LOCKOUT: 'count',
+    MIGRATION_RESET_MAX_ATTEMPTS: 5,
+    MIGRATION_RESET_LOCK_SECONDS: 3600,
+    FORCE_ALIAS_CREATION: true,
   },
   'custom-email-sender': { EMAIL_FROM: 'no-reply@example.com', EMAIL_CONFIGURATION_SET: 'transactional', DEFAULT_LOCALE: 'de' },
   'custom-sms-sender': { SMS_SENDER_ID: 'Example', SMS_ORIGINATION_NUMBER: '+14155550100', DEFAULT_LOCALE: 'pt-BR' },

@@ -15,6 +15,9 @@ import {
   PRE_SIGNUP_POOL,
   RESERVATIONS,
   SES_IDENTITY,
+  SIGN_IN_CODES,
+  SQUATTING_GUARD,
+  OLD_POOL_ARN,
   SMS_TO_PHONES,
   USER_ROWS,
   deliveries,
@@ -42,9 +45,14 @@ const { json } = out;
 const EXPECTED: Record<string, unknown[]> = {
   PreSignup: [
     logs('PreSignup'),
-    // UpdateItem and the USER# rows because LINK_FEDERATED_USERS is on (see 'grants that depend on settings' below).
+    // UpdateItem, the e-mail reservation read and the USER# rows because LINK_FEDERATED_USERS is on (see 'grants that depend on settings' below).
     table('Reservations', ['dynamodb:PutItem', 'dynamodb:UpdateItem'], RESERVATIONS),
+    table('EmailReservations', 'dynamodb:GetItem', ['EMAIL#*']),
     table('UserRows', 'dynamodb:UpdateItem', USER_ROWS),
+    // The squatting guard asks user-migration's stores (taken from its settings) and the e-mail index.
+    SQUATTING_GUARD.table,
+    SQUATTING_GUARD.emailIndex('by-email'),
+    SQUATTING_GUARD.oldPool,
     { Sid: 'ReminderStateMachine', Effect: 'Allow', Action: 'states:StartExecution', Resource: 'Ref(Triggers/ReminderStateMachine)' },
     eventBus(),
     userPool([...PRE_SIGNUP_POOL, ...LINKING_POOL]),
@@ -78,9 +86,12 @@ const EXPECTED: Record<string, unknown[]> = {
   InboundFederation: [logs('InboundFederation')],
   UserMigration: [
     logs('UserMigration'),
-    // UpdateItem because MIGRATION_LOCKOUT=count; the legacy table and the old pool because both are set.
+    // The lockout record and the forgot-password counter beside it; the reservations (e-mail and
+    // phone, a pending one taken over); the legacy table and the old pool because both are set.
     table('Lockouts', ['dynamodb:GetItem', 'dynamodb:UpdateItem'], LOCKOUTS),
-    table('Reservations', ['dynamodb:PutItem', 'dynamodb:UpdateItem'], RESERVATIONS),
+    table('Reservations', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], RESERVATIONS),
+    // The saved dummy hash (with LEGACY_USERS_TABLE): read at cold start, written at most once per instance.
+    table('DummyHash', ['dynamodb:GetItem', 'dynamodb:PutItem'], ['MIGRATION#*']),
     {
       Sid: 'LegacyUsersTable',
       Effect: 'Allow',
@@ -94,6 +105,8 @@ const EXPECTED: Record<string, unknown[]> = {
       Resource: 'arn:Ref(AWS::Partition):cognito-idp:eu-west-1:Ref(AWS::AccountId):userpool/eu-west-1_Old123',
     },
     eventBus(),
+    // The new pool: the holder of a pending reservation in the way; ListUsers because FORCE_ALIAS_CREATION is on.
+    userPool(['cognito-idp:AdminGetUser', 'cognito-idp:ListUsers']),
   ],
   CustomEmailSender: [
     logs('CustomEmailSender'),
@@ -103,17 +116,27 @@ const EXPECTED: Record<string, unknown[]> = {
     // Because EMAIL_CONFIGURATION_SET is set: SESv2 authorizes the send on the configuration set too.
     { Sid: 'SesConfigurationSet', Effect: 'Allow', Action: 'ses:SendEmail', Resource: SES_CONFIGURATION_SET },
     failureQueue,
+    // The account-takeover notice has no address in it: the user's is read from the pool.
+    userPool('cognito-idp:AdminGetUser'),
   ],
   // sns:Publish on "*" (phone numbers have no ARN) with the Deny on every topic and endpoint.
-  CustomSmsSender: [logs('CustomSmsSender'), senderKey, deliveries('custom-sms-sender'), ...SMS_TO_PHONES, failureQueue],
+  CustomSmsSender: [
+    logs('CustomSmsSender'),
+    senderKey,
+    deliveries('custom-sms-sender'),
+    ...SMS_TO_PHONES,
+    failureQueue,
+    userPool('cognito-idp:AdminGetUser'),
+  ],
   DefineAuthChallenge: [logs('DefineAuthChallenge')],
   CreateAuthChallenge: [
     logs('CreateAuthChallenge'),
-    // The issue row and the send counter beside the lockout record; SES from the configured identity only.
-    table('Lockouts', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], LOCKOUTS),
+    // The issue row and the send counter under SIGNIN#, never a password lockout; SES from the configured identity only.
+    table('SignInCodes', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], SIGN_IN_CODES),
     { Sid: 'EmailIdentity', Effect: 'Allow', Action: 'ses:SendEmail', Resource: SES_IDENTITY },
   ],
-  VerifyAuthChallengeResponse: [logs('VerifyAuthChallengeResponse')],
+  // Deletes the issue row after a right answer: DeleteItem on SIGNIN# rows, nothing else.
+  VerifyAuthChallengeResponse: [logs('VerifyAuthChallengeResponse'), table('SignInCodes', 'dynamodb:DeleteItem', SIGN_IN_CODES)],
   SignupReminder: [
     logs('SignupReminder'),
     table('ReminderClaims', 'dynamodb:UpdateItem', ['IDEMPOTENCY#signup-remind#*', 'IDEMPOTENCY#signup-expire-notice#*']),
@@ -134,6 +157,37 @@ describe('every trigger on, pool in the same stack', () => {
       const roleId = logicalIdAt(json, 'AWS::IAM::Role', `/Triggers/${id}Role/`);
       assert.deepEqual(roleStatements(json, roleId), statements, `${id} role`);
     }
+  });
+
+  it('keeps the sign-in code rows and the password lockouts apart: SIGNIN# for the code triggers only, no LOCKOUT# for them', () => {
+    const keysOf = (statements: unknown[]) =>
+      statements.flatMap((st: any) => st.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] ?? []) as string[];
+    for (const id of Object.keys(EXPECTED)) {
+      const keys = keysOf(roleStatements(json, logicalIdAt(json, 'AWS::IAM::Role', `/Triggers/${id}Role/`)));
+      const codeTrigger = id === 'CreateAuthChallenge' || id === 'VerifyAuthChallengeResponse';
+      assert.equal(keys.includes('SIGNIN#*'), codeTrigger, `${id}: SIGNIN# rows`);
+      if (codeTrigger) assert.deepEqual(keys, ['SIGNIN#*'], `${id} reaches no other rows`);
+    }
+    const operator = json.Resources[logicalIdAt(json, 'AWS::IAM::ManagedPolicy', '/Triggers/OperatorPolicy/')].Properties.PolicyDocument.Statement;
+    assert.ok(!keysOf(operator).includes('SIGNIN#*'), 'the operator policy reaches lockouts and reservations only');
+  });
+
+  it('hands the pool\'s case rule to exactly the functions that key rows by user name, and to triggers-admin as an output', () => {
+    const envOf = (id: string) => json.Resources[logicalIdAt(json, 'AWS::Lambda::Function', `/Triggers/${id}Function/`)].Properties.Environment.Variables;
+    const byName = ['PreSignup', 'PreAuthentication', 'UserMigration', 'CreateAuthChallenge', 'VerifyAuthChallengeResponse'];
+    for (const id of Object.keys(EXPECTED)) {
+      // The fixture's pool states no rule: the construct's default, case-insensitive.
+      assert.equal(envOf(id).USER_NAMES_CASE_SENSITIVE, byName.includes(id) ? 'false' : undefined, id);
+    }
+    const pool = Object.values<any>(resourcesOfType(json, 'AWS::Cognito::UserPool'))[0];
+    assert.deepEqual(pool.Properties.UsernameConfiguration, { CaseSensitive: false });
+    const outputs = Object.values<any>(json.Outputs);
+    assert.ok(outputs.some((o) => o.Value === 'false' && /USER_NAMES_CASE_SENSITIVE for triggers-admin/.test(o.Description)));
+  });
+
+  it('gives user-migration 1,024 MB (its password-hash bounds assume it) and every other function 256 MB', () => {
+    const memory = (id: string) => json.Resources[logicalIdAt(json, 'AWS::Lambda::Function', `/Triggers/${id}Function/`)].Properties.MemorySize;
+    for (const id of Object.keys(EXPECTED)) assert.equal(memory(id), id === 'UserMigration' ? 1024 : 256, id);
   });
 
   it('lets the reminder state machine invoke only the reminder function (plus the logging/tracing CDK requires)', () => {
@@ -244,6 +298,11 @@ describe('every trigger on, pool in the same stack', () => {
       FEDERATED_PROVIDER_NAMES: 'corpsaml:CorpSAML',
       ON_DEPENDENCY_FAILURE: 'allow',
       DUPLICATE_MESSAGE: 'generic',
+      LEGACY_USERS_EMAIL_INDEX: 'by-email',
+      // user-migration's backends, for the squatting guard.
+      LEGACY_USERS_TABLE: 'legacy-users',
+      OLD_USER_POOL_ID: 'eu-west-1_Old123',
+      USER_NAMES_CASE_SENSITIVE: 'false',
       RUST_LOG: 'info',
       TABLE_NAME: 'Ref(Triggers/Table)',
       REMINDER_STATE_MACHINE_ARN: 'Ref(Triggers/ReminderStateMachine)',
@@ -264,6 +323,7 @@ describe('every trigger on, pool in the same stack', () => {
       LOCKOUT_BASE_SECONDS: '300',
       LOCKOUT_MAX_SECONDS: '3600',
       LOCKOUT_ON_STORE_FAILURE: 'deny',
+      USER_NAMES_CASE_SENSITIVE: 'false',
       RUST_LOG: 'info',
       TABLE_NAME: 'Ref(Triggers/Table)',
       EVENT_BUS_NAME: 'Triggers/EventBus.Arn',
@@ -294,6 +354,8 @@ describe('every trigger on, pool in the same stack', () => {
       TABLE_NAME: 'Ref(Triggers/Table)',
     });
     assert.deepEqual(env('CustomMessage'), { RUST_LOG: 'info' });
+    // verify now deletes the used code: the table, and the case rule create keys the rows with.
+    assert.deepEqual(env('VerifyAuthChallengeResponse'), { USER_NAMES_CASE_SENSITIVE: 'false', RUST_LOG: 'info', TABLE_NAME: 'Ref(Triggers/Table)' });
     assert.deepEqual(env('InboundFederation'), {
       FEDERATION_ATTRIBUTE_MAP:
         'Google: email=email, email_verified=email_verified, name=name; ' +
@@ -409,7 +471,7 @@ describe('every trigger on, pool in the same stack', () => {
 });
 
 /** Statements of each role of a small stack (pool in the stack), keyed like EXPECTED. */
-function statementsOf(props: Partial<CognitoTriggersProps> & Pick<CognitoTriggersProps, 'enabled'>) {
+function statementsOf(props: Partial<CognitoTriggersProps> & Pick<CognitoTriggersProps, 'enabled'>, withPool?: (pool: cognito.UserPool) => void) {
   const app = testApp();
   const stack = new Stack(app, 'Small');
   const userPool = new cognito.UserPool(stack, 'Pool', {
@@ -417,7 +479,9 @@ function statementsOf(props: Partial<CognitoTriggersProps> & Pick<CognitoTrigger
     mfa: cognito.Mfa.REQUIRED,
     mfaSecondFactor: { otp: true, sms: false },
     passwordPolicy: { minLength: 12, requireDigits: true, requireLowercase: true, requireUppercase: true, requireSymbols: true },
+    signInCaseSensitive: false,
   });
+  withPool?.(userPool);
   new CognitoTriggers(stack, 'Triggers', { pool: { userPool }, assetDirectory: ASSETS, reminderDefinitionFile: REMINDER_ASL, ...props });
   const small = synth(app, stack);
   assert.deepEqual(small.violations, []);
@@ -428,21 +492,41 @@ function statementsOf(props: Partial<CognitoTriggersProps> & Pick<CognitoTrigger
 }
 
 describe('grants that depend on settings', () => {
-  it('user-migration: only the backend it is given, and no lockout write with MIGRATION_LOCKOUT=check', () => {
-    const { byRole } = statementsOf({
-      enabled: ['user-migration'],
-      settings: { 'user-migration': { LEGACY_USERS_TABLE: 'legacy-users', MIGRATION_LOCKOUT: 'check' } },
-    });
+  it('user-migration: only the backend it is given; the lockout record written in both modes (the forgot-password counter); ListUsers only with FORCE_ALIAS_CREATION', () => {
+    // `check` leaves the counting to pre-authentication: it must be on, and every client must prevent user-existence errors.
+    const { byRole } = statementsOf(
+      {
+        enabled: ['user-migration', 'pre-authentication'],
+        settings: { 'user-migration': { LEGACY_USERS_TABLE: 'legacy-users', MIGRATION_LOCKOUT: 'check' } },
+      },
+      (pool) => pool.addClient('App', { authFlows: { userPassword: true }, preventUserExistenceErrors: true }),
+    );
     assert.deepEqual(byRole.UserMigration, [
       logs('UserMigration'),
-      table('Lockouts', 'dynamodb:GetItem', LOCKOUTS),
-      table('Reservations', ['dynamodb:PutItem', 'dynamodb:UpdateItem'], RESERVATIONS),
+      table('Lockouts', ['dynamodb:GetItem', 'dynamodb:UpdateItem'], LOCKOUTS),
+      table('Reservations', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], RESERVATIONS),
+      table('DummyHash', ['dynamodb:GetItem', 'dynamodb:PutItem'], ['MIGRATION#*']),
       {
         Sid: 'LegacyUsersTable',
         Effect: 'Allow',
         Action: 'dynamodb:GetItem',
         Resource: 'arn:Ref(AWS::Partition):dynamodb:Ref(AWS::Region):Ref(AWS::AccountId):table/legacy-users',
       },
+      userPool('cognito-idp:AdminGetUser'),
+    ]);
+  });
+
+  it('user-migration: with the old pool alone, no legacy-table read and no dummy-hash row (it follows the legacy rows)', () => {
+    const { byRole } = statementsOf({
+      enabled: ['user-migration'],
+      settings: { 'user-migration': { OLD_USER_POOL_ID: 'eu-west-1_Old123', OLD_CLIENT_ID: 'c1' } },
+    });
+    assert.deepEqual(byRole.UserMigration, [
+      logs('UserMigration'),
+      table('Lockouts', ['dynamodb:GetItem', 'dynamodb:UpdateItem'], LOCKOUTS),
+      table('Reservations', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], RESERVATIONS),
+      { Sid: 'OldUserPool', Effect: 'Allow', Action: ['cognito-idp:AdminInitiateAuth', 'cognito-idp:AdminGetUser'], Resource: OLD_POOL_ARN },
+      userPool('cognito-idp:AdminGetUser'),
     ]);
   });
 
@@ -472,7 +556,7 @@ describe('grants that depend on settings', () => {
     ]);
   });
 
-  it('pre-signup: the linking actions, the reservation update and the USER# rows only with LINK_FEDERATED_USERS', () => {
+  it('pre-signup: the linking actions, the reservation update, the e-mail reservation read and the USER# rows only with LINK_FEDERATED_USERS', () => {
     const off = statementsOf({ enabled: ['pre-signup'] });
     assert.deepEqual(off.byRole.PreSignup, [logs('PreSignup'), table('Reservations', 'dynamodb:PutItem', RESERVATIONS), userPool(PRE_SIGNUP_POOL)]);
     const explicitlyOff = statementsOf({ enabled: ['pre-signup'], settings: { 'pre-signup': { LINK_FEDERATED_USERS: false } } });
@@ -481,6 +565,8 @@ describe('grants that depend on settings', () => {
     assert.deepEqual(on.byRole.PreSignup, [
       logs('PreSignup'),
       table('Reservations', ['dynamodb:PutItem', 'dynamodb:UpdateItem'], RESERVATIONS),
+      // Linking reads the e-mail reservation's mark of an address the domain rule verified (never linked into); no phone row.
+      table('EmailReservations', 'dynamodb:GetItem', ['EMAIL#*']),
       table('UserRows', 'dynamodb:UpdateItem', USER_ROWS),
       userPool([...PRE_SIGNUP_POOL, ...LINKING_POOL]),
     ]);
@@ -522,7 +608,31 @@ describe('grants that depend on settings', () => {
     assert.deepEqual(on.byRole.SignupReminder, EXPECTED.SignupReminder.filter(noBus));
     const linking = { 'pre-signup': { LINK_FEDERATED_USERS: true, LINK_TRUSTED_PROVIDERS: 'Google' } };
     const off = statementsOf({ enabled: ['pre-signup'], settings: linking });
-    assert.deepEqual(off.byRole.PreSignup, EXPECTED.PreSignup.filter((st: any) => st.Sid !== 'ReminderStateMachine' && noBus(st)));
+    const guard = ['LegacyUsersTable', 'LegacyUsersEmailIndex', 'OldUserPool'];
+    assert.deepEqual(off.byRole.PreSignup, EXPECTED.PreSignup.filter((st: any) => st.Sid !== 'ReminderStateMachine' && noBus(st) && !guard.includes(st.Sid)));
+  });
+
+  it('pre-signup: the squatting guard reads the legacy stores user-migration moves users from, only while there are some', () => {
+    const base = [logs('PreSignup'), table('Reservations', 'dynamodb:PutItem', RESERVATIONS)];
+    const envOf = (json: any) =>
+      json.Resources[logicalIdAt(json, 'AWS::Lambda::Function', '/Triggers/PreSignupFunction/')].Properties.Environment.Variables;
+    // No migration: no legacy statement, no setting.
+    const alone = statementsOf({ enabled: ['pre-signup'] });
+    assert.deepEqual(alone.byRole.PreSignup, [...base, userPool(PRE_SIGNUP_POOL)]);
+    assert.equal(envOf(alone.json).LEGACY_USERS_TABLE, undefined);
+    // With user-migration on: its table and old pool, read-only, and their names.
+    const migrating = statementsOf({
+      enabled: ['pre-signup', 'user-migration'],
+      settings: { 'user-migration': { LEGACY_USERS_TABLE: 'legacy-users', OLD_USER_POOL_ID: 'eu-west-1_Old123', OLD_CLIENT_ID: 'c1' } },
+    });
+    assert.deepEqual(migrating.byRole.PreSignup, [...base, SQUATTING_GUARD.table, SQUATTING_GUARD.oldPool, userPool(PRE_SIGNUP_POOL)]);
+    assert.deepEqual([envOf(migrating.json).LEGACY_USERS_TABLE, envOf(migrating.json).OLD_USER_POOL_ID], ['legacy-users', 'eu-west-1_Old123']);
+    // A migration deployed elsewhere: pre-signup's own settings; the index only with its Query.
+    const own = statementsOf({
+      enabled: ['pre-signup'],
+      settings: { 'pre-signup': { LEGACY_USERS_TABLE: 'legacy-users', LEGACY_USERS_EMAIL_INDEX: 'by-email' } },
+    });
+    assert.deepEqual(own.byRole.PreSignup, [...base, SQUATTING_GUARD.table, SQUATTING_GUARD.emailIndex('by-email'), userPool(PRE_SIGNUP_POOL)]);
   });
 
   it('custom-email-sender: the configuration set only with EMAIL_CONFIGURATION_SET; no queue, key or table without a sender', () => {

@@ -1,6 +1,7 @@
 /**
  * What the construct refuses at synth, each with a message that says what to change.
- * No synthesis here: every case fails while the construct is built.
+ * Nearly every case fails while the construct is built; the app clients' check of
+ * MIGRATION_LOCKOUT=check runs at synth (clients may be added after the construct).
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -31,15 +32,18 @@ describe('pre token generation V2 and the feature plan', () => {
       /V2_0 needs the Essentials or Plus feature plan, but the user pool is LITE/,
     );
   });
-  it('accepts V2 on Essentials, on Plus, and on a new pool without a plan (Cognito\'s default is Essentials)', () => {
+  it('accepts V2 on Essentials and on Plus; refuses a pool that states no plan (one created before November 2024 is Lite)', () => {
     build({ enabled: ['pre-token-generation'], preTokenGenerationVersion: 'V2_0', plan: cognito.FeaturePlan.ESSENTIALS });
     build({ enabled: ['pre-token-generation'], preTokenGenerationVersion: 'V2_0', plan: cognito.FeaturePlan.PLUS });
-    build({ enabled: ['pre-token-generation'], preTokenGenerationVersion: 'V2_0' });
+    assert.throws(
+      () => build({ enabled: ['pre-token-generation'], preTokenGenerationVersion: 'V2_0' }),
+      /V2_0 needs the Essentials or Plus feature plan, and the plan of the user pool is not stated.*featurePlan: cognito.FeaturePlan.ESSENTIALS/,
+    );
   });
   it('needs the plan of an existing pool stated, and refuses Lite', () => {
     assert.throws(
       () => build({ pool: { existingUserPoolId: 'eu-west-1_abc' }, enabled: ['pre-token-generation'], preTokenGenerationVersion: 'V2_0' }),
-      /state the existing pool's plan/,
+      /the plan of existingUserPool featurePlan is not stated.*\{ existingUserPoolId, featurePlan \}/,
     );
     assert.throws(
       () =>
@@ -54,7 +58,7 @@ describe('pre token generation V2 and the feature plan', () => {
   it('refuses V2-only settings with V1', () => {
     assert.throws(
       () => build({ enabled: ['pre-token-generation'], settings: { 'pre-token-generation': { ACCESS_TOKEN_SCOPES_FROM_GROUPS: 'a:b' } } }),
-      /needs preTokenGenerationVersion V2_0/,
+      /needs preTokenGenerationVersion V2_0 or V3_0/,
     );
   });
   it('checks ACCESS_TOKEN_SCOPES_FROM_GROUPS in the binary\'s format (group:scope scope;group:scope)', () => {
@@ -62,6 +66,7 @@ describe('pre token generation V2 and the feature plan', () => {
       build({
         enabled: ['pre-token-generation'],
         preTokenGenerationVersion: 'V2_0',
+        plan: cognito.FeaturePlan.ESSENTIALS,
         settings: { 'pre-token-generation': { ACCESS_TOKEN_SCOPES_FROM_GROUPS: scopes as string } },
       });
     const env = (t: CognitoTriggers) => Stack.of(t).resolve((t.triggers['pre-token-generation']!.function.node.defaultChild as lambda.CfnFunction).environment).variables;
@@ -140,6 +145,11 @@ describe('settings', () => {
     assert.throws(() => build({ extraSettings: { 'pre-signup': { RUST_LOG: 'trace' } } }), /RUST_LOG is set by the construct/);
     assert.throws(() => build({ extraSettings: { 'pre-signup': { AWS_REGION: 'x' } } }), /not an allowed environment variable name/);
     assert.throws(() => build({ extraSettings: { 'pre-signup': { UNIQUE_EMAIL: 'true' } } }), /is a typed setting of pre-signup/);
+    // The custom senders' pool-context check is off only for cognito-local, never in a deployment.
+    assert.throws(
+      () => build({ enabled: ['custom-email-sender'], settings: { 'custom-email-sender': { EMAIL_FROM: 'a@example.com' } }, emailSender: { identity: 'example.com' }, extraSettings: { 'custom-email-sender': { KMS_REQUIRE_POOL_CONTEXT: 'false' } } }),
+      /KMS_REQUIRE_POOL_CONTEXT is for local stand-ins only .* encryption context names the event's user pool/,
+    );
   });
   it('refuses lockout settings whose base exceeds the cap, defaults included', () => {
     const preAuth = (settings: NonNullable<CognitoTriggersProps['settings']>['pre-authentication']) =>
@@ -187,6 +197,43 @@ describe('settings', () => {
       /OLD_USER_POOL_ID/,
     );
     build({ enabled: ['user-migration'], settings: { 'user-migration': { OLD_USER_POOL_ID: 'eu-west-1_Old123', OLD_CLIENT_ID: 'c' } } });
+  });
+  it('refuses a forgot-password lock above its cap, defaults included, as user-migration would', () => {
+    const migration = (settings: NonNullable<CognitoTriggersProps['settings']>['user-migration']) =>
+      build({ enabled: ['user-migration'], settings: { 'user-migration': { LEGACY_USERS_TABLE: 'legacy-users', ...settings } } });
+    assert.throws(
+      () => migration({ MIGRATION_RESET_LOCK_SECONDS: 7200, MIGRATION_RESET_MAX_LOCK_SECONDS: 3600 }),
+      /MIGRATION_RESET_LOCK_SECONDS \(7200\) must not exceed MIGRATION_RESET_MAX_LOCK_SECONDS \(3600\)/,
+    );
+    assert.throws(() => migration({ MIGRATION_RESET_MAX_LOCK_SECONDS: 1800 }), /MIGRATION_RESET_LOCK_SECONDS \(3600, the default\) must not exceed/);
+    assert.throws(() => migration({ MIGRATION_RESET_MAX_ATTEMPTS: 0 }), /invalid setting MIGRATION_RESET_MAX_ATTEMPTS=0: expected an integer from 1 to 100/);
+    assert.throws(() => migration({ MIGRATION_RESET_WINDOW_SECONDS: 59 }), /MIGRATION_RESET_WINDOW_SECONDS=59/);
+    migration({ MIGRATION_RESET_LOCK_SECONDS: 60, MIGRATION_RESET_MAX_LOCK_SECONDS: 60, MIGRATION_RESET_MAX_ATTEMPTS: 100 });
+  });
+  it('refuses a squatting guard that would look elsewhere than the migration, or an e-mail index without its table', () => {
+    const both = (signup: NonNullable<CognitoTriggersProps['settings']>['pre-signup']) =>
+      build({ enabled: ['pre-signup', 'user-migration'], settings: { 'pre-signup': signup, 'user-migration': { LEGACY_USERS_TABLE: 'legacy-users' } } });
+    assert.throws(() => both({ LEGACY_USERS_TABLE: 'other-users' }), /pre-signup LEGACY_USERS_TABLE=other-users but user-migration's is legacy-users/);
+    both({ LEGACY_USERS_TABLE: 'legacy-users' });
+    both({ LEGACY_USERS_EMAIL_INDEX: 'by-email' });
+    assert.throws(
+      () => build({ settings: { 'pre-signup': { LEGACY_USERS_EMAIL_INDEX: 'by-email' } } }),
+      /LEGACY_USERS_EMAIL_INDEX is an index of the legacy table, but no LEGACY_USERS_TABLE is set/,
+    );
+    assert.throws(() => build({ settings: { 'pre-signup': { LEGACY_USERS_EMAIL_INDEX: 'x' } } }), /invalid setting LEGACY_USERS_EMAIL_INDEX="x"/);
+    assert.throws(() => build({ settings: { 'pre-signup': { OLD_USER_POOL_ID: 'not-a-pool' } } }), /invalid setting OLD_USER_POOL_ID/);
+  });
+  it('refuses turning UNIQUE_EMAIL off while linking and domain auto-verification are both on (the reservation marks rule-verified addresses)', () => {
+    const signup = (UNIQUE_EMAIL: boolean | undefined) =>
+      build({
+        settings: {
+          'pre-signup': { LINK_FEDERATED_USERS: true, LINK_TRUSTED_PROVIDERS: 'Google', AUTO_CONFIRM_EMAIL_DOMAINS: 'corp.example', UNIQUE_EMAIL },
+        },
+      });
+    assert.throws(() => signup(false), /UNIQUE_EMAIL must stay on with LINK_FEDERATED_USERS and AUTO_CONFIRM_EMAIL_DOMAINS/);
+    signup(true);
+    signup(undefined);
+    build({ settings: { 'pre-signup': { AUTO_CONFIRM_EMAIL_DOMAINS: 'corp.example', UNIQUE_EMAIL: false } } });
   });
   it('refuses linking without the providers whose email_verified it trusts, naming the prop', () => {
     const preSignup = (settings: NonNullable<CognitoTriggersProps['settings']>['pre-signup']) => build({ settings: { 'pre-signup': settings } });
@@ -266,6 +313,84 @@ describe('settings', () => {
     assert.throws(() => reminder({ EXPIRY_EMAIL_SUBJECT: 'Hi\r\nBcc: x@y.z' }), /EXPIRY_EMAIL_SUBJECT=.*one line/);
     assert.throws(() => reminder({ REMINDER_EMAIL_FROM: 'no-reply' }), /REMINDER_EMAIL_FROM="no-reply": expected an e-mail address/);
     reminder({ SIGNUP_URL: 'https://example.com/signup?x=1&y=2', REMINDER_EMAIL_SUBJECT: 'x'.repeat(200), EXPIRY_EMAIL_SUBJECT: 'Gone' });
+  });
+});
+
+describe('user-migration memory (its password-hash bounds assume the CPU share of 1,024 MB)', () => {
+  const migration = (props: Partial<CognitoTriggersProps> = {}) =>
+    build({ enabled: ['user-migration', 'pre-signup'], settings: { 'user-migration': { LEGACY_USERS_TABLE: 'legacy-users' } }, ...props });
+  const memory = (t: CognitoTriggers, binary: 'user-migration' | 'pre-signup') => (t.triggers[binary]!.function.node.defaultChild as lambda.CfnFunction).memorySize;
+  it('gives it 1,024 MB by default, the others 256 MB', () => {
+    const t = migration();
+    assert.equal(memory(t, 'user-migration'), 1024);
+    assert.equal(memory(t, 'pre-signup'), 256);
+  });
+  it('refuses less, naming the prop that set it', () => {
+    assert.throws(
+      () => migration({ functionOptions: { 'user-migration': { memorySize: 512 } } }),
+      /user-migration needs at least 1024 MB \(its password-hash bounds .*\), but functionOptions\['user-migration'\]\.memorySize is 512/,
+    );
+    assert.throws(
+      () => migration({ memorySize: 512 }),
+      /user-migration needs at least 1024 MB .*but memorySize is 512, which user-migration inherits; give it its own: functionOptions\['user-migration'\]\.memorySize/,
+    );
+  });
+  it('takes more, and its own value beside a lower one for the rest', () => {
+    assert.equal(memory(migration({ functionOptions: { 'user-migration': { memorySize: 1769 } } }), 'user-migration'), 1769);
+    assert.equal(memory(migration({ memorySize: 2048 }), 'user-migration'), 2048);
+    const mixed = migration({ memorySize: 128, functionOptions: { 'user-migration': { memorySize: 1024 } } });
+    assert.deepEqual([memory(mixed, 'user-migration'), memory(mixed, 'pre-signup')], [1024, 128]);
+    // A binary without a floor is not held to it.
+    assert.equal(memory(build({ memorySize: 128 }), 'pre-signup'), 128);
+  });
+});
+
+describe('MIGRATION_LOCKOUT=check (only where pre-authentication counts the names the pool does not hold)', () => {
+  const CHECK = { 'user-migration': { LEGACY_USERS_TABLE: 'legacy-users', MIGRATION_LOCKOUT: 'check' as const } };
+  /** A pool in the app with these clients (preventUserExistenceErrors of each), then the app synthesized. */
+  const synthWith = (clients: (boolean | undefined)[], props: Partial<CognitoTriggersProps> = {}, clientsAfter: (boolean | undefined)[] = []) => {
+    const app = new App();
+    const stack = new Stack(app, 'S');
+    const userPool = new cognito.UserPool(stack, 'Pool', { signInCaseSensitive: false });
+    clients.forEach((prevent, i) => userPool.addClient(`Client${i}`, { preventUserExistenceErrors: prevent }));
+    new CognitoTriggers(stack, 'T', {
+      pool: { userPool },
+      enabled: ['user-migration', 'pre-authentication'],
+      settings: CHECK,
+      assetDirectory: ASSETS,
+      ...props,
+    });
+    clientsAfter.forEach((prevent, i) => userPool.addClient(`Later${i}`, { preventUserExistenceErrors: prevent }));
+    return app.synth();
+  };
+
+  it('accepts it when every app client of the pool prevents user-existence errors', () => {
+    synthWith([true, true]);
+  });
+  it('refuses it at synth when a client does not (unset is Cognito\'s LEGACY), naming the client, even one added after the construct', () => {
+    assert.throws(() => synthWith([true, false]), /these do not \(failed migrations through them would count nowhere\): S\/Pool\/Client1\/Resource; set preventUserExistenceErrors: true/);
+    assert.throws(() => synthWith([undefined]), /S\/Pool\/Client0\/Resource/);
+    assert.throws(() => synthWith([true], {}, [false]), /S\/Pool\/Later0\/Resource/);
+  });
+  it('refuses it when the app defines no client of the pool (nothing to read)', () => {
+    assert.throws(() => synthWith([]), /this app defines no client of the pool/);
+  });
+  it('refuses it without pre-authentication, which does the counting', () => {
+    assert.throws(
+      () => build({ enabled: ['user-migration'], settings: CHECK }),
+      /MIGRATION_LOCKOUT=check leaves the counting of failed sign-ins to pre-authentication, which is not enabled/,
+    );
+  });
+  it('refuses it for an existing pool unless the operator states that every client prevents user-existence errors', () => {
+    const existing = (userExistenceErrorsPrevented?: boolean) =>
+      build({ pool: { existingUserPoolId: 'us-east-1_AbC123', userExistenceErrorsPrevented }, enabled: ['user-migration', 'pre-authentication'], settings: CHECK });
+    assert.throws(() => existing(), /set \{ existingUserPoolId, userExistenceErrorsPrevented: true \}/);
+    assert.throws(() => existing(false), /cannot read an existing pool's clients/);
+    existing(true);
+  });
+  it('asks nothing of the clients with count, the default', () => {
+    synthWith([false], { settings: { 'user-migration': { LEGACY_USERS_TABLE: 'legacy-users' } } });
+    synthWith([], { settings: { 'user-migration': { LEGACY_USERS_TABLE: 'legacy-users', MIGRATION_LOCKOUT: 'count' } } });
   });
 });
 

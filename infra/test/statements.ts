@@ -26,6 +26,8 @@ export const SMS_TO_PHONES = [
 export const RESERVATIONS = ['EMAIL#*', 'PHONE#*'];
 export const USER_ROWS = ['USER#*'];
 export const LOCKOUTS = ['LOCKOUT#*'];
+/** The passwordless sign-in code rows: a prefix of their own, apart from the password lockouts. */
+export const SIGN_IN_CODES = ['SIGNIN#*'];
 
 /** A table statement: Sid `Table<rows>`, limited to the `pk` patterns `keys`. */
 export const table = (rows: string, action: string | string[], keys: string[]) => ({
@@ -41,6 +43,17 @@ export const userPool = (action: string | string[], resource = 'Pool.Arn') => ({
 /** pre-signup on the pool: always, and with LINK_FEDERATED_USERS. */
 export const PRE_SIGNUP_POOL = ['cognito-idp:ListUsers', 'cognito-idp:AdminGetUser', 'cognito-idp:AdminDeleteUser'];
 export const LINKING_POOL = ['cognito-idp:AdminCreateUser', 'cognito-idp:AdminSetUserPassword', 'cognito-idp:AdminLinkProviderForUser'];
+
+/** user-migration's backends in the fixtures (a table of this account and Region; an old pool in eu-west-1). */
+export const LEGACY_TABLE_ARN = 'arn:Ref(AWS::Partition):dynamodb:Ref(AWS::Region):Ref(AWS::AccountId):table/legacy-users';
+export const OLD_POOL_ARN = 'arn:Ref(AWS::Partition):cognito-idp:eu-west-1:Ref(AWS::AccountId):userpool/eu-west-1_Old123';
+
+/** pre-signup's squatting guard: reads of the legacy stores user-migration moves users from. */
+export const SQUATTING_GUARD = {
+  table: { Sid: 'LegacyUsersTable', Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: LEGACY_TABLE_ARN },
+  emailIndex: (index: string) => ({ Sid: 'LegacyUsersEmailIndex', Effect: 'Allow', Action: 'dynamodb:Query', Resource: `${LEGACY_TABLE_ARN}/index/${index}` }),
+  oldPool: { Sid: 'OldUserPool', Effect: 'Allow', Action: ['cognito-idp:AdminGetUser', 'cognito-idp:ListUsers'], Resource: OLD_POOL_ARN },
+};
 
 /** Domain events: PutEvents on the one bus (`eventBus`), never `*`. */
 export const eventBus = (resource = 'Triggers/EventBus.Arn') => ({ Sid: 'EventBus', Effect: 'Allow', Action: 'events:PutEvents', Resource: resource });

@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { statementId } from '../lib/permissions';
-import { OPERATOR_ACCESS, SHARED_SETTINGS, TRIGGERS, TRIGGER_NAMES, managedSettingNames } from '../lib/triggers';
+import { OPERATOR_ACCESS, SHARED_SETTINGS, TRIGGERS, TRIGGER_NAMES, USER_NAMES_CASE_SENSITIVE, managedSettingNames } from '../lib/triggers';
 
 describe('trigger table', () => {
   it('has one entry per binary, keyed by its name', () => {
@@ -52,6 +52,27 @@ describe('trigger table', () => {
       ],
     );
   });
+  it('keeps the passwordless code rows under SIGNIN#, for create and verify only; create reaches no lockout record (issue 22)', () => {
+    const rowsOf = (t: keyof typeof TRIGGERS) => TRIGGERS[t].access.filter((a) => a.resource === 'table').map((a) => [a.rows?.keys, [...a.actions]]);
+    assert.deepEqual(rowsOf('create-auth-challenge'), [
+      [['SIGNIN#*'], ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']],
+    ]);
+    assert.deepEqual(rowsOf('verify-auth-challenge-response'), [[['SIGNIN#*'], ['dynamodb:DeleteItem']]]);
+    for (const spec of [...Object.values(TRIGGERS), { binary: 'triggers-admin', access: OPERATOR_ACCESS }]) {
+      const reaches = spec.access.some((a) => a.rows?.keys.includes('SIGNIN#*'));
+      assert.equal(reaches, spec.binary === 'create-auth-challenge' || spec.binary === 'verify-auth-challenge-response', spec.binary);
+    }
+  });
+  it('hands the pool\'s case rule to the binaries that key rows by user name, and to no other (issue 22)', () => {
+    const byName = Object.values(TRIGGERS).filter((t) => t.keysByUserName).map((t) => t.binary).sort();
+    assert.deepEqual(byName, ['create-auth-challenge', 'pre-authentication', 'pre-signup', 'user-migration', 'verify-auth-challenge-response']);
+    assert.ok(managedSettingNames().has(USER_NAMES_CASE_SENSITIVE), 'set by the construct, never by a user');
+  });
+  it('gives user-migration a memory floor of 1,024 MB with its reason, and no other binary one', () => {
+    const floors = Object.values(TRIGGERS).filter((t) => t.minimumMemory).map((t) => [t.binary, t.minimumMemory!.mib]);
+    assert.deepEqual(floors, [['user-migration', 1024]]);
+    assert.match(TRIGGERS['user-migration'].minimumMemory!.why, /hash bounds/);
+  });
   it('keeps user settings apart from the ones the construct sets', () => {
     const managed = managedSettingNames();
     for (const s of SHARED_SETTINGS) assert.ok(managed.has(s));
@@ -70,9 +91,12 @@ describe('trigger table', () => {
       'DENIED_EMAIL_DOMAINS',
       'DUPLICATE_MESSAGE',
       'FEDERATED_PROVIDER_NAMES',
+      'LEGACY_USERS_EMAIL_INDEX',
+      'LEGACY_USERS_TABLE',
       'LINK_FEDERATED_USERS',
       'LINK_TRUSTED_PROVIDERS',
       'MIN_USERNAME_LENGTH',
+      'OLD_USER_POOL_ID',
       'ON_DEPENDENCY_FAILURE',
       'PENDING_RESERVATION_SECONDS',
       'REMINDER_AFTER_SECONDS',
@@ -93,7 +117,16 @@ describe('trigger table', () => {
     ]);
     assert.deepEqual(settings('post-authentication'), ['LOGIN_HISTORY_DAYS']);
     assert.deepEqual(settings('post-confirmation'), ['DEFAULT_GROUP', 'WELCOME_EMAIL_FROM', 'WELCOME_EMAIL_TEMPLATE']);
-    assert.deepEqual(settings('pre-token-generation'), ['ACCESS_TOKEN_SCOPES_FROM_GROUPS', 'CLAIMS_FROM_PROFILE', 'LINK_TRUSTED_PROVIDERS', 'SUPPRESS_CLAIMS']);
+    assert.deepEqual(settings('pre-token-generation'), [
+      'ACCESS_TOKEN_SCOPES_FROM_GROUPS',
+      'CLAIMS_FROM_PROFILE',
+      'CLIENT_CREDENTIALS_CLAIMS',
+      'CLIENT_CREDENTIALS_SCOPES',
+      'CLIENT_CREDENTIALS_SUPPRESS_CLAIMS',
+      'CLIENT_CREDENTIALS_SUPPRESS_SCOPES',
+      'LINK_TRUSTED_PROVIDERS',
+      'SUPPRESS_CLAIMS',
+    ]);
     assert.deepEqual(settings('inbound-federation'), ['FEDERATION_ATTRIBUTE_MAP', 'LINK_TRUSTED_PROVIDERS', 'UNMAPPED_PROVIDERS']);
     assert.deepEqual(TRIGGERS['inbound-federation'].required, ['FEDERATION_ATTRIBUTE_MAP']);
     assert.deepEqual(TRIGGERS['inbound-federation'].access, [], 'no AWS call');
@@ -113,8 +146,8 @@ describe('trigger table', () => {
     ]);
     assert.deepEqual(TRIGGERS['create-auth-challenge'].required, ['SIGN_IN_CODE_FROM']);
     assert.deepEqual(settings('verify-auth-challenge-response'), []);
-    for (const t of ['define-auth-challenge', 'verify-auth-challenge-response'] as const) assert.deepEqual(TRIGGERS[t].access, [], t);
-    for (const t of ['pre-token-generation', 'create-auth-challenge'] as const) {
+    assert.deepEqual(TRIGGERS['define-auth-challenge'].access, [], 'define-auth-challenge: no AWS call');
+    for (const t of ['pre-token-generation', 'create-auth-challenge', 'verify-auth-challenge-response'] as const) {
       assert.deepEqual([...new Set(TRIGGERS[t].access.map((a) => a.env).filter(Boolean))], ['TABLE_NAME'], t);
     }
     for (const t of ['pre-authentication', 'post-authentication', 'post-confirmation', 'signup-reminder'] as const) {
