@@ -586,15 +586,9 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
       {
         resource: 'userPool',
         actions: ['cognito-idp:AdminGetUser'],
-        why: 'whether the holder of a pending reservation in the way confirmed the value (then it is not taken over)',
-        conditional: [
-          {
-            actions: ['cognito-idp:ListUsers'],
-            when: (s) => s.FORCE_ALIAS_CREATION === 'true',
-            whenText: 'FORCE_ALIAS_CREATION is true',
-            why: 'finds a user of the new pool who confirmed the address or phone number before Cognito would move the alias away from them',
-          },
-        ],
+        why:
+          'whether the holder of a pending reservation in the way confirmed the value (then it is not taken over); with ' +
+          'FORCE_ALIAS_CREATION=true, who holds the address or phone number as an alias before Cognito would move it away',
       },
       {
         resource: 'table',

@@ -105,8 +105,8 @@ const EXPECTED: Record<string, unknown[]> = {
       Resource: 'arn:Ref(AWS::Partition):cognito-idp:eu-west-1:Ref(AWS::AccountId):userpool/eu-west-1_Old123',
     },
     eventBus(),
-    // The new pool: the holder of a pending reservation in the way; ListUsers because FORCE_ALIAS_CREATION is on.
-    userPool(['cognito-idp:AdminGetUser', 'cognito-idp:ListUsers']),
+    // The new pool: the holder of a pending reservation in the way, and (FORCE_ALIAS_CREATION is on) of an alias.
+    userPool('cognito-idp:AdminGetUser'),
   ],
   CustomEmailSender: [
     logs('CustomEmailSender'),
@@ -492,7 +492,7 @@ function statementsOf(props: Partial<CognitoTriggersProps> & Pick<CognitoTrigger
 }
 
 describe('grants that depend on settings', () => {
-  it('user-migration: only the backend it is given; the lockout record written in both modes (the forgot-password counter); ListUsers only with FORCE_ALIAS_CREATION', () => {
+  it('user-migration: only the backend it is given; the lockout record written in both modes (the forgot-password counter); AdminGetUser on the new pool, never ListUsers', () => {
     // `check` leaves the counting to pre-authentication: it must be on, and every client must prevent user-existence errors.
     const { byRole } = statementsOf(
       {

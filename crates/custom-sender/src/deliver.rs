@@ -15,7 +15,7 @@ use trigger_core::TriggerError;
 use trigger_core::idempotency::{self, Lease, Once};
 use trigger_core::logging::Secret;
 use trigger_core::metrics;
-use trigger_core::ports::{Clock, CodeDecryptor, DecryptError, DirectoryUser, PortError, Store, UserDirectory};
+use trigger_core::ports::{Clock, CodeDecryptor, DecryptError, DirectoryUser, PortError, Store, UserLookup};
 use trigger_core::runtime::invocation_deadline;
 
 use crate::delivery::DELIVERY_KEEP_SECONDS;
@@ -53,11 +53,11 @@ pub async fn decrypt_code(
 /// counted (`DirectoryFailed`) and is the invocation's error, so that Lambda's retry asks again.
 pub async fn look_up_recipient(
     trigger: &str,
-    directory: &dyn UserDirectory,
+    directory: &dyn UserLookup,
     envelope: &Envelope<'_>,
 ) -> Result<Option<DirectoryUser>, TriggerError> {
     let Some(user_name) = envelope.user_to_look_up() else { return Ok(None) };
-    match directory.get_user(envelope.user_pool_id, user_name).await {
+    match directory.lookup_user(envelope.user_pool_id, user_name).await {
         Ok(user) => Ok(user),
         Err(err) => {
             metrics::count(trigger, "DirectoryFailed");

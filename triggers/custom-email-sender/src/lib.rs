@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use custom_sender::{Envelope, decrypt_code, look_up_recipient, not_planned, plan, send_once};
 use esdk_decryptor::{EsdkDecryptor, PoolContext};
 use trigger_core::events::CustomEmailSenderEvent;
-use trigger_core::ports::{Clock, CodeDecryptor, Email, Mailer, Store, SystemClock, UserDirectory};
+use trigger_core::ports::{Clock, CodeDecryptor, Email, Mailer, Store, SystemClock, UserLookup};
 use trigger_core::runtime::{Boot, InitError};
 use trigger_core::{Trigger, TriggerError};
 
@@ -29,7 +29,7 @@ pub struct Ports {
     pub decryptor: Arc<dyn CodeDecryptor>,
     pub mailer: Arc<dyn Mailer>,
     /// `AdminGetUser`: the address of an account-takeover notice's user (the notice has none).
-    pub directory: Arc<dyn UserDirectory>,
+    pub directory: Arc<dyn UserLookup>,
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
 }

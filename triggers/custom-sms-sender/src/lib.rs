@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use custom_sender::{Envelope, decrypt_code, look_up_recipient, not_planned, plan, send_once};
 use esdk_decryptor::{EsdkDecryptor, PoolContext};
 use trigger_core::events::CustomSmsSenderEvent;
-use trigger_core::ports::{Clock, CodeDecryptor, Sms, SmsSender, Store, SystemClock, UserDirectory};
+use trigger_core::ports::{Clock, CodeDecryptor, Sms, SmsSender, Store, SystemClock, UserLookup};
 use trigger_core::runtime::{Boot, InitError};
 use trigger_core::{Trigger, TriggerError, metrics};
 
@@ -30,7 +30,7 @@ pub struct Ports {
     pub decryptor: Arc<dyn CodeDecryptor>,
     pub sms: Arc<dyn SmsSender>,
     /// `AdminGetUser`: the number of an account-takeover notice's user (the notice has none).
-    pub directory: Arc<dyn UserDirectory>,
+    pub directory: Arc<dyn UserLookup>,
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
 }

@@ -36,7 +36,7 @@ use trigger_core::lockout::{self, LockoutState, Subject};
 use trigger_core::logging::{Secret, mask_identifier};
 use trigger_core::metrics;
 use trigger_core::ports::{
-    Clock, Key, LegacyUsers, OldUserPool, PortError, PortErrorKind, Store, SystemClock, UserDirectory,
+    Clock, Key, LegacyUsers, OldUserPool, PortError, PortErrorKind, Store, SystemClock, UserLookup,
 };
 use trigger_core::reservations::Kind;
 use trigger_core::runtime::{Boot, InitError};
@@ -63,8 +63,8 @@ pub struct Ports {
     /// `TABLE_NAME`: reservations and the lockout record.
     pub store: Arc<dyn Store>,
     /// The new pool (the event's `userPoolId`): the holder of a reservation, and with
-    /// `FORCE_ALIAS_CREATION` the users who have an address or number already.
-    pub directory: Arc<dyn UserDirectory>,
+    /// `FORCE_ALIAS_CREATION` the holder of an address or number as an alias (AdminGetUser only).
+    pub directory: Arc<dyn UserLookup>,
     pub legacy_users: Option<Arc<dyn LegacyUsers>>,
     pub old_pool: Option<Arc<dyn OldUserPool>>,
     pub clock: Arc<dyn Clock>,

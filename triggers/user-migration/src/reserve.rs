@@ -9,13 +9,16 @@
 //!   taken over, conditional on the row being the one read (`reservations::unchanged`, the guard
 //!   of every take-over); a confirmed one never is.
 //! - With `FORCE_ALIAS_CREATION=true` Cognito would move the alias from whoever has it: the new
-//!   pool is searched first (ListUsers, users from before the trigger have no row), and a user
-//!   who confirmed the value keeps it: the migration is refused instead.
+//!   pool is asked first who holds it (`AdminGetUser` on the value resolves an alias to its user;
+//!   users from before the trigger have no row), and a user who confirmed the value keeps it: the
+//!   migration is refused instead. (AdminGetUser, which the trigger already calls, rather than a
+//!   ListUsers search: the same answer for an alias, and the ListUsers client code would take
+//!   user-migration's arm64 zip past 3 MB.)
 
 use std::collections::HashMap;
 
 use trigger_core::metrics;
-use trigger_core::ports::{PortError, SearchableAttribute, Store, UserDirectory, UserStatus, WriteOutcome};
+use trigger_core::ports::{PortError, Store, UserLookup, UserStatus, WriteOutcome};
 use trigger_core::reservations::{self, Confirmation, Kind, OWNER, PENDING, STATUS};
 
 use crate::NAME;
@@ -41,13 +44,6 @@ fn values(attributes: &HashMap<String, String>) -> Vec<(Kind, &str, bool)> {
         .collect()
 }
 
-fn searchable(kind: Kind) -> SearchableAttribute {
-    match kind {
-        Kind::Email => SearchableAttribute::Email,
-        Kind::Phone => SearchableAttribute::PhoneNumber,
-    }
-}
-
 pub struct Request<'a> {
     pub user_pool_id: &'a str,
     /// The migrating user's name (the event's `userName`): the owner of the reservations.
@@ -62,7 +58,7 @@ pub struct Request<'a> {
 /// Checks the holders, then reserves every value. Reads first, so that a refusal leaves no row.
 pub async fn reserve(
     store: &dyn Store,
-    directory: &dyn UserDirectory,
+    directory: &dyn UserLookup,
     request: &Request<'_>,
 ) -> Result<Reserved, PortError> {
     let values = values(request.attributes);
@@ -87,19 +83,22 @@ pub async fn reserve(
     Ok(Reserved::Yes)
 }
 
-/// A user of the new pool other than the migrating one has `value`, confirmed and verified.
+/// A user of the new pool other than the migrating one has `value` as its alias: confirmed and
+/// verified (only a verified value is an alias, and AdminGetUser resolves an alias to its holder;
+/// a user merely *named* like the value is no holder).
 async fn confirmed_elsewhere(
-    directory: &dyn UserDirectory,
+    directory: &dyn UserLookup,
     request: &Request<'_>,
     kind: Kind,
     value: &str,
 ) -> Result<bool, PortError> {
     let normalised = kind.normalise(value);
-    let holders = directory.find_by_attribute(request.user_pool_id, searchable(kind), &normalised).await?;
-    Ok(holders.iter().any(|user| {
+    // The value as the response sets it: the alias Cognito would compare and move.
+    let holder = directory.lookup_user(request.user_pool_id, value.trim()).await?;
+    Ok(holder.is_some_and(|user| {
         user.username != request.owner
             && user.status != UserStatus::Unconfirmed
-            && reservations::holds_verified(user, kind, &normalised)
+            && reservations::holds_verified(&user, kind, &normalised)
     }))
 }
 
@@ -109,7 +108,7 @@ async fn confirmed_elsewhere(
 /// row meanwhile.
 async fn take_over_unconfirmed(
     store: &dyn Store,
-    directory: &dyn UserDirectory,
+    directory: &dyn UserLookup,
     request: &Request<'_>,
     kind: Kind,
     value: &str,
@@ -121,7 +120,7 @@ async fn take_over_unconfirmed(
         return Ok(false);
     }
     let Some(holder) = current.str(OWNER) else { return Ok(false) };
-    if let Some(user) = directory.get_user(request.user_pool_id, holder).await?
+    if let Some(user) = directory.lookup_user(request.user_pool_id, holder).await?
         && user.status != UserStatus::Unconfirmed
         && reservations::holds_verified(&user, kind, &normalised)
     {

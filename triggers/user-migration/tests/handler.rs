@@ -684,14 +684,17 @@ async fn an_unknown_name_takes_as_long_as_a_wrong_password_on_the_rows_cost() {
     let cost_12 = "$2b$12$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW";
     w.legacy.insert(row("jane", cost_12, &[]));
     let trigger = w.trigger(settings(&[("MIGRATION_LOCKOUT", "check")]));
-    let mut wrong = Duration::ZERO;
-    let mut unknown = Duration::ZERO;
-    for _ in 0..2 {
-        wrong += elapsed(Instant::now(), invoke(&trigger, sign_in_event("jane", "Wrong-Passw0rd!")).await);
-        unknown += elapsed(Instant::now(), invoke(&trigger, sign_in_event("nobody", "Wrong-Passw0rd!")).await);
+    // The fastest of three each: the other tests of this binary run beside it and only slow a run down.
+    let mut wrong = Duration::MAX;
+    let mut unknown = Duration::MAX;
+    for _ in 0..3 {
+        wrong = wrong.min(elapsed(Instant::now(), invoke(&trigger, sign_in_event("jane", "Wrong-Passw0rd!")).await));
+        unknown =
+            unknown.min(elapsed(Instant::now(), invoke(&trigger, sign_in_event("nobody", "Wrong-Passw0rd!")).await));
     }
+    // A cost-10 dummy against a cost-12 row (5a923f4) is about 0.25.
     let ratio = unknown.as_secs_f64() / wrong.as_secs_f64();
-    assert!(ratio > 0.7, "unknown {unknown:?} vs wrong {wrong:?}: the time tells the names apart");
+    assert!(ratio > 0.6, "unknown {unknown:?} vs wrong {wrong:?}: the time tells the names apart");
 }
 
 /// Issue 22, item 7, before any row was seen: a cold instance starts from the dummy an earlier

@@ -9,7 +9,9 @@
 //! AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 \
 //!   TABLE_NAME=cognito-triggers-local cargo test -p user-migration --test timing -- --include-ignored --nocapture
 //! ```
-//! `USER_MIGRATION_BINARY` names another binary (default: `target/release/user-migration`).
+//! `USER_MIGRATION_BINARY` names another binary (default: `target/release/user-migration` when it
+//! exists, else the `target/debug` one that `make test` builds: the hash crates are optimised in
+//! debug builds too, so the hash still dominates both times).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
 mod support;
@@ -27,9 +29,11 @@ const COST_12: &str = "$2b$12$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvy
 const ROUNDS: usize = 5;
 
 fn binary() -> PathBuf {
+    let target = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target");
+    let release = target.join("release/user-migration");
     std::env::var_os("USER_MIGRATION_BINARY")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/release/user-migration"))
+        .unwrap_or_else(|| if release.is_file() { release } else { target.join("debug/user-migration") })
 }
 
 fn median(mut values: Vec<Duration>) -> Duration {
@@ -54,7 +58,7 @@ fn timed(api: &RuntimeApi, payload: serde_json::Value) -> Duration {
 #[ignore = "needs the local stack and the release binary: see the module comment"]
 async fn an_unknown_name_takes_as_long_as_a_wrong_password_with_the_release_binary() {
     let binary = binary();
-    assert!(binary.is_file(), "{} missing: cargo build --release -p user-migration", binary.display());
+    assert!(binary.is_file(), "{} missing: cargo build [--release] -p user-migration", binary.display());
     let aws = local_aws().await.unwrap();
     let table = legacy_table(&aws).await;
     let user = unique("costly").to_lowercase();
@@ -85,7 +89,8 @@ async fn an_unknown_name_takes_as_long_as_a_wrong_password_with_the_release_bina
     );
     for (what, took) in [("unknown", unknown), ("cold start", cold)] {
         let ratio = took.as_secs_f64() / wrong.as_secs_f64();
-        assert!(ratio > 0.8, "{what} {took:?} vs wrong {wrong:?}: the time tells the names apart");
+        // A cost-10 dummy against cost-12 rows (the bug) is about 0.25; the margin absorbs a busy machine.
+        assert!(ratio > 0.6, "{what} {took:?} vs wrong {wrong:?}: the time tells the names apart");
     }
 }
 

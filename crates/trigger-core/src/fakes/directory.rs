@@ -88,7 +88,14 @@ impl UserDirectory for FakeDirectory {
 
     async fn get_user(&self, _pool: &str, username: &str) -> Result<Option<DirectoryUser>, PortError> {
         self.outage.check("cognito-idp", "AdminGetUser")?;
-        Ok(lock(&self.users).iter().find(|u| u.username == username).cloned())
+        // As Cognito resolves a name: the user name, else a verified e-mail (any case) or phone alias.
+        let users = lock(&self.users);
+        let alias = |user: &&DirectoryUser| {
+            (user.attribute("email").is_some_and(|email| email.eq_ignore_ascii_case(username))
+                && user.is_true("email_verified"))
+                || (user.attribute("phone_number") == Some(username) && user.is_true("phone_number_verified"))
+        };
+        Ok(users.iter().find(|u| u.username == username).or_else(|| users.iter().find(alias)).cloned())
     }
 
     async fn delete_user(&self, _pool: &str, username: &str) -> Result<DeleteOutcome, PortError> {

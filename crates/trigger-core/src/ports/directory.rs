@@ -225,6 +225,24 @@ pub trait UserDirectory: Send + Sync {
     }
 }
 
+/// One user by name or alias (`AdminGetUser`), for a trigger that needs nothing else of the
+/// directory. Every [`UserDirectory`] is one. Holding `dyn UserLookup` rather than
+/// `dyn UserDirectory` keeps the other operations' client code out of the binary: a trait object's
+/// vtable links every method of its trait (user-migration's arm64 zip was ~20 KB over 3 MB with
+/// the whole directory).
+#[async_trait]
+pub trait UserLookup: Send + Sync {
+    /// The user `username` names: its user name, or an alias Cognito resolves.
+    async fn lookup_user(&self, user_pool_id: &str, username: &str) -> Result<Option<DirectoryUser>, PortError>;
+}
+
+#[async_trait]
+impl<T: UserDirectory + ?Sized> UserLookup for T {
+    async fn lookup_user(&self, user_pool_id: &str, username: &str) -> Result<Option<DirectoryUser>, PortError> {
+        self.get_user(user_pool_id, username).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,7 +18,7 @@ pub use clock::{Clock, SystemClock};
 pub use decryptor::{CodeDecryptor, DecryptError};
 pub use directory::{
     CreateOutcome, DeleteOutcome, DirectoryUser, LinkOutcome, ProviderUser, SearchableAttribute, UserDirectory,
-    UserPage, UserStatus, linked_identities,
+    UserLookup, UserPage, UserStatus, linked_identities,
 };
 pub use events::{BusEvent, EventPublisher, PutOutcome};
 pub use legacy_users::{LegacyUser, LegacyUsers};
