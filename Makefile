@@ -23,19 +23,23 @@ TEST_ENV := AWS_ENDPOINT_URL=$(MOTO_ENDPOINT) AWS_ACCESS_KEY_ID=test AWS_SECRET_
 # not default members (see Cargo.toml): every cargo command below builds the default members in one
 # invocation and these, when present, in a second one, so that aws-esdk's feature choices never
 # reach another binary. ESDK_CARGO_ARGS is empty until one of them exists.
-ESDK_PACKAGES := esdk-decryptor custom-email-sender custom-sms-sender
+ESDK_PACKAGES := esdk-decryptor delivery-providers custom-email-sender custom-sms-sender
 ESDK_PRESENT := $(foreach p,$(ESDK_PACKAGES),$(if $(wildcard crates/$(p)/Cargo.toml triggers/$(p)/Cargo.toml),$(p)))
 ESDK_CARGO_ARGS := $(addprefix -p ,$(ESDK_PRESENT))
 export ESDK_CARGO_ARGS
 
-.PHONY: test lint check-workspace test-rust demo invoke fuzz bench node-twin help
+.PHONY: test lint check-workspace check-doc-paths test-rust demo invoke fuzz bench node-twin help
 
 test: lint asl-validate local-test test-rust infra-test ## Everything CI runs: fmt, clippy, ASL validation, stack.sh tests, unit + contract + integration + end-to-end tests, CDK tests
 
-lint: check-workspace ## cargo fmt --check and clippy with warnings as errors
+lint: check-workspace check-doc-paths ## cargo fmt --check, clippy with warnings as errors, and the paths the docs name
 	cargo fmt --all -- --check
 	cargo clippy --all-targets --locked -- -D warnings
 	$(if $(ESDK_CARGO_ARGS),cargo clippy $(ESDK_CARGO_ARGS) --all-targets --locked -- -D warnings)
+
+check-doc-paths: ## Every repository path README.md, docs/, local/ and infra/ READMEs name exists (scripts/check-doc-paths.py, its self-test first)
+	@python3 scripts/check-doc-paths.py --self-test 2>/dev/null || python3 scripts/check-doc-paths.py --self-test
+	python3 scripts/check-doc-paths.py
 
 check-workspace: ## Every workspace member is a default member, except ESDK_PACKAGES (built apart)
 	@cargo metadata --no-deps --format-version 1 --locked | python3 scripts/check-workspace.py $(ESDK_PRESENT)
@@ -120,8 +124,10 @@ demo: local-up ## Start the local user pool and run the scripted user journey (t
 
 TRIGGER ?= pre-signup
 EVENT ?= tests/fixtures/events/pre-signup-denied-domain.json
-invoke: local-up ## Run one trigger binary on one event: make invoke TRIGGER=pre-signup EVENT=tests/fixtures/events/pre-signup-denied-domain.json
-	PATH="$(VENV_BIN):$$PATH" cargo lambda invoke -A 127.0.0.1 -P 9000 --data-file $(EVENT) $(TRIGGER)
+# A custom sender's `request.code` is encrypted at invoke time under the senders' KMS key the stack
+# created in moto (CODE=… sets the plaintext, default 123456): local/invoke.py.
+invoke: local-up ## Run one trigger binary on one event: make invoke TRIGGER=pre-signup EVENT=tests/fixtures/events/pre-signup-denied-domain.json (custom senders too)
+	python3 local/invoke.py --state-dir "$(LOCAL_STATE_DIR)" --venv-bin "$(VENV_BIN)" $(TRIGGER) $(EVENT)
 
 help:
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort

@@ -46,9 +46,14 @@ infra-deps: $(INFRA_NPM_STAMP) ## CDK app: npm ci in infra/ (pinned by infra/pac
 
 infra-lint-deps: $(INFRA_LINT_STAMP) ## CDK app: cfn-lint into infra/.venv (pinned by infra/requirements-lint.txt)
 
-infra-test: infra-deps infra-lint-deps ## CDK app: typecheck, assertion + cdk-nag tests, cfn-lint on the synthesized templates (offline, no Rust build)
+# The existing-pool custom resource's handler (Python) is tested in process against moto's Cognito,
+# with the local stack's moto and boto3 (tools/venv, $(VENV_STAMP)); no server is started.
+INFRA_ATTACH_DIR := $(INFRA_DIR)/custom-resources/attach-triggers
+
+infra-test: infra-deps infra-lint-deps $(VENV_STAMP) ## CDK app: typecheck, assertion + cdk-nag tests, the custom resource against moto, cfn-lint on the synthesized templates (offline, no Rust build)
 	cd $(INFRA_DIR) && $(INFRA_BIN)/tsc --noEmit -p .
 	cd $(INFRA_DIR) && node --import tsx --test --test-reporter=spec test/*.test.ts
+	cd $(INFRA_ATTACH_DIR) && PYTHONDONTWRITEBYTECODE=1 $(VENV_PYTHON) -m unittest -v test_index
 	cd $(INFRA_DIR) && node --import tsx scripts/synth-lint-fixtures.ts $(INFRA_LINT_OUT)
 	cd $(INFRA_DIR) && $(INFRA_VENV)/bin/cfn-lint -- $(INFRA_LINT_OUT)/*.template.json
 	@echo "infra-test: cfn-lint clean on $$(ls $(INFRA_LINT_OUT)/*.template.json | wc -l) templates"

@@ -7,6 +7,9 @@
 - With --senders-key-file: a symmetric KMS key (alias `alias/cognito-triggers-local-senders`)
   that the senders' user pool encrypts codes with and custom-email-sender decrypts with; its ARN
   is written to that file.
+- Secrets Manager secret `cognito-triggers-local/smtp`: the local SMTP server's fixed login
+  (local/smtp_server.py), JSON `{"username", "password"}`, which custom-email-sender reads through
+  SMTP_CREDENTIALS_SECRET as it would in a deployment.
 - EventBridge bus for the domain events (default `cognito-triggers-local`, docs/events.md) and an
   example listener: a rule for `source: cognito-triggers` to the SQS queue
   `cognito-triggers-local-events` (what `make demo` prints).
@@ -22,6 +25,7 @@ import os
 import sys
 
 import boto3
+from smtp_server import LOCAL_PASSWORD, LOCAL_USERNAME
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -33,6 +37,7 @@ SENDERS_KEY_ALIAS = "alias/cognito-triggers-local-senders"
 DEFAULT_EVENT_BUS = "cognito-triggers-local"
 LISTENER_RULE = "cognito-triggers-local-listener"
 REGION = "us-east-1"
+SMTP_SECRET = "cognito-triggers-local/smtp"
 
 
 def client(service: str, endpoint: str):
@@ -102,6 +107,19 @@ def ensure_senders_key(kms) -> tuple[str, str]:
     arn = kms.create_key(Description="cognito-triggers local: custom-sender codes")["KeyMetadata"]["Arn"]
     kms.create_alias(AliasName=SENDERS_KEY_ALIAS, TargetKeyId=arn)
     return arn, "created"
+def ensure_smtp_secret(secrets) -> str:
+    """The SMTP login secret, with the local server's login (set again if it exists)."""
+    value = json.dumps({"username": LOCAL_USERNAME, "password": LOCAL_PASSWORD})
+    try:
+        secrets.put_secret_value(SecretId=SMTP_SECRET, SecretString=value)
+        return "exists"
+    except ClientError as err:
+        if err.response["Error"]["Code"] != "ResourceNotFoundException":
+            raise
+    secrets.create_secret(Name=SMTP_SECRET, SecretString=value)
+    return "created"
+
+
 def ensure_event_bus(events, sqs, bus: str) -> str:
     """The bus, the listener queue `<bus>-events` and the rule between them (each unless it exists)."""
     created = "exists"
@@ -141,13 +159,14 @@ def main(argv: list[str] | None = None) -> int:
                 f.write(key)
             os.replace(tmp, args.senders_key_file)
         bus = ensure_event_bus(client("events", args.endpoint), client("sqs", args.endpoint), args.event_bus)
+        smtp_secret = ensure_smtp_secret(client("secretsmanager", args.endpoint))
     except (BotoCoreError, ClientError, OSError) as err:
         print(f"provision: failed against {args.endpoint}: {err}", file=sys.stderr)
         return 1
     print(f"provision: DynamoDB table {args.table} ({table}, TTL on expiresAt), "
           f"legacy users table {args.legacy_table} ({legacy}); "
           f"SES identity {args.sender} ({sender}); event bus {args.event_bus} ({bus}) "
-          f"with the listener queue {args.event_bus}-events"
+          f"with the listener queue {args.event_bus}-events; secret {SMTP_SECRET} ({smtp_secret})"
           + (f"; senders' KMS key {SENDERS_KEY_ALIAS} ({key_state})" if key else "")
           + f" at {args.endpoint}")
     return 0

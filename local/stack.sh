@@ -31,7 +31,7 @@ HOST=127.0.0.1
 # Fixed ports (documented in local/README.md; other files use the endpoints in local/local.mk).
 # Clients talk to the auth front on 9229 (the user pool's address); cognito-local sits behind it.
 declare -A PORT=([moto]=4566 [watch]=9000 [adapter]=9001 [cognito-local]=9228 [auth-front]=9229
-  [watch-senders]=9002 [cognito-local-senders]=9230)
+  [watch-senders]=9002 [cognito-local-senders]=9230 [smtp]=9025)
 SERVICES=(moto watch adapter cognito-local auth-front)   # start order; stopped in reverse
 # The custom e-mail sender gets a user pool of its own: cognito-local wires triggers for every pool,
 # and with CustomEmailSender wired it never calls CustomMessage again. Its binary links the
@@ -39,8 +39,12 @@ SERVICES=(moto watch adapter cognito-local auth-front)   # start order; stopped 
 SENDERS_KEY_FILE="$STATE_DIR/senders-key.arn"
 COGNITO_SENDERS_DIR="$STATE_DIR/cognito-local-senders"
 if [[ -f "$ROOT/triggers/custom-email-sender/Cargo.toml" ]]; then
-  SERVICES=(moto watch watch-senders adapter cognito-local cognito-local-senders auth-front)
+  SERVICES=(moto smtp watch watch-senders adapter cognito-local cognito-local-senders auth-front)
 fi
+# The local SMTP server custom-email-sender sends through (local/smtp_server.py: STARTTLS with a
+# throwaway CA kept here, AUTH with the login local/provision.py stores in moto's Secrets Manager;
+# every message received in maildir/ and messages.jsonl here).
+SMTP_DIR="$STATE_DIR/smtp"
 
 log() { printf '%s\n' "local-stack: $*"; }
 die() { printf '%s\n' "local-stack: error: $*" >&2; exit 1; }
@@ -105,9 +109,9 @@ live_pid() {
 
 # Is the service serving? HTTP (any status counts) for moto, the adapter and cognito-local. watch
 # only gets a TCP connect: it treats any other path as a function-URL call and would invoke a
-# function.
+# function; the SMTP server too (it speaks no HTTP).
 answers() {
-  if [[ "$1" == watch || "$1" == watch-senders ]]; then
+  if [[ "$1" == watch || "$1" == watch-senders || "$1" == smtp ]]; then
     port_in_use "${PORT[$1]}"
     return
   fi
@@ -141,6 +145,11 @@ launch() {
       # moto_server with atomic conditional DynamoDB writes, as DynamoDB has (see moto_atomic.py).
       start_service moto "$VENV_BIN/python" "$ROOT/local/moto_atomic.py" -H "$HOST" -p "${PORT[moto]}"
       ;;
+    smtp)
+      need "$VENV_BIN/python"
+      start_service smtp "$VENV_BIN/python" "$ROOT/local/smtp_server.py" --host "$HOST" --port "${PORT[smtp]}" \
+        --state-dir "$SMTP_DIR"
+      ;;
     watch)
       need "$VENV_BIN/cargo-lambda"
       # --wait: start a function on its first invocation (by name), not a default `cargo run` of
@@ -155,10 +164,16 @@ launch() {
       need "$VENV_BIN/cargo-lambda"
       [[ -s "$SENDERS_KEY_FILE" ]] || die "no KMS key for the senders' pool in $SENDERS_KEY_FILE (provision.py writes it)"
       # -p: the package's own `cargo run`, which builds it apart from the default members.
+      # It sends through the local SMTP server (EMAIL_PROVIDER=smtp, STARTTLS, AUTH with the secret
+      # provision.py stored), trusting that server's throwaway CA only (SSL_CERT_FILE: the SMTP
+      # provider's roots; the SDK clients keep their compiled-in Amazon roots).
       # shellcheck disable=SC2086
       start_service watch-senders env -C "$ROOT" PATH="$VENV_BIN:$PATH" \
         cargo lambda watch --wait -A "$HOST" -P "${PORT[watch-senders]}" --env-file "$ROOT/local/functions.env" \
-        --env-var "KMS_KEY_ARN=$(cat "$SENDERS_KEY_FILE")" -p custom-email-sender ${LOCAL_WATCH_ARGS:-}
+        --env-var "KMS_KEY_ARN=$(cat "$SENDERS_KEY_FILE")" \
+        --env-var EMAIL_PROVIDER=smtp --env-var "SMTP_HOST=$HOST" --env-var "SMTP_PORT=${PORT[smtp]}" \
+        --env-var SMTP_SECURITY=starttls --env-var SMTP_CREDENTIALS_SECRET=cognito-triggers-local/smtp \
+        --env-var "SSL_CERT_FILE=$SMTP_DIR/ca.pem" -p custom-email-sender ${LOCAL_WATCH_ARGS:-}
       ;;
     adapter)
       need "$VENV_BIN/python"

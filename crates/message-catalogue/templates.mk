@@ -1,5 +1,6 @@
 # Message templates: validates a team's override directory (MESSAGE_TEMPLATES_DIR of
-# custom-message and the custom senders) with the same checks the functions run at cold start.
+# custom-message, the custom senders, create-auth-challenge, post-confirmation and signup-reminder)
+# with the same checks the functions run at cold start.
 
 DEFAULT_LOCALE ?= en
 

@@ -16,11 +16,16 @@
  *   reminderEmailFrom  REMINDER_EMAIL_FROM for signup-reminder (default no-reply@<emailIdentity>)
  *   tokenVersion   V1_0 (default), V2_0 or V3_0 (machine-to-machine tokens too) for pre token generation
  *   logLevel       error, warn, info (default), debug; trace only with removal=destroy
+ *   attach         true: with userPoolId, the stack sets the pool's LambdaConfig (a custom resource; docs/deploy.md)
+ *   monitoring     true (default) or false: alarms, alarm topic and dashboard
+ *   tracing        true or false (default): X-Ray active tracing
+ *   deployment     a CodeDeploy style for every function (canary-10-percent-5-minutes, ...); default none
  */
 import { App, AppProps, RemovalPolicy, Validations, aws_cognito as cognito } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { DEMO_SETTINGS, DemoStack } from './demo-stack';
-import { LogLevel } from './cognito-triggers';
+import { DeploymentStyle, LogLevel } from './cognito-triggers';
+import { DEPLOYMENT_CONFIGS } from './deployment';
 import { PRE_TOKEN_GENERATION_VERSIONS, PreTokenGenerationVersion } from './props';
 import { TriggerName } from './triggers';
 import { knownTriggers } from './workspace';
@@ -63,6 +68,16 @@ export function buildApp(appProps: AppProps = {}): { app: App; stack: DemoStack 
     throw new Error('-c logLevel must be error, warn, info, debug or trace');
   }
 
+  const flag = (key: string): boolean | undefined => {
+    const v = ctx(key);
+    if (v !== undefined && v !== 'true' && v !== 'false') throw new Error(`-c ${key} must be true or false`);
+    return v === undefined ? undefined : v === 'true';
+  };
+  const deployment = ctx('deployment');
+  if (deployment !== undefined && !(deployment in DEPLOYMENT_CONFIGS)) {
+    throw new Error(`-c deployment must be one of ${Object.keys(DEPLOYMENT_CONFIGS).join(', ')}`);
+  }
+
   const reminderEmailFrom = ctx('reminderEmailFrom');
   const userPoolId = ctx('userPoolId');
   const stack = new DemoStack(app, ctx('stackName') ?? 'CognitoTriggersDemo', {
@@ -79,6 +94,10 @@ export function buildApp(appProps: AppProps = {}): { app: App; stack: DemoStack 
     settings: reminderEmailFrom ? { ...DEMO_SETTINGS, 'signup-reminder': { REMINDER_EMAIL_FROM: reminderEmailFrom } } : undefined,
     preTokenGenerationVersion: tokenVersion as PreTokenGenerationVersion | undefined,
     logLevel: logLevel as LogLevel | undefined,
+    attachToExistingPool: flag('attach'),
+    monitoring: flag('monitoring'),
+    tracing: flag('tracing'),
+    deployment: deployment as DeploymentStyle | undefined,
   });
   return { app, stack };
 }

@@ -8,11 +8,15 @@
  * (`./resources.ts`: table, sender key, reminder state machine, operator policy), each function
  * deployed with the statements of `./permissions.ts` (`./functions.ts`), then wired to the pool.
  */
-import { Annotations, CfnOutput, RemovalPolicy, aws_cognito as cognito, aws_dynamodb as dynamodb, aws_events as events, aws_iam as iam, aws_kms as kms, aws_logs as logs, aws_sqs as sqs, aws_stepfunctions as sfn } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, CustomResource, RemovalPolicy, aws_codedeploy as codedeploy, aws_cognito as cognito, aws_dynamodb as dynamodb, aws_events as events, aws_iam as iam, aws_kms as kms, aws_logs as logs, aws_sqs as sqs, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { attachToExistingPool } from './attach-pool';
+import { checkDeployment, createDeploymentGroups } from './deployment';
 import { deployTrigger, wire } from './functions';
+import { TriggerMonitoring } from './monitoring';
 import { ResourceRefs } from './permissions';
-import { CognitoTriggersProps, DeployedTrigger } from './props';
+import { emailProviderWiring, smsProviderWiring } from './providers';
+import { CognitoTriggersProps, DeployedTrigger, MAX_TIMEOUT } from './props';
 import { applyEmailSending, checkPoolEmailFrom, warnWhereTriggersTakeNoEffect } from './pool-fit';
 import { Keeping, createFailureQueue, createOperatorPolicy, createReminderStateMachine, createSenderKey, createTable } from './resources';
 import { ResourceKind, TRIGGERS, TriggerName } from './triggers';
@@ -22,7 +26,21 @@ import { DEFAULT_REMINDER_DEFINITION } from './workspace';
 export { DEFAULT_ASSET_DIRECTORY, DEFAULT_REMINDER_DEFINITION, REPO_ROOT } from './workspace';
 export { REMINDER_FUNCTION_PLACEHOLDER } from './resources';
 export { MAX_TIMEOUT } from './props';
-export type { CognitoTriggersProps, DeployedTrigger, FunctionOptions, LogLevel, PoolAttachment, TriggerSettings } from './props';
+export { LIVE_ALIAS, MAX_ENVIRONMENT_BYTES } from './functions';
+export { COGNITO_THROTTLE_METRICS, DURATION_ALARM_SHARE, PROJECT_ALARMS, PROJECT_NAMESPACE } from './monitoring';
+export type { EmailProvider, SmsProvider } from './providers';
+export type {
+  CognitoTriggersProps,
+  DeployedTrigger,
+  DeploymentStyle,
+  FunctionOptions,
+  LogLevel,
+  MonitoringOptions,
+  PoolAttachment,
+  SharedFunctionOptions,
+  TriggerSettings,
+  VpcPlacement,
+} from './props';
 
 export class CognitoTriggers extends Construct {
   /** Deployed functions by binary name. */
@@ -40,10 +58,17 @@ export class CognitoTriggers extends Construct {
   public readonly userPoolArn: string;
   /** The pool's case rule the functions were given (USER_NAMES_CASE_SENSITIVE; `signInCaseSensitive`). */
   public readonly userNamesCaseSensitive: boolean;
+  /** Alarms, their topic and the dashboard; undefined with `monitoring: false`. */
+  public readonly monitoring?: TriggerMonitoring;
+  /** The custom resource that set an existing pool's LambdaConfig (`attach: true`). */
+  public readonly attachment?: CustomResource;
+  /** The CodeDeploy deployment group of each trigger with a `deployment` style. */
+  public readonly deploymentGroups: ReadonlyMap<TriggerName, codedeploy.LambdaDeploymentGroup>;
 
   constructor(scope: Construct, id: string, props: CognitoTriggersProps) {
     super(scope, id);
     const enabled = checkProps(props);
+    checkDeployment(props);
     this.userPoolArn = userPoolArnOf(this, props.pool);
     const caseRule = caseRuleOf(props);
     this.userNamesCaseSensitive = caseRule.caseSensitive;
@@ -73,6 +98,10 @@ export class CognitoTriggers extends Construct {
       emailIdentity: props.emailSender?.identity,
       failureQueue: this.failureQueue,
       eventBus: this.eventBus,
+      providerSecrets: {
+        'custom-email-sender': emailProviderWiring(props).secret,
+        'custom-sms-sender': smsProviderWiring(props).secret,
+      },
     };
 
     // The reminder function must exist before its state machine, and the state machine before
@@ -88,11 +117,35 @@ export class CognitoTriggers extends Construct {
       });
       this.triggers[binary] = deployed;
       if (binary === 'signup-reminder') {
-        this.reminderStateMachine = createReminderStateMachine(this, keeping, props.reminderDefinitionFile ?? DEFAULT_REMINDER_DEFINITION, deployed.function);
+        this.reminderStateMachine = createReminderStateMachine(this, keeping, props.reminderDefinitionFile ?? DEFAULT_REMINDER_DEFINITION, deployed.alias);
         refs.reminderStateMachine = this.reminderStateMachine;
       }
     }
     for (const binary of order) wire(this, props, this.triggers[binary]!, refs);
+    const deployed = order.map((b) => this.triggers[b]!);
+    if (!('userPool' in props.pool) && props.pool.attach === true) {
+      this.attachment = attachToExistingPool(this, {
+        userPoolId: props.pool.existingUserPoolId,
+        userPoolArn: this.userPoolArn,
+        lambdaConfig: lambdaConfigOf(props, deployed, this.senderKey),
+        smsRoleArn: props.pool.smsRoleArn,
+        keeping,
+        after: deployed.map((t) => t.alias),
+      });
+    } else if (!('userPool' in props.pool) && props.pool.smsRoleArn !== undefined) {
+      throw new Error('CognitoTriggers: smsRoleArn is for attach: true (the custom resource passes the pool\'s SMS role again)');
+    }
+    if (props.monitoring !== false) {
+      this.monitoring = new TriggerMonitoring(this, 'Monitoring', {
+        options: props.monitoring ?? {},
+        triggers: deployed,
+        timeouts: new Map(deployed.map((t) => [t.binary, t.function.timeout ?? MAX_TIMEOUT])),
+        failureQueue: this.failureQueue,
+        userPool: 'userPool' in props.pool ? props.pool.userPool : undefined,
+        eventsEnabled: this.eventBus !== undefined,
+      });
+    }
+    this.deploymentGroups = createDeploymentGroups(this, props, deployed, this.monitoring?.alarmsByTrigger ?? new Map());
     if (props.operatorPolicy !== false && enabled.has('pre-authentication')) this.operatorPolicy = createOperatorPolicy(this, refs, caseRule.caseSensitive);
     warnUnusedSettings(this, props, enabled);
   }
@@ -114,6 +167,24 @@ function applyCaseRule(props: CognitoTriggersProps, rule: CaseRule) {
       '(a new, empty pool, or a failed update). State the rule on the pool itself (signInCaseSensitive on the UserPool) for a new pool; ' +
       'for a deployed one, pass signInCaseSensitive: true to CognitoTriggers, which then leaves the pool alone (docs/deploy.md)',
   );
+}
+
+/** The LambdaConfig an existing pool gets from `attach`: each slot's alias, and the sender key. */
+function lambdaConfigOf(props: CognitoTriggersProps, deployed: readonly DeployedTrigger[], senderKey?: kms.IKey): Record<string, unknown> {
+  const config: Record<string, unknown> = {};
+  for (const t of deployed) {
+    if (!t.slot) continue;
+    const arn = t.alias.functionArn;
+    if (t.slot === 'CustomEmailSender' || t.slot === 'CustomSMSSender' || t.slot === 'InboundFederation') {
+      config[t.slot] = { LambdaArn: arn, LambdaVersion: 'V1_0' };
+    } else if (t.slot === 'PreTokenGenerationConfig') {
+      config[t.slot] = { LambdaArn: arn, LambdaVersion: props.preTokenGenerationVersion };
+    } else {
+      config[t.slot] = arn;
+    }
+  }
+  if (senderKey && ('CustomEmailSender' in config || 'CustomSMSSender' in config)) config.KMSKeyID = senderKey.keyArn;
+  return config;
 }
 
 /** The bus of `eventBus`: a new one, or an existing one by ARN or name. */

@@ -19,7 +19,7 @@ import {
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { CognitoTriggers, CognitoTriggersProps, LogLevel, TriggerSettings } from './cognito-triggers';
+import { CognitoTriggers, CognitoTriggersProps, DeploymentStyle, LogLevel, TriggerSettings } from './cognito-triggers';
 import { PASSWORDLESS_TRIGGERS } from './pool-fit';
 import { TriggerName } from './triggers';
 import { workspaceTriggers } from './workspace';
@@ -47,6 +47,8 @@ export interface DemoStackProps extends StackProps {
   readonly triggers?: readonly TriggerName[];
   /** Attach to this existing pool instead of creating one. */
   readonly existingUserPoolId?: string;
+  /** Let the stack set the existing pool's LambdaConfig (`-c attach=true`; docs/deploy.md). Default false. */
+  readonly attachToExistingPool?: boolean;
   readonly existingFeaturePlan?: cognito.FeaturePlan;
   /**
    * Whether user names are case-sensitive. A new pool: default false (case-insensitive, stated on
@@ -68,6 +70,12 @@ export interface DemoStackProps extends StackProps {
    * of the triggers to an SQS queue (a listener to read from). Default true.
    */
   readonly events?: boolean;
+  /** Alarms, topic and dashboard (`-c monitoring=false` leaves them out). Default true. */
+  readonly monitoring?: boolean;
+  /** X-Ray active tracing (`-c tracing=true`). Default false. */
+  readonly tracing?: boolean;
+  /** CodeDeploy for every function (`-c deployment=canary-10-percent-5-minutes`). Default none. */
+  readonly deployment?: DeploymentStyle;
 }
 
 export class DemoStack extends Stack {
@@ -83,7 +91,7 @@ export class DemoStack extends Stack {
     const enabled = props.triggers ?? workspaceTriggers();
     let pool: CognitoTriggersProps['pool'];
     if (props.existingUserPoolId) {
-      pool = { existingUserPoolId: props.existingUserPoolId, featurePlan: props.existingFeaturePlan };
+      pool = { existingUserPoolId: props.existingUserPoolId, featurePlan: props.existingFeaturePlan, attach: props.attachToExistingPool };
     } else {
       this.userPool = new cognito.UserPool(this, 'UserPool', {
         selfSignUpEnabled: true,
@@ -185,6 +193,9 @@ export class DemoStack extends Stack {
       removalPolicy,
       logLevel: props.logLevel ?? 'info',
       eventBus: props.events === false ? undefined : 'create',
+      monitoring: props.monitoring === false ? false : undefined,
+      tracing: props.tracing,
+      deployment: props.deployment ? { '*': props.deployment } : undefined,
     });
     if (this.triggers.eventBus) this.eventQueue = exampleListener(this, this.triggers.eventBus, removalPolicy);
   }

@@ -5,10 +5,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CfnOutput, Stack, Validations, aws_cognito as cognito, aws_iam as iam, aws_lambda as lambda, aws_logs as logs } from 'aws-cdk-lib';
+import { CfnOutput, Stack, Token, Validations, aws_cognito as cognito, aws_iam as iam, aws_lambda as lambda, aws_logs as logs } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { grantsFor, resourceValue, ResourceRefs } from './permissions';
-import { CognitoTriggersProps, DeployedTrigger, LogLevel, MAX_TIMEOUT } from './props';
+import { CognitoTriggersProps, DeployedTrigger, LogLevel, MAX_TIMEOUT, SharedFunctionOptions, VpcPlacement } from './props';
+import { emailProviderWiring, subnetsOf } from './providers';
+import { settingsLayer } from './settings-layer';
 import { ASYNC_MAX_EVENT_AGE, ASYNC_RETRY_ATTEMPTS, Keeping } from './resources';
 import { LambdaConfigSlot, TRIGGERS, TriggerName } from './triggers';
 import { checkSenderAddresses, memorySizeOf } from './validation';
@@ -64,8 +66,10 @@ export function deployTrigger(scope: Construct, binary: TriggerName, args: Funct
   const id = pascal(binary);
   const options = props.functionOptions?.[binary] ?? {};
 
+  const shared = <K extends keyof SharedFunctionOptions>(key: K): SharedFunctionOptions[K] => options[key] ?? props.functionDefaults?.[key];
   const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
-    retention: keeping.logRetention,
+    retention: shared('logRetention') ?? keeping.logRetention,
+    logGroupClass: shared('logGroupClass'),
     removalPolicy: keeping.removalPolicy,
   });
 
@@ -83,16 +87,46 @@ export function deployTrigger(scope: Construct, binary: TriggerName, args: Funct
   ];
   const onPool: iam.PolicyStatement[] = [];
   const wildcards: string[] = [];
-  const ctx = { reminderEnabled: args.reminderEnabled, eventsEnabled: refs.eventBus !== undefined };
+  const ctx = {
+    reminderEnabled: args.reminderEnabled,
+    eventsEnabled: refs.eventBus !== undefined,
+    providerSecretKeyed: refs.providerSecrets?.[binary]?.encryptionKey !== undefined,
+  };
   for (const { access, statement } of grantsFor(scope, binary, spec.access, env, ctx, refs)) {
     if (access.resource === 'userPool' && 'userPool' in props.pool) onPool.push(statement);
     else inline.push(statement);
     if (access.env) env[access.env] = resourceValue(access.resource, refs);
     if (access.wildcard) wildcards.push(access.wildcard);
   }
+  const vpc = vpcPlacementOf(props, binary);
+  if (vpc) {
+    inline.push(
+      new iam.PolicyStatement({
+        sid: 'VpcNetworkInterfaces',
+        actions: VPC_ENI_ACTIONS,
+        resources: ['*'],
+      }),
+    );
+    wildcards.push(
+      'Lambda creates, describes and deletes the network interfaces of a function in a VPC with its role (the actions of the AWS-managed ' +
+        'AWSLambdaVPCAccessExecutionRole); the Describe actions support no resource-level permissions, and the interfaces do not exist before the function',
+    );
+  }
+  const envKey = shared('environmentEncryption');
+  if (envKey) {
+    inline.push(new iam.PolicyStatement({ sid: 'EnvironmentKey', actions: ['kms:Decrypt'], resources: [envKey.keyArn] }));
+  }
   eventEnvelope(props, env);
   checkSenderAddresses(props, binary, env);
-  const layers = messageTemplateLayers(scope, props, binary, env);
+  const templates = messageTemplateLayers(scope, props, binary, env) ?? [];
+  // Last: every setting is in `env` now; what moves to the file no longer counts against 4 KB.
+  const settings = shared('settingsInLayer') === true ? settingsLayer(scope, id, binary, env) : undefined;
+  const layers = [...templates, ...(settings ? [settings] : []), ...(shared('layers') ?? [])];
+  checkEnvironmentSize(binary, env);
+  const reserved = shared('reservedConcurrency');
+  if (reserved !== undefined && (!Number.isInteger(reserved) || reserved < 1)) {
+    throw new Error(`CognitoTriggers: ${binary} reservedConcurrency must be a positive integer, got ${reserved}`);
+  }
 
   const role = new iam.Role(scope, `${id}Role`, {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -103,7 +137,10 @@ export function deployTrigger(scope: Construct, binary: TriggerName, args: Funct
     new iam.Policy(scope, `${id}UserPoolAccess`, { roles: [role], statements: onPool });
   }
   // The table's `wildcard` reasons: a service that authorizes an action on no resource.
-  for (const reason of wildcards) Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason });
+  if (props.tracing === true) {
+    wildcards.push('X-Ray active tracing: Lambda adds xray:PutTraceSegments and xray:PutTelemetryRecords to the role, which X-Ray authorizes on no resource');
+  }
+  if (wildcards.length > 0) Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: wildcards.join('. ') });
 
   const fn = new lambda.Function(scope, `${id}Function`, {
     description: `Cognito ${binary} trigger: ${spec.summary}`.slice(0, 256),
@@ -114,21 +151,33 @@ export function deployTrigger(scope: Construct, binary: TriggerName, args: Funct
     role,
     memorySize: memorySizeOf(props, binary),
     timeout: options.timeout ?? props.timeout ?? MAX_TIMEOUT,
-    // Asynchronous triggers: Lambda's retries and the failure queue, below (the role may send to it: Access 'failureQueue').
-    ...(spec.invocation === 'async' ? { retryAttempts: ASYNC_RETRY_ATTEMPTS, maxEventAge: ASYNC_MAX_EVENT_AGE, onFailure: failureQueueOf(refs, binary) } : {}),
     environment: env,
-    layers,
+    environmentEncryption: envKey,
+    layers: layers.length > 0 ? layers : undefined,
+    reservedConcurrentExecutions: reserved,
+    tracing: props.tracing === true ? lambda.Tracing.ACTIVE : undefined,
+    ...(vpc ? { vpc: vpc.vpc, vpcSubnets: subnetsOf(vpc), securityGroups: vpc.securityGroups ? [...vpc.securityGroups] : undefined } : {}),
     loggingFormat: lambda.LoggingFormat.JSON,
     applicationLogLevelV2: APPLICATION_LOG_LEVEL[props.logLevel ?? 'info'],
     systemLogLevelV2: lambda.SystemLogLevel.INFO,
     logGroup,
   });
+  // Every function is published as a version behind the alias the pool (or the state machine)
+  // invokes: a deployment moves the alias, and moving it back is the rollback (docs/operations.md).
+  const alias = new lambda.Alias(scope, `${id}Alias`, {
+    aliasName: LIVE_ALIAS,
+    version: fn.currentVersion,
+    description: `${binary}: the version the pool invokes`,
+    // Asynchronous triggers: Lambda's retries and the failure queue, on the alias Cognito invokes
+    // (the role may send to it: Access 'failureQueue').
+    ...(spec.invocation === 'async' ? { retryAttempts: ASYNC_RETRY_ATTEMPTS, maxEventAge: ASYNC_MAX_EVENT_AGE, onFailure: failureQueueOf(refs, binary) } : {}),
+  });
   const slot = slotFor(props, binary);
   new CfnOutput(scope, `${id}FunctionArn`, {
-    value: fn.functionArn,
+    value: alias.functionArn,
     description: spec.slot ? `${binary}: set as LambdaConfig ${slot}` : `${binary}: run by the reminder state machine`,
   });
-  return { binary, function: fn, role, logGroup, slot };
+  return { binary, function: fn, alias, role, logGroup, slot };
 }
 
 /** Puts the function into the pool's LambdaConfig (pool in this stack) or lets the existing pool invoke it. */
@@ -137,7 +186,7 @@ export function wire(scope: Construct, props: CognitoTriggersProps, t: DeployedT
   if (!slot) return;
   const principal = new iam.ServicePrincipal('cognito-idp.amazonaws.com');
   if (!('userPool' in props.pool)) {
-    t.function.addPermission('InvokedByUserPool', {
+    t.alias.addPermission('InvokedByUserPool', {
       principal,
       sourceArn: refs.userPoolArn,
       sourceAccount: Stack.of(scope).account,
@@ -148,8 +197,8 @@ export function wire(scope: Construct, props: CognitoTriggersProps, t: DeployedT
   if (slot === 'CustomEmailSender' || slot === 'CustomSMSSender') {
     // UserPool.addTrigger() insists on a key given at pool construction; the key is ours.
     const cfn = pool.node.defaultChild as cognito.CfnUserPool;
-    t.function.addPermission('InvokedByUserPool', { principal, sourceArn: pool.userPoolArn });
-    cfn.addPropertyOverride(`LambdaConfig.${slot}`, { LambdaArn: t.function.functionArn, LambdaVersion: 'V1_0' });
+    t.alias.addPermission('InvokedByUserPool', { principal, sourceArn: pool.userPoolArn });
+    cfn.addPropertyOverride(`LambdaConfig.${slot}`, { LambdaArn: t.alias.functionArn, LambdaVersion: 'V1_0' });
     cfn.addPropertyOverride('LambdaConfig.KMSKeyID', refs.senderKey!.keyArn);
     return;
   }
@@ -157,16 +206,65 @@ export function wire(scope: Construct, props: CognitoTriggersProps, t: DeployedT
     // No L2 operation for it yet: the L1 property, with the one version Cognito accepts, and the
     // invoke permission addTrigger() would have added.
     const cfn = pool.node.defaultChild as cognito.CfnUserPool;
-    t.function.addPermission('InvokedByUserPool', { principal, sourceArn: pool.userPoolArn });
-    cfn.addPropertyOverride(`LambdaConfig.${slot}`, { LambdaArn: t.function.functionArn, LambdaVersion: 'V1_0' });
+    t.alias.addPermission('InvokedByUserPool', { principal, sourceArn: pool.userPoolArn });
+    cfn.addPropertyOverride(`LambdaConfig.${slot}`, { LambdaArn: t.alias.functionArn, LambdaVersion: 'V1_0' });
     return;
   }
   const version = props.preTokenGenerationVersion ?? 'V1_0';
   if (slot === 'PreTokenGeneration' && version !== 'V1_0') {
-    pool.addTrigger(cognito.UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG, t.function, cognito.LambdaVersion[version]);
+    pool.addTrigger(cognito.UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG, t.alias, cognito.LambdaVersion[version]);
     return;
   }
-  pool.addTrigger(OPERATION[slot], t.function);
+  pool.addTrigger(OPERATION[slot], t.alias);
+}
+
+/** The alias every function is invoked through. */
+export const LIVE_ALIAS = 'live';
+
+/** What Lambda does with the role of a function in a VPC (the actions of AWSLambdaVPCAccessExecutionRole). */
+export const VPC_ENI_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+];
+
+/**
+ * A function's VPC placement: its own (`functionOptions`), else for custom-email-sender the SMTP
+ * provider's, else `functionDefaults`.
+ */
+function vpcPlacementOf(props: CognitoTriggersProps, binary: TriggerName): VpcPlacement | undefined {
+  const own = props.functionOptions?.[binary]?.vpc;
+  const smtp = binary === 'custom-email-sender' ? emailProviderWiring(props).vpc : undefined;
+  if (own && smtp) {
+    throw new Error("CognitoTriggers: custom-email-sender has two VPC placements: emailProvider.vpc and functionOptions['custom-email-sender'].vpc; give one");
+  }
+  return own ?? smtp ?? props.functionDefaults?.vpc;
+}
+
+/** Lambda refuses a function whose environment variables (names and values) exceed 4 KB together. */
+export const MAX_ENVIRONMENT_BYTES = 4096;
+/** What an unresolved value (an ARN or name CloudFormation fills in) is counted as: a long ARN. */
+const UNRESOLVED_VALUE_BYTES = 128;
+
+/**
+ * Refuses at synth what Lambda would refuse at deploy, naming the largest variables: the
+ * environment's names and values must fit in 4 KB together.
+ */
+export function checkEnvironmentSize(binary: string, env: Readonly<Record<string, string>>) {
+  const sizes = Object.entries(env).map(([name, value]) => ({
+    name,
+    bytes: Buffer.byteLength(name) + (Token.isUnresolved(value) ? UNRESOLVED_VALUE_BYTES : Buffer.byteLength(value)),
+  }));
+  const total = sizes.reduce((sum, s) => sum + s.bytes, 0);
+  if (total <= MAX_ENVIRONMENT_BYTES) return;
+  const largest = sizes.sort((a, b) => b.bytes - a.bytes).slice(0, 3).map((s) => `${s.name} (${s.bytes} bytes)`);
+  throw new Error(
+    `CognitoTriggers: ${binary}'s settings take ${total} bytes, over Lambda's ${MAX_ENVIRONMENT_BYTES}-byte limit for a function's environment; ` +
+      `the largest: ${largest.join(', ')}. Shorten them (a domain list to its parent domains with *., fewer mappings), or ship them in a layer: settingsInLayer: true (docs/deploy.md, "Function options")`,
+  );
 }
 
 /** The LambdaConfig key the trigger fills (PreTokenGenerationConfig for V2 and V3). */
@@ -214,7 +312,7 @@ function messageTemplateLayers(
     new lambda.LayerVersion(scope, 'MessageTemplates', {
       code: lambda.Code.fromAsset(dir),
       compatibleArchitectures: [lambda.Architecture.ARM_64],
-      description: 'Message template overrides of custom-message and the custom senders (MESSAGE_TEMPLATES_DIR)',
+      description: 'Message template overrides of the binaries that render the message catalogue (MESSAGE_TEMPLATES_DIR)',
     });
   return [layer];
 }

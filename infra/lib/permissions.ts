@@ -4,8 +4,9 @@
  * must say why), table statements limited to their rows with `dynamodb:LeadingKeys`, `Deny`
  * entries as Deny statements. Also the operator policy's statements.
  */
-import { Stack, aws_dynamodb as dynamodb, aws_events as events, aws_iam as iam, aws_kms as kms, aws_sqs as sqs, aws_stepfunctions as sfn } from 'aws-cdk-lib';
+import { Stack, aws_dynamodb as dynamodb, aws_secretsmanager as secretsmanager, aws_events as events, aws_iam as iam, aws_kms as kms, aws_sqs as sqs, aws_stepfunctions as sfn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { secretPolicyArn } from './providers';
 import { Access, AccessCondition, OPERATOR_ACCESS, ResourceKind, TriggerName } from './triggers';
 
 /** The resources the statements name, as far as they exist. */
@@ -20,6 +21,8 @@ export interface ResourceRefs {
   readonly failureQueue?: sqs.IQueue;
   /** The domain-events bus (`eventBus`), when set. */
   readonly eventBus?: events.IEventBus;
+  /** Each custom sender's provider secret (`emailProvider` / `smsProvider`), when its provider has one. */
+  readonly providerSecrets?: Partial<Record<TriggerName, secretsmanager.ISecret>>;
 }
 
 type Ctx = Parameters<AccessCondition>[1];
@@ -76,7 +79,11 @@ function statementFor(
     actions,
     resources: [resourceArn(scope, access.resource, refs, binary, env)],
     // Single-item calls carry exactly one partition key; every one must match a pattern.
-    conditions: access.rows ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...access.rows.keys] } } : undefined,
+    conditions: access.rows
+      ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...access.rows.keys] } }
+      : access.viaService
+        ? { StringEquals: { 'kms:ViaService': `${access.viaService}.${Stack.of(scope).region}.amazonaws.com` } }
+        : undefined,
   });
 }
 
@@ -145,5 +152,13 @@ function resourceArn(
       return Stack.of(scope!).formatArn({ service: 'sns', region: '*', account: '*', resource: '*' });
     case 'phoneNumbers':
       return '*';
+    case 'providerSecret':
+    case 'providerSecretKey': {
+      const secret = binary && refs.providerSecrets?.[binary];
+      if (!secret) throw new Error(`CognitoTriggers: ${binary} reads a provider secret, but its provider names none`);
+      if (kind === 'providerSecret') return secretPolicyArn(secret);
+      if (!secret.encryptionKey) throw new Error(`CognitoTriggers: ${binary}'s provider secret has no customer-managed key`);
+      return secret.encryptionKey.keyArn;
+    }
   }
 }

@@ -3,7 +3,8 @@
  * settings (by the exact environment-variable names the binaries read) and the knobs of the
  * functions. Checked by ./validation.ts.
  */
-import { Duration, RemovalPolicy, aws_cognito as cognito, aws_dynamodb as dynamodb, aws_iam as iam, aws_lambda as lambda, aws_logs as logs } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, aws_cognito as cognito, aws_dynamodb as dynamodb, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_logs as logs, aws_sns as sns } from 'aws-cdk-lib';
+import type { EmailProvider, SmsProvider } from './providers';
 import { JsonValue } from './settings';
 import { TriggerName } from './triggers';
 
@@ -46,6 +47,18 @@ export type PoolAttachment =
        * the trigger's e-mail body. Default COGNITO_DEFAULT (Cognito's default).
        */
       readonly emailSendingAccount?: 'COGNITO_DEFAULT' | 'DEVELOPER';
+      /**
+       * Let the stack set the pool's LambdaConfig: a custom resource reads the pool's whole
+       * configuration (DescribeUserPool) and writes it back with the stack's slots (UpdateUserPool
+       * resets what it is not given); on delete it removes the slots that still name the stack's
+       * functions. Default false: the pool's owner sets the slots (docs/deploy.md, step by step).
+       */
+      readonly attach?: boolean;
+      /**
+       * With `attach`, for a pool that sends SMS through its own role (`SmsConfiguration.SnsCallerArn`):
+       * UpdateUserPool submits that role again, so the custom resource may pass it (iam:PassRole to Cognito only).
+       */
+      readonly smsRoleArn?: string;
     };
 
 type DomainList = string | readonly string[];
@@ -110,8 +123,9 @@ export interface TriggerSettings {
   readonly 'post-authentication'?: { readonly LOGIN_HISTORY_DAYS?: number };
   readonly 'post-confirmation'?: {
     readonly WELCOME_EMAIL_FROM?: string;
-    readonly WELCOME_EMAIL_TEMPLATE?: string;
     readonly DEFAULT_GROUP?: string;
+    /** The welcome e-mail's language for users whose own the catalogue lacks (`en` by default). */
+    readonly DEFAULT_LOCALE?: string;
   };
   readonly 'pre-token-generation'?: {
     readonly SUPPRESS_CLAIMS?: string | readonly string[];
@@ -202,6 +216,17 @@ export interface TriggerSettings {
     readonly SMS_ORIGINATION_NUMBER?: string;
     /** The language for users whose own the catalogue lacks (`en` by default). */
     readonly DEFAULT_LOCALE?: string;
+    /**
+     * The SMS pumping guard: the calling codes numbers may have (`['1', '44']`, or `'1,44'`);
+     * a number elsewhere is refused and counted. Unset: every country.
+     */
+    readonly SMS_ALLOWED_COUNTRY_CODES?: string | readonly string[];
+    /** Number prefixes refused even where an allowed code matches (`['1876', '1809']`): a denied prefix wins. */
+    readonly SMS_DENIED_PREFIXES?: string | readonly string[];
+    /** Texts to one number per window, 0-1000 (0: no limit, and no table grant). Binary default 10. */
+    readonly SMS_MAX_PER_NUMBER?: number;
+    /** The per-number window, 60-86400 s. Binary default 3600. */
+    readonly SMS_NUMBER_WINDOW_SECONDS?: number;
   };
   readonly 'define-auth-challenge'?: {
     /** Wrong answers a code sign-in may give before it fails: 1-3, binary default 3. */
@@ -244,16 +269,47 @@ export interface TriggerSettings {
   readonly 'signup-reminder'?: {
     /** Required: the sender of both e-mails, `no-reply@example.com` or `Example <no-reply@example.com>`. */
     readonly REMINDER_EMAIL_FROM?: string;
-    /** At most 200 characters. Binary default `Please confirm your sign-up`. */
-    readonly REMINDER_EMAIL_SUBJECT?: string;
-    /** At most 200 characters. Binary default `Your unconfirmed sign-up was removed`. */
-    readonly EXPIRY_EMAIL_SUBJECT?: string;
+    /** The e-mails' language for users whose own the catalogue lacks (`en` by default). Subjects and texts: the catalogue. */
+    readonly DEFAULT_LOCALE?: string;
     /** An https URL linked from both e-mails. Unset: no link. */
     readonly SIGNUP_URL?: string;
   };
 }
 
-export interface FunctionOptions {
+/** Where a function runs inside a VPC. */
+export interface VpcPlacement {
+  readonly vpc: ec2.IVpc;
+  /** Default: the VPC's private subnets with egress. */
+  readonly subnets?: ec2.SubnetSelection;
+  /** Default: one the construct creates (all outbound allowed, nothing inbound). */
+  readonly securityGroups?: readonly ec2.ISecurityGroup[];
+}
+
+/** Function options a trigger takes from `functionDefaults` unless it has its own (`functionOptions`). */
+export interface SharedFunctionOptions {
+  /** Reserved concurrency (also its ceiling). Unset: the account's unreserved pool. */
+  readonly reservedConcurrency?: number;
+  /** Run inside a VPC (the role gets the ENI actions Lambda needs). */
+  readonly vpc?: VpcPlacement;
+  /** More layers (after the construct's own template and settings layers). */
+  readonly layers?: readonly lambda.ILayerVersion[];
+  /** A customer-managed key for the function's environment variables. Default: Lambda's AWS-managed key. */
+  readonly environmentEncryption?: kms.IKey;
+  /** STANDARD (default) or INFREQUENT_ACCESS (cheaper ingestion; no metric filters, no Live Tail). */
+  readonly logGroupClass?: logs.LogGroupClass;
+  /** This function's log retention. Default: the construct's `logRetention`. */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Ship the function's settings as a JSON file in a layer of its own (`SETTINGS_FILE=/opt/.cognito-triggers/<binary>.json`)
+   * instead of its environment, so large ones (domain lists, attribute maps, templates) escape
+   * Lambda's 4 KB limit. Moved: every setting known at synth except `RUST_LOG`; resource names
+   * and ARNs CloudFormation fills in stay in the environment. Never a secret: the settings hold
+   * secret names and ARNs only. Default: false.
+   */
+  readonly settingsInLayer?: boolean;
+}
+
+export interface FunctionOptions extends SharedFunctionOptions {
   /**
    * MiB. Default: the construct's `memorySize`, but at least the binary's minimum (user-migration:
    * 1,024, which its password-hash bounds assume; less is refused).
@@ -299,7 +355,7 @@ export interface CognitoTriggersProps {
   /**
    * A directory of message-template overrides (docs/message-templates.md), shipped as one Lambda
    * layer with every binary that renders the catalogue (`custom-message`, `custom-email-sender`,
-   * `custom-sms-sender`) and named to them by `MESSAGE_TEMPLATES_DIR`. Validate it
+   * `custom-sms-sender`, `create-auth-challenge`, `post-confirmation`, `signup-reminder`) and named to them by `MESSAGE_TEMPLATES_DIR`. Validate it
    * first with `make check-templates DIR=…`: the function validates it again at cold start and
    * fails init on a bad template. Default: the built-in templates only.
    */
@@ -343,6 +399,35 @@ export interface CognitoTriggersProps {
   /** Function timeout, at most 5 s. Default 5 s. */
   readonly timeout?: Duration;
   readonly functionOptions?: Partial<Record<TriggerName, FunctionOptions>>;
+  /** Options every function takes unless its `functionOptions` entry says otherwise (memory and timeout: `memorySize`, `timeout`). */
+  readonly functionDefaults?: SharedFunctionOptions;
+  /**
+   * How custom-email-sender delivers (docs/triggers/custom-email-sender.md): `{ kind: 'ses' }`
+   * (default), `{ kind: 'smtp', host, port, security, credentials, vpc }` or
+   * `{ kind: 'sendgrid', apiKey, apiUrl }`. The role reads the provider's secret only (and its
+   * customer-managed key); SES permissions only for SES.
+   */
+  readonly emailProvider?: EmailProvider;
+  /**
+   * How custom-sms-sender delivers: `{ kind: 'sns' }` (default) or
+   * `{ kind: 'twilio', credentials, from | messagingServiceSid, apiUrl }`. SNS permissions only for SNS.
+   */
+  readonly smsProvider?: SmsProvider;
+  /**
+   * Alarms and a dashboard (docs/operations.md, "Alarms"). Default on; `false` creates none.
+   */
+  readonly monitoring?: false | MonitoringOptions;
+  /**
+   * X-Ray active tracing for every function (the role gets the X-Ray write actions). Default false.
+   * The binaries add their AWS calls as spans when it is on (docs/operations.md).
+   */
+  readonly tracing?: boolean;
+  /**
+   * Gradual deployment of new versions through CodeDeploy, per trigger or for all (`'*'`), rolling
+   * back on the function's alarms. Every function is published as a version behind the alias
+   * `live` the pool invokes, with or without this. Default: none (a new version takes all traffic at once).
+   */
+  readonly deployment?: Partial<Record<TriggerName | '*', DeploymentStyle>>;
   /**
    * Time budget inside each function (trigger-core's TRIGGER_BUDGET_MS and SDK_* settings).
    * Unset values keep the binaries' defaults: budget 4.5 s, connect 300 ms, attempt 1 s,
@@ -384,9 +469,26 @@ export interface CognitoTriggersProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
+/** How CodeDeploy shifts traffic to a new version of a function. */
+export type DeploymentStyle = 'all-at-once' | 'canary-10-percent-5-minutes' | 'canary-10-percent-10-minutes' | 'linear-10-percent-every-1-minute' | 'linear-10-percent-every-2-minutes';
+
+export interface MonitoringOptions {
+  /**
+   * Where alarms send (ALARM and OK). Default: a topic the construct creates, encrypted with a
+   * customer-managed key (output `AlarmTopicArn`), for the team to subscribe to.
+   */
+  readonly alarmTopic?: sns.ITopic;
+  /** Create the dashboard. Default true. */
+  readonly dashboard?: boolean;
+  /** The dashboard's name. Default: generated by CloudFormation. */
+  readonly dashboardName?: string;
+}
+
 export interface DeployedTrigger {
   readonly binary: TriggerName;
   readonly function: lambda.Function;
+  /** The alias `live` the pool invokes (the published version behind it). */
+  readonly alias: lambda.Alias;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
   /** The LambdaConfig key it fills (PreTokenGenerationConfig for V2 and V3). */

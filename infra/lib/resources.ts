@@ -108,8 +108,8 @@ export function createFailureQueue(scope: Construct, keeping: Keeping): sqs.Queu
   return queue;
 }
 
-/** The sign-up reminder state machine from its ASL file, invoking `fn` (the signup-reminder function). */
-export function createReminderStateMachine(scope: Construct, keeping: Keeping, file: string, fn: lambda.Function): sfn.StateMachine {
+/** The sign-up reminder state machine from its ASL file, invoking `fn` (the signup-reminder function's alias). */
+export function createReminderStateMachine(scope: Construct, keeping: Keeping, file: string, fn: lambda.IFunction): sfn.StateMachine {
   if (!fs.existsSync(file)) {
     throw new Error(`CognitoTriggers: signup-reminder is enabled but its state machine definition ${file} does not exist`);
   }

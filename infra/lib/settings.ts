@@ -553,3 +553,16 @@ export function providersMappingVerifiedFlags(rendered: string): string[] {
     })
     .map((b) => b.slice(0, b.indexOf(':')).trim());
 }
+
+/**
+ * Leading digits of E.164 numbers (`1`, `44`, `1876`), as a list: the SMS pumping guard's allowed
+ * calling codes and denied prefixes (custom-sms-sender's rule: 1-7 digits, not starting with 0).
+ */
+export const callingCodes: SettingKind = {
+  expects: 'calling codes or number prefixes such as 1, 44 or 1876 (1-7 digits, not starting with 0)',
+  render(name, value) {
+    const items = asList(name, value, this.expects);
+    for (const c of items) if (!Token.isUnresolved(c) && !/^[1-9]\d{0,6}$/.test(c.replace(/^\+/, ''))) throw new SettingError(name, value, this.expects);
+    return items.map((c) => c.replace(/^\+/, '')).join(',');
+  },
+};

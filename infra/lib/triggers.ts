@@ -29,14 +29,15 @@ import {
   providerNames,
   senderAddress,
   sesConfigurationSet,
+  callingCodes,
   smsSenderId,
-  text,
   textUpTo,
   tableName,
   userPoolId,
   wordList,
   locale,
 } from './settings';
+import { PROVIDER_SETTINGS } from './providers';
 
 /** Binary names: a contract with the Rust workspace (`target/lambda/<binary>/`). */
 export const TRIGGER_NAMES = [
@@ -89,6 +90,10 @@ export type LambdaConfigSlot =
  * - `phoneNumbers`: SMS straight to a phone number, which SNS authorizes on no resource: the one
  *   kind that resolves to `*`, allowed only with a `wildcard` reason (the cdk-nag acknowledgement).
  * - `eventBus`: the EventBridge bus of `eventBus` (docs/events.md), only when it is set.
+ * - `providerSecret`: the secret of the sender's delivery provider (`emailProvider` / `smsProvider`:
+ *   SMTP credentials, SendGrid API key, Twilio credentials), only when the provider has one;
+ * - `providerSecretKey`: that secret's customer-managed KMS key, only when it has one (the
+ *   statement is limited to Secrets Manager's use of it, `kms:ViaService`).
  */
 export type ResourceKind =
   | 'userPool'
@@ -103,12 +108,14 @@ export type ResourceKind =
   | 'failureQueue'
   | 'snsTopics'
   | 'phoneNumbers'
-  | 'eventBus';
+  | 'eventBus'
+  | 'providerSecret'
+  | 'providerSecretKey';
 
 /** When the trigger may call something only while a setting is set: see `Access.when`. */
 export type AccessCondition = (
   settings: Readonly<Record<string, string>>,
-  ctx: { reminderEnabled: boolean; eventsEnabled?: boolean },
+  ctx: { reminderEnabled: boolean; eventsEnabled?: boolean; providerSecretKeyed?: boolean },
 ) => boolean;
 
 /** Actions added to an `Access` statement only while a feature is on. */
@@ -170,6 +177,8 @@ export interface Access {
   readonly wildcard?: string;
   /** On the table: the rows the actions are limited to (required there; see `Rows`). */
   readonly rows?: Rows;
+  /** A KMS statement used only through this service (`kms:ViaService` = `<service>.<region>.amazonaws.com`). */
+  readonly viaService?: string;
   /** Always granted (unless `when` says otherwise). */
   readonly actions: readonly string[];
   /** Why the binary makes these calls: shown in docs/deploy.md's table. */
@@ -281,6 +290,31 @@ const FAILURE_QUEUE: Access = {
   actions: ['sqs:SendMessage'],
   why: 'Lambda sends an invocation that failed its retries to the failure queue (the on-failure destination), with the function\'s role',
 };
+
+/** The custom senders' provider secret (PROVIDER_SECRET_SETTINGS) and its customer-managed key. */
+function providerSecret(settings: readonly string[]): Access[] {
+  const has = (s: Readonly<Record<string, string>>) => settings.some((n) => s[n] !== undefined);
+  const text = `${settings.join(' or ')} is set`;
+  return [
+    {
+      resource: 'providerSecret',
+      actions: ['secretsmanager:GetSecretValue'],
+      when: has,
+      whenText: text,
+      why: "reads the provider's credentials once at cold start (and once more after the provider refuses them: rotation)",
+    },
+    {
+      resource: 'providerSecretKey',
+      actions: ['kms:Decrypt'],
+      viaService: 'secretsmanager',
+      when: (s, ctx) => has(s) && ctx.providerSecretKeyed === true,
+      whenText: `${text} and the secret is encrypted with a customer-managed key`,
+      why: 'Secrets Manager decrypts the secret with its customer-managed key on the reader\'s behalf',
+    },
+  ];
+}
+const viaSes = (s: Readonly<Record<string, string>>) => (s.EMAIL_PROVIDER ?? 'ses') === 'ses';
+const viaSns = (s: Readonly<Record<string, string>>) => (s.SMS_PROVIDER ?? 'sns') === 'sns';
 
 /** pre-signup links federated sign-ups to native users (and so may create, link and record). */
 const linking = (s: Readonly<Record<string, string>>) => s.LINK_FEDERATED_USERS === 'true';
@@ -501,10 +535,12 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
       },
       publishes('UserConfirmed and PasswordReset'),
     ],
+    // The welcome e-mail is the catalogue's `welcome` kind (docs/message-templates.md).
+    messageCatalogue: true,
     settings: {
       WELCOME_EMAIL_FROM: email,
-      WELCOME_EMAIL_TEMPLATE: text,
       DEFAULT_GROUP: groupName,
+      DEFAULT_LOCALE: locale,
     },
   },
   'pre-token-generation': {
@@ -666,12 +702,14 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
       {
         resource: 'emailIdentity',
         actions: ['ses:SendEmail'],
-        why: 'sends the message through SESv2 from EMAIL_FROM, which the binary requires: always granted',
+        when: viaSes,
+        whenText: 'emailProvider is ses (the default)',
+        why: 'sends the message through SESv2 from EMAIL_FROM, which the binary requires',
       },
       {
         resource: 'sesConfigurationSet',
         actions: ['ses:SendEmail'],
-        when: (s) => s.EMAIL_CONFIGURATION_SET !== undefined,
+        when: (s) => viaSes(s) && s.EMAIL_CONFIGURATION_SET !== undefined,
         whenText: 'EMAIL_CONFIGURATION_SET is set',
         why: 'SESv2 authorizes a send with a configuration set on the identity and on the configuration set',
       },
@@ -680,6 +718,7 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
         actions: ['cognito-idp:AdminGetUser'],
         why: "the account-takeover notice carries no address: AdminGetUser reads the user's email, name and locale",
       },
+      ...providerSecret(['SMTP_CREDENTIALS_SECRET', 'SENDGRID_API_KEY_SECRET']),
       FAILURE_QUEUE,
     ],
     settings: {
@@ -707,6 +746,8 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
       {
         resource: 'phoneNumbers',
         actions: ['sns:Publish'],
+        when: viaSns,
+        whenText: 'smsProvider is sns (the default)',
         why: 'sends the SMS with SNS Publish to the phone number (PhoneNumber, not a topic)',
         wildcard:
           'SNS Publish straight to a phone number (PhoneNumber parameter) is authorized on no resource: IAM offers "*" only. ' +
@@ -716,6 +757,8 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
         resource: 'snsTopics',
         effect: 'Deny',
         actions: ['sns:Publish'],
+        when: viaSns,
+        whenText: 'smsProvider is sns (the default)',
         why: 'no publish to any topic or platform endpoint: the sns:Publish above is for phone numbers only',
       },
       {
@@ -723,12 +766,26 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
         actions: ['cognito-idp:AdminGetUser'],
         why: "the account-takeover notice carries no address: AdminGetUser reads the user's phone_number, name and locale",
       },
+      {
+        resource: 'table',
+        rows: { name: 'SmsLimits', keys: ['SMSLIMIT#*'] },
+        actions: ['dynamodb:UpdateItem'],
+        env: 'TABLE_NAME',
+        when: (s) => s.SMS_MAX_PER_NUMBER !== '0',
+        whenText: 'SMS_MAX_PER_NUMBER is not 0 (the binary\'s default is 10)',
+        why: 'the pumping guard counts texts per number and window (SMSLIMIT#<pool>#<hash of the number>): one conditional update per send, never more than the maximum',
+      },
+      ...providerSecret(['TWILIO_CREDENTIALS_SECRET']),
       FAILURE_QUEUE,
     ],
     settings: {
       SMS_SENDER_ID: smsSenderId,
       SMS_ORIGINATION_NUMBER: originationNumber,
       DEFAULT_LOCALE: locale,
+      SMS_ALLOWED_COUNTRY_CODES: callingCodes,
+      SMS_DENIED_PREFIXES: callingCodes,
+      SMS_MAX_PER_NUMBER: integer(0, 1000),
+      SMS_NUMBER_WINDOW_SECONDS: integer(60, 86400),
     },
   },
   'inbound-federation': {
@@ -783,11 +840,12 @@ export const TRIGGERS: Readonly<Record<TriggerName, TriggerSpec>> = {
       },
       publishes('SignUpExpired'),
     ],
+    // Both e-mails are catalogue kinds (`sign-up-reminder`, `sign-up-expired`; docs/message-templates.md).
+    messageCatalogue: true,
     settings: {
       REMINDER_EMAIL_FROM: senderAddress,
-      REMINDER_EMAIL_SUBJECT: textUpTo(200),
-      EXPIRY_EMAIL_SUBJECT: textUpTo(200),
       SIGNUP_URL: httpsUrl,
+      DEFAULT_LOCALE: locale,
     },
     required: ['REMINDER_EMAIL_FROM'],
   },
@@ -926,12 +984,23 @@ export const LOCAL_ONLY_SETTINGS: Readonly<Record<string, string>> = {
     'only cognito-local encrypts without one',
 };
 
+/**
+ * Settings the binaries no longer take (their cold start refuses them): refused at synth with what
+ * replaced them.
+ */
+export const RETIRED_SETTINGS: Readonly<Record<string, string>> = {
+  WELCOME_EMAIL_TEMPLATE: "the catalogue's welcome kind: <locale>/welcome.{subject.txt,html,txt} in messageTemplatesDirectory (docs/message-templates.md)",
+  REMINDER_EMAIL_SUBJECT: "the catalogue's sign-up-reminder.subject.txt in messageTemplatesDirectory (docs/message-templates.md)",
+  EXPIRY_EMAIL_SUBJECT: "the catalogue's sign-up-expired.subject.txt in messageTemplatesDirectory (docs/message-templates.md)",
+};
+
 /** Every environment variable name the construct itself sets (never user-settable). */
 export function managedSettingNames(): Set<string> {
   // MESSAGE_TEMPLATES_DIR: from messageTemplatesDirectory, where the construct ships the layer.
   // EVENT_SOURCE, EVENT_INCLUDE_CONTACT: from eventSource / eventIncludeContact, with the bus.
   // USER_NAMES_CASE_SENSITIVE: the pool's case rule (signInCaseSensitive), for the `keysByUserName` binaries.
-  const names = new Set<string>([...SHARED_SETTINGS, 'MESSAGE_TEMPLATES_DIR', 'EVENT_SOURCE', 'EVENT_INCLUDE_CONTACT', USER_NAMES_CASE_SENSITIVE]);
+  // PROVIDER_SETTINGS: from emailProvider / smsProvider (./providers.ts).
+  const names = new Set<string>([...SHARED_SETTINGS, ...PROVIDER_SETTINGS, 'MESSAGE_TEMPLATES_DIR', 'EVENT_SOURCE', 'EVENT_INCLUDE_CONTACT', USER_NAMES_CASE_SENSITIVE]);
   for (const spec of Object.values(TRIGGERS)) {
     for (const a of spec.access) if (a.env) names.add(a.env);
   }

@@ -6,6 +6,7 @@
 import { Annotations, Duration, RemovalPolicy, Stack, Token, aws_cognito as cognito } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { CognitoTriggersProps, LOG_LEVELS, MAX_ASYNC_TIMEOUT, MAX_TIMEOUT, PRE_TOKEN_GENERATION_VERSIONS, PoolAttachment } from './props';
+import { emailProviderWiring, smsProviderWiring } from './providers';
 import { SettingValue, claimsOf, clientClaimsOf, email, providersMappingVerifiedFlags, senderAddress, senderAddressOf } from './settings';
 import {
   CLIENT_CREDENTIALS_SETTINGS,
@@ -16,6 +17,7 @@ import {
   LOCKOUT_DEFAULTS,
   MIGRATION_RESET_DEFAULTS,
   PRE_SIGNUP_DEFAULTS,
+  RETIRED_SETTINGS,
   SIGN_IN_CODE_DEFAULTS,
   TRIGGERS,
   TRIGGER_NAMES,
@@ -338,6 +340,10 @@ export function triggerEnvironments(
     if (TRIGGERS[binary].keysByUserName) Object.assign(env, caseRuleSetting(caseRule));
     envs.set(binary, env);
   }
+  const email = envs.get('custom-email-sender');
+  if (email) Object.assign(email, emailProviderWiring(props).env);
+  const sms = envs.get('custom-sms-sender');
+  if (sms) Object.assign(sms, smsProviderWiring(props).env);
   const signup = envs.get('pre-signup');
   if (signup) inheritLegacyBackends(signup, envs.get('user-migration'));
   // pre-token-generation repairs email_verified for the providers pre-signup trusts, unless told otherwise.
@@ -361,6 +367,9 @@ function userEnvironment(props: CognitoTriggersProps, binary: TriggerName): Reco
   for (const [name, value] of Object.entries(typed)) {
     if (value === undefined) continue;
     const kind = spec.settings[name];
+    if (!kind && name in RETIRED_SETTINGS) {
+      throw new Error(`CognitoTriggers: ${binary} no longer takes ${name}; it is replaced by ${RETIRED_SETTINGS[name]}`);
+    }
     if (!kind) {
       throw new Error(`CognitoTriggers: ${binary} has no setting ${name}; its settings: ${Object.keys(spec.settings).join(', ') || '(none)'}`);
     }
@@ -372,6 +381,7 @@ function userEnvironment(props: CognitoTriggersProps, binary: TriggerName): Reco
       throw new Error(`CognitoTriggers: extra setting name ${JSON.stringify(name)} for ${binary} is not an allowed environment variable name`);
     }
     if (managed.has(name)) throw new Error(`CognitoTriggers: ${name} is set by the construct; do not pass it for ${binary}`);
+    if (name in RETIRED_SETTINGS) throw new Error(`CognitoTriggers: ${binary} no longer takes ${name}; it is replaced by ${RETIRED_SETTINGS[name]}`);
     if (name in LOCAL_ONLY_SETTINGS) {
       throw new Error(`CognitoTriggers: ${name} is for local stand-ins only and is refused in a deployment: it switches off ${LOCAL_ONLY_SETTINGS[name]}`);
     }
@@ -536,6 +546,8 @@ function effective<K extends string>(env: Readonly<Record<string, string>>, name
 
 /** Every address a trigger sends from must belong to emailSender.identity (SES authorizes by identity). */
 export function checkSenderAddresses(props: CognitoTriggersProps, binary: TriggerName, env: Readonly<Record<string, string>>) {
+  // Another provider than SES authorizes its own senders.
+  if (env.EMAIL_PROVIDER !== undefined && env.EMAIL_PROVIDER !== 'ses') return;
   const identity = props.emailSender?.identity;
   const senders = Object.entries(TRIGGERS[binary].settings).filter(([, kind]) => kind === email || kind === senderAddress);
   for (const [name] of senders) {

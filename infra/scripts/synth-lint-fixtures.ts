@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DemoStack } from '../lib/demo-stack';
-import { everyTriggerStack, existingPoolStack } from '../test/fixtures';
+import { everyTriggerStack, existingPoolStack, productionStack } from '../test/fixtures';
 import { ASSETS, REMINDER_ASL, synth, testApp } from '../test/helpers';
 
 const outdir = process.argv[2];
@@ -24,6 +24,10 @@ const stacks = [
   everyTriggerStack(app, { assets: ASSETS, asl: REMINDER_ASL }).stack,
   // The real triggers/signup-reminder/state-machine.asl.json, through the construct's default path.
   existingPoolStack(app, { assets: ASSETS }).stack,
+  // The same, with the custom resource that sets the existing pool's LambdaConfig.
+  existingPoolStack(app, { assets: ASSETS, attach: true, id: 'Attached' }).stack,
+  // docs/deploy.md's production-shaped example: SMTP in a VPC, Twilio, tracing, canary deployments, alarms.
+  productionStack(app, { assets: ASSETS }).stack,
   // V3 machine-token settings, DEVELOPER e-mail from an SES identity, a client with CUSTOM_AUTH.
   new DemoStack(app, 'DemoV3', {
     assetDirectory: ASSETS,

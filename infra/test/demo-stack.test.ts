@@ -40,7 +40,8 @@ describe('demo stack', () => {
     const expected: Record<string, unknown> = Object.fromEntries(
       slotted.map((b) => {
         const slot = TRIGGERS[b as keyof typeof TRIGGERS].slot!;
-        const arn = `Triggers/${pascal(b)}Function.Arn`;
+        // The pool invokes the alias (the published version), never $LATEST.
+        const arn = `Ref(Triggers/${pascal(b)}Alias)`;
         return [slot, versioned.includes(slot) ? { LambdaArn: arn, LambdaVersion: 'V1_0' } : arn];
       }),
     );
@@ -49,7 +50,7 @@ describe('demo stack', () => {
     for (const b of slotted) {
       template.hasResourceProperties('AWS::Lambda::Permission', {
         Action: 'lambda:InvokeFunction',
-        FunctionName: { 'Fn::GetAtt': [logicalIdAt(json, 'AWS::Lambda::Function', `/Triggers/${pascal(b)}Function`), 'Arn'] },
+        FunctionName: { Ref: logicalIdAt(json, 'AWS::Lambda::Alias', `/Triggers/${pascal(b)}Alias`) },
         Principal: 'cognito-idp.amazonaws.com',
         SourceArn: { 'Fn::GetAtt': [poolId, 'Arn'] },
       });
@@ -224,6 +225,24 @@ describe('demo stack', () => {
 
   it('has no dependency cycle', () => {
     assert.equal(findCycle(json), undefined);
+  });
+
+  it('monitors by default; -c monitoring=false, -c tracing=true, -c deployment=… change that', () => {
+    assert.ok(Object.keys(resourcesOfType(json, 'AWS::CloudWatch::Alarm')).length > 0);
+    const built = (context: Record<string, string>) => {
+      const { app: a, stack: s } = buildApp({ outdir: tempDir(), context: { lambdaAssets: ASSETS, triggers: 'pre-signup', ...context } });
+      return a.synth().getStackByName(s.stackName).template;
+    };
+    const off = built({ monitoring: 'false' });
+    assert.equal(Object.keys(resourcesOfType(off, 'AWS::CloudWatch::Alarm')).length, 0);
+    const on = built({ tracing: 'true', deployment: 'linear-10-percent-every-2-minutes' });
+    assert.deepEqual(Object.values<any>(resourcesOfType(on, 'AWS::Lambda::Function'))[0].Properties.TracingConfig, { Mode: 'Active' });
+    assert.equal(
+      Object.values<any>(resourcesOfType(on, 'AWS::CodeDeploy::DeploymentGroup'))[0].Properties.DeploymentConfigName,
+      'CodeDeployDefault.LambdaLinear10PercentEvery2Minutes',
+    );
+    assert.throws(() => built({ deployment: 'fast' }), /-c deployment must be one of all-at-once/);
+    assert.throws(() => built({ tracing: 'yes' }), /-c tracing must be true or false/);
   });
 
   it('passes cdk-nag AwsSolutions with only these acknowledgements, each with its reason', () => {

@@ -2,7 +2,7 @@
  * Stacks the tests (and `scripts/synth-lint-fixtures.ts`, for cfn-lint) synthesize besides the
  * demo: every trigger on against a new pool, and every trigger on against an existing pool.
  */
-import { App, RemovalPolicy, Stack, aws_cognito as cognito } from 'aws-cdk-lib';
+import { App, RemovalPolicy, Stack, aws_cognito as cognito, aws_ec2 as ec2, aws_kms as kms, aws_logs as logs, aws_secretsmanager as secretsmanager, aws_sns as sns } from 'aws-cdk-lib';
 import { CognitoTriggers, CognitoTriggersProps } from '../lib/cognito-triggers';
 import { TRIGGER_NAMES } from '../lib/triggers';
 
@@ -67,8 +67,7 @@ export const EVERY_SETTING: CognitoTriggersProps['settings'] = {
   },
   'signup-reminder': {
     REMINDER_EMAIL_FROM: 'Example <no-reply@example.com>',
-    REMINDER_EMAIL_SUBJECT: 'Please confirm your Example account',
-    EXPIRY_EMAIL_SUBJECT: 'Your Example sign-up was removed',
+    DEFAULT_LOCALE: 'de',
     SIGNUP_URL: 'https://example.com/signup',
   },
 };
@@ -102,10 +101,10 @@ export function everyTriggerStack(app: App, opts: { assets: string; asl: string 
  * Every trigger on, attached to a pool deployed elsewhere. Without `asl`, the construct loads its
  * default definition, the real triggers/signup-reminder/state-machine.asl.json.
  */
-export function existingPoolStack(app: App, opts: { assets: string; asl?: string }) {
-  const stack = new Stack(app, 'Existing');
+export function existingPoolStack(app: App, opts: { assets: string; asl?: string; attach?: boolean; id?: string }) {
+  const stack = new Stack(app, opts.id ?? 'Existing');
   const triggers = new CognitoTriggers(stack, 'Triggers', {
-    pool: { existingUserPoolId: 'eu-west-1_AbCdEf123', featurePlan: cognito.FeaturePlan.PLUS },
+    pool: { existingUserPoolId: 'eu-west-1_AbCdEf123', featurePlan: cognito.FeaturePlan.PLUS, attach: opts.attach },
     enabled: TRIGGER_NAMES,
     settings: EVERY_SETTING,
     assetDirectory: opts.assets,
@@ -114,4 +113,68 @@ export function existingPoolStack(app: App, opts: { assets: string; asl?: string
     preTokenGenerationVersion: 'V2_0',
   });
   return { stack, triggers };
+}
+
+/**
+ * The production-shaped example of docs/deploy.md ("A production-shaped stack"): a pool that keeps
+ * its users, the core triggers, e-mail through a private SMTP server reached from the VPC, SMS
+ * through Twilio limited to two countries, alarms to the on-call topic, tracing, and canary
+ * deployments that roll back on the alarms. Keep the two in step.
+ */
+export function productionStack(app: App, opts: { assets: string }) {
+  const stack = new Stack(app, 'Production', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const userPool = new cognito.UserPool(stack, 'Users', {
+    // Plus: threat protection (cdk-nag COG8).
+    featurePlan: cognito.FeaturePlan.PLUS,
+    signInAliases: { email: true },
+    signInCaseSensitive: false,
+    mfa: cognito.Mfa.REQUIRED,
+    mfaSecondFactor: { otp: true, sms: false },
+    passwordPolicy: { minLength: 12, requireDigits: true, requireLowercase: true, requireUppercase: true, requireSymbols: true },
+    deletionProtection: true,
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+  const network = ec2.Vpc.fromVpcAttributes(stack, 'Network', {
+    vpcId: 'vpc-0abc1234def567890',
+    availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+    privateSubnetIds: ['subnet-0aaa1111bbb22222a', 'subnet-0ccc3333ddd44444b'],
+  });
+  const secretsKey = kms.Key.fromKeyArn(stack, 'SecretsKey', 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+  const triggers = new CognitoTriggers(stack, 'Triggers', {
+    pool: { userPool },
+    enabled: ['pre-signup', 'pre-authentication', 'post-confirmation', 'custom-email-sender', 'custom-sms-sender'],
+    settings: {
+      'pre-signup': { UNIQUE_EMAIL: true, DENIED_EMAIL_DOMAINS: ['mailinator.com', 'guerrillamail.com'] },
+      'pre-authentication': { LOCKOUT_MAX_ATTEMPTS: 5, LOCKOUT_ON_STORE_FAILURE: 'allow' },
+      'post-confirmation': { DEFAULT_GROUP: 'members' },
+      'custom-email-sender': { EMAIL_FROM: 'no-reply@example.com' },
+      'custom-sms-sender': { SMS_ALLOWED_COUNTRY_CODES: ['49', '43'] },
+    },
+    assetDirectory: opts.assets,
+    emailProvider: {
+      kind: 'smtp',
+      host: 'smtp.mail.internal.example.com',
+      security: 'starttls',
+      credentials: secretsmanager.Secret.fromSecretAttributes(stack, 'SmtpLogin', {
+        secretCompleteArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/cognito/smtp-AbCdEf',
+        encryptionKey: secretsKey,
+      }),
+      vpc: { vpc: network },
+    },
+    smsProvider: {
+      kind: 'twilio',
+      credentials: secretsmanager.Secret.fromSecretAttributes(stack, 'TwilioLogin', {
+        secretCompleteArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/cognito/twilio-GhIjKl',
+        encryptionKey: secretsKey,
+      }),
+      messagingServiceSid: 'MG0123456789abcdef0123456789abcdef',
+    },
+    monitoring: { alarmTopic: sns.Topic.fromTopicArn(stack, 'OnCall', 'arn:aws:sns:eu-west-1:123456789012:on-call'), dashboardName: 'cognito-triggers' },
+    tracing: true,
+    deployment: { '*': 'canary-10-percent-5-minutes' },
+    functionDefaults: { logRetention: logs.RetentionDays.THREE_MONTHS },
+    functionOptions: { 'pre-signup': { reservedConcurrency: 100 } },
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+  return { stack, userPool, triggers };
 }

@@ -28,7 +28,7 @@ describe('inbound-federation', () => {
     const pool = Object.values<any>(t.findResources('AWS::Cognito::UserPool'))[0];
     const config = pool.Properties.LambdaConfig.InboundFederation;
     assert.equal(config.LambdaVersion, 'V1_0');
-    assert.ok(config.LambdaArn['Fn::GetAtt'][0].startsWith('TInboundFederationFunction'), JSON.stringify(config));
+    assert.ok(config.LambdaArn.Ref.startsWith('TInboundFederationAlias'), JSON.stringify(config));
     const perms = Object.values<any>(t.findResources('AWS::Lambda::Permission'));
     assert.equal(perms.length, 1);
     assert.equal(perms[0].Properties.Principal, 'cognito-idp.amazonaws.com');

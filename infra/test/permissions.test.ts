@@ -18,6 +18,7 @@ import {
   SIGN_IN_CODES,
   SQUATTING_GUARD,
   OLD_POOL_ARN,
+  SMS_LIMITS,
   SMS_TO_PHONES,
   USER_ROWS,
   deliveries,
@@ -125,6 +126,8 @@ const EXPECTED: Record<string, unknown[]> = {
     senderKey,
     deliveries('custom-sms-sender'),
     ...SMS_TO_PHONES,
+    // The pumping guard's per-number counter (SMS_MAX_PER_NUMBER, binary default 10: on unless 0).
+    table('SmsLimits', 'dynamodb:UpdateItem', SMS_LIMITS),
     failureQueue,
     userPool('cognito-idp:AdminGetUser'),
   ],
@@ -212,7 +215,7 @@ describe('every trigger on, pool in the same stack', () => {
         Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
         Resource: '*',
       },
-      { Sid: 'InvokeSignupReminder', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: 'Triggers/SignupReminderFunction.Arn' },
+      { Sid: 'InvokeSignupReminder', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: 'Ref(Triggers/SignupReminderAlias)' },
     ]);
   });
 
@@ -240,30 +243,30 @@ describe('every trigger on, pool in the same stack', () => {
   it('wires every Cognito trigger into LambdaConfig, V2 pre token generation through its own config', () => {
     const pool = Object.values<any>(resourcesOfType(json, 'AWS::Cognito::UserPool'))[0];
     assert.deepEqual(symbolic(json, pool.Properties.LambdaConfig), {
-      PreSignUp: 'Triggers/PreSignupFunction.Arn',
-      PreAuthentication: 'Triggers/PreAuthenticationFunction.Arn',
-      PostAuthentication: 'Triggers/PostAuthenticationFunction.Arn',
-      PostConfirmation: 'Triggers/PostConfirmationFunction.Arn',
-      PreTokenGenerationConfig: { LambdaArn: 'Triggers/PreTokenGenerationFunction.Arn', LambdaVersion: 'V2_0' },
-      CustomMessage: 'Triggers/CustomMessageFunction.Arn',
-      UserMigration: 'Triggers/UserMigrationFunction.Arn',
-      CustomEmailSender: { LambdaArn: 'Triggers/CustomEmailSenderFunction.Arn', LambdaVersion: 'V1_0' },
-      CustomSMSSender: { LambdaArn: 'Triggers/CustomSmsSenderFunction.Arn', LambdaVersion: 'V1_0' },
+      PreSignUp: 'Ref(Triggers/PreSignupAlias)',
+      PreAuthentication: 'Ref(Triggers/PreAuthenticationAlias)',
+      PostAuthentication: 'Ref(Triggers/PostAuthenticationAlias)',
+      PostConfirmation: 'Ref(Triggers/PostConfirmationAlias)',
+      PreTokenGenerationConfig: { LambdaArn: 'Ref(Triggers/PreTokenGenerationAlias)', LambdaVersion: 'V2_0' },
+      CustomMessage: 'Ref(Triggers/CustomMessageAlias)',
+      UserMigration: 'Ref(Triggers/UserMigrationAlias)',
+      CustomEmailSender: { LambdaArn: 'Ref(Triggers/CustomEmailSenderAlias)', LambdaVersion: 'V1_0' },
+      CustomSMSSender: { LambdaArn: 'Ref(Triggers/CustomSmsSenderAlias)', LambdaVersion: 'V1_0' },
       KMSKeyID: 'Triggers/SenderKey.Arn',
-      DefineAuthChallenge: 'Triggers/DefineAuthChallengeFunction.Arn',
-      CreateAuthChallenge: 'Triggers/CreateAuthChallengeFunction.Arn',
-      VerifyAuthChallengeResponse: 'Triggers/VerifyAuthChallengeResponseFunction.Arn',
+      DefineAuthChallenge: 'Ref(Triggers/DefineAuthChallengeAlias)',
+      CreateAuthChallenge: 'Ref(Triggers/CreateAuthChallengeAlias)',
+      VerifyAuthChallengeResponse: 'Ref(Triggers/VerifyAuthChallengeResponseAlias)',
       // The L1 property until an L2 operation exists; V1_0 is the only version Cognito accepts.
-      InboundFederation: { LambdaArn: 'Triggers/InboundFederationFunction.Arn', LambdaVersion: 'V1_0' },
+      InboundFederation: { LambdaArn: 'Ref(Triggers/InboundFederationAlias)', LambdaVersion: 'V1_0' },
     });
     // Each of the thirteen may be invoked by Cognito from this pool; the reminder function by nobody but its state machine.
     const perms = Object.values<any>(resourcesOfType(json, 'AWS::Lambda::Permission')).map((p) => symbolic(json, p.Properties));
     assert.equal(perms.length, 13);
-    assert.ok(perms.some((p) => p.FunctionName === 'Triggers/InboundFederationFunction.Arn' && p.Action === 'lambda:InvokeFunction'));
+    assert.ok(perms.some((p) => p.FunctionName === 'Ref(Triggers/InboundFederationAlias)' && p.Action === 'lambda:InvokeFunction'));
     for (const p of perms) {
       assert.equal(p.Principal, 'cognito-idp.amazonaws.com');
       assert.equal(p.SourceArn, 'Pool.Arn');
-      assert.notEqual(p.FunctionName, 'Triggers/SignupReminderFunction.Arn');
+      assert.notEqual(p.FunctionName, 'Ref(Triggers/SignupReminderAlias)');
     }
   });
 
@@ -330,9 +333,8 @@ describe('every trigger on, pool in the same stack', () => {
     });
     assert.deepEqual(env('SignupReminder'), {
       REMINDER_EMAIL_FROM: 'Example <no-reply@example.com>',
-      REMINDER_EMAIL_SUBJECT: 'Please confirm your Example account',
-      EXPIRY_EMAIL_SUBJECT: 'Your Example sign-up was removed',
       SIGNUP_URL: 'https://example.com/signup',
+      DEFAULT_LOCALE: 'de',
       RUST_LOG: 'info',
       TABLE_NAME: 'Ref(Triggers/Table)',
       EVENT_BUS_NAME: 'Triggers/EventBus.Arn',
@@ -373,7 +375,7 @@ describe('every trigger on, pool in the same stack', () => {
     assert.equal(sm.length, 1);
     const p = symbolic(json, sm[0].Properties);
     assert.equal(p.StateMachineType, 'STANDARD');
-    assert.deepEqual(p.DefinitionSubstitutions, { SignupReminderFunctionArn: 'Triggers/SignupReminderFunction.Arn' });
+    assert.deepEqual(p.DefinitionSubstitutions, { SignupReminderFunctionArn: 'Ref(Triggers/SignupReminderAlias)' });
     assert.ok(p.DefinitionString.includes('${SignupReminderFunctionArn}'));
     assert.deepEqual(p.LoggingConfiguration, {
       Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: 'Triggers/ReminderStateMachineLogs.Arn' } }],
@@ -384,7 +386,8 @@ describe('every trigger on, pool in the same stack', () => {
   });
 
   it('creates the custom-sender key with rotation, usable by Cognito only from this account\'s pools', () => {
-    const keys = Object.values<any>(resourcesOfType(json, 'AWS::KMS::Key'));
+    // The other key is the alarm topic's (monitoring.test.ts).
+    const keys = Object.values<any>(resourcesOfType(json, 'AWS::KMS::Key')).filter((k) => !k.Metadata['aws:cdk:path'].includes('/Monitoring/'));
     assert.equal(keys.length, 1);
     const p = symbolic(json, keys[0].Properties);
     assert.equal(p.EnableKeyRotation, true);
@@ -417,7 +420,8 @@ describe('every trigger on, pool in the same stack', () => {
         { ...c, FunctionName: undefined },
         {
           FunctionName: undefined,
-          Qualifier: '$LATEST',
+          // On the alias Cognito invokes (the published version), not $LATEST: its name, the ARN's eighth part.
+          Qualifier: { 'Fn::Select': [7, { 'Fn::Split': [':', c.FunctionName.replace(/Function\)$/, 'Alias)')] }] },
           MaximumRetryAttempts: 2,
           MaximumEventAgeInSeconds: 3600,
           DestinationConfig: { OnFailure: { Destination: 'Triggers/FailureQueue.Arn' } },
@@ -642,24 +646,26 @@ describe('grants that depend on settings', () => {
       emailSender: { identity: 'example.com' },
     });
     assert.deepEqual(byRole.CustomEmailSender, EXPECTED.CustomEmailSender.filter((st: any) => st.Sid !== 'SesConfigurationSet'));
-    const none = statementsOf({ enabled: ['custom-message'] });
+    const none = statementsOf({ enabled: ['custom-message'], monitoring: false });
     for (const type of ['AWS::SQS::Queue', 'AWS::KMS::Key', 'AWS::Lambda::EventInvokeConfig']) {
       assert.equal(Object.keys(resourcesOfType(none.json, type)).length, 0, type);
     }
     // One sender alone still fills LambdaConfig with its slot, V1_0, and the pool's key.
     const pool = Object.values<any>(resourcesOfType(json, 'AWS::Cognito::UserPool'))[0];
     assert.deepEqual(symbolic(json, pool.Properties.LambdaConfig), {
-      CustomEmailSender: { LambdaArn: 'Triggers/CustomEmailSenderFunction.Arn', LambdaVersion: 'V1_0' },
+      CustomEmailSender: { LambdaArn: 'Ref(Triggers/CustomEmailSenderAlias)', LambdaVersion: 'V1_0' },
       KMSKeyID: 'Triggers/SenderKey.Arn',
     });
   });
 
-  it('custom-sms-sender: the same statements without any setting (SNS and the topic deny never depend on one)', () => {
+  it('custom-sms-sender: the same statements without any setting (SNS and the topic deny never depend on one); no counter with SMS_MAX_PER_NUMBER 0', () => {
     const { byRole, json } = statementsOf({ enabled: ['custom-sms-sender'] });
     assert.deepEqual(byRole.CustomSmsSender, EXPECTED.CustomSmsSender);
+    const unlimited = statementsOf({ enabled: ['custom-sms-sender'], settings: { 'custom-sms-sender': { SMS_MAX_PER_NUMBER: 0 } } });
+    assert.deepEqual(unlimited.byRole.CustomSmsSender, EXPECTED.CustomSmsSender.filter((st: any) => st.Sid !== 'TableSmsLimits'));
     const pool = Object.values<any>(resourcesOfType(json, 'AWS::Cognito::UserPool'))[0];
     assert.deepEqual(symbolic(json, pool.Properties.LambdaConfig), {
-      CustomSMSSender: { LambdaArn: 'Triggers/CustomSmsSenderFunction.Arn', LambdaVersion: 'V1_0' },
+      CustomSMSSender: { LambdaArn: 'Ref(Triggers/CustomSmsSenderAlias)', LambdaVersion: 'V1_0' },
       KMSKeyID: 'Triggers/SenderKey.Arn',
     });
   });

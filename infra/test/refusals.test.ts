@@ -271,7 +271,7 @@ describe('settings', () => {
     // The name the construct used before the binary was written.
     assert.throws(
       () => reminder({ settings: { 'signup-reminder': { EMAIL_FROM: 'no-reply@example.com' } as never }, emailSender: { identity: 'example.com' } }),
-      /signup-reminder has no setting EMAIL_FROM; its settings: REMINDER_EMAIL_FROM, REMINDER_EMAIL_SUBJECT, EXPIRY_EMAIL_SUBJECT, SIGNUP_URL/,
+      /signup-reminder has no setting EMAIL_FROM; its settings: REMINDER_EMAIL_FROM, SIGNUP_URL, DEFAULT_LOCALE/,
     );
     const from = { 'signup-reminder': { REMINDER_EMAIL_FROM: 'Example <no-reply@example.com>' } };
     assert.throws(() => reminder({ settings: from }), /signup-reminder sends e-mail: set emailSender.identity/);
@@ -309,10 +309,16 @@ describe('settings', () => {
       });
     assert.throws(() => reminder({ SIGNUP_URL: 'http://example.com/signup' }), /SIGNUP_URL="http:\/\/example.com\/signup": expected an absolute https URL/);
     assert.throws(() => reminder({ SIGNUP_URL: 'https://example.com/"><script>' }), /SIGNUP_URL=.*expected an absolute https URL/);
-    assert.throws(() => reminder({ REMINDER_EMAIL_SUBJECT: 'x'.repeat(201) }), /REMINDER_EMAIL_SUBJECT=.*at most 200 characters/);
-    assert.throws(() => reminder({ EXPIRY_EMAIL_SUBJECT: 'Hi\r\nBcc: x@y.z' }), /EXPIRY_EMAIL_SUBJECT=.*one line/);
+    // The subjects moved into the message catalogue: refused with what replaced them.
+    assert.throws(() => reminder({ REMINDER_EMAIL_SUBJECT: 'Hi' } as never), /signup-reminder no longer takes REMINDER_EMAIL_SUBJECT; it is replaced by the catalogue's sign-up-reminder.subject.txt/);
+    assert.throws(() => reminder({ EXPIRY_EMAIL_SUBJECT: 'Gone' } as never), /no longer takes EXPIRY_EMAIL_SUBJECT; it is replaced by the catalogue's sign-up-expired.subject.txt/);
+    assert.throws(
+      () => build({ enabled: ['post-confirmation'], extraSettings: { 'post-confirmation': { WELCOME_EMAIL_TEMPLATE: 'Hi' } } }),
+      /post-confirmation no longer takes WELCOME_EMAIL_TEMPLATE; it is replaced by the catalogue's welcome kind/,
+    );
+    assert.throws(() => reminder({ DEFAULT_LOCALE: 'not a tag' }), /DEFAULT_LOCALE=/);
     assert.throws(() => reminder({ REMINDER_EMAIL_FROM: 'no-reply' }), /REMINDER_EMAIL_FROM="no-reply": expected an e-mail address/);
-    reminder({ SIGNUP_URL: 'https://example.com/signup?x=1&y=2', REMINDER_EMAIL_SUBJECT: 'x'.repeat(200), EXPIRY_EMAIL_SUBJECT: 'Gone' });
+    reminder({ SIGNUP_URL: 'https://example.com/signup?x=1&y=2', DEFAULT_LOCALE: 'pt-BR' });
   });
 });
 

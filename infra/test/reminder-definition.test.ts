@@ -52,14 +52,14 @@ describe('the real reminder definition', () => {
     assert.equal(machines.length, 1);
     const p = symbolic(json, machines[0].Properties);
     assert.deepEqual(JSON.parse(p.DefinitionString), asl);
-    assert.deepEqual(p.DefinitionSubstitutions, { [REMINDER_FUNCTION_PLACEHOLDER]: 'Triggers/SignupReminderFunction.Arn' });
+    assert.deepEqual(p.DefinitionSubstitutions, { [REMINDER_FUNCTION_PLACEHOLDER]: 'Ref(Triggers/SignupReminderAlias)' });
   });
 
   it('lets the state machine invoke the reminder function, and pre-signup start the state machine', () => {
     const smRole = logicalIdAt(json, 'AWS::IAM::Role', '/Triggers/ReminderStateMachine/Role/');
     assert.deepEqual(
       roleStatements(json, smRole).filter((s: any) => s.Sid === 'InvokeSignupReminder'),
-      [{ Sid: 'InvokeSignupReminder', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: 'Triggers/SignupReminderFunction.Arn' }],
+      [{ Sid: 'InvokeSignupReminder', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: 'Ref(Triggers/SignupReminderAlias)' }],
     );
     const preSignup = roleStatements(json, logicalIdAt(json, 'AWS::IAM::Role', '/Triggers/PreSignupRole/'));
     assert.deepEqual(preSignup.find((s: any) => s.Sid === 'ReminderStateMachine'), {

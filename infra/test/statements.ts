@@ -16,6 +16,9 @@ export const SES_IDENTITY = 'arn:Ref(AWS::Partition):ses:Ref(AWS::Region):Ref(AW
 export const senderKey = { Sid: 'SenderKey', Effect: 'Allow', Action: 'kms:Decrypt', Resource: 'Triggers/SenderKey.Arn' };
 export const deliveries = (binary: string) => table('Deliveries', 'dynamodb:UpdateItem', [`IDEMPOTENCY#${binary}#*`]);
 export const failureQueue = { Sid: 'FailureQueue', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: 'Triggers/FailureQueue.Arn' };
+/** custom-sms-sender's pumping guard: texts per number and window, under the number's hash. */
+export const SMS_LIMITS = ['SMSLIMIT#*'];
+
 /** custom-sms-sender: SMS to phone numbers only (SNS authorizes them on no resource), never to a topic or endpoint. */
 export const SMS_TO_PHONES = [
   { Sid: 'PhoneNumbers', Effect: 'Allow', Action: 'sns:Publish', Resource: '*' },

@@ -116,7 +116,7 @@ describe('trigger table', () => {
       'LOCKOUT_WINDOW_SECONDS',
     ]);
     assert.deepEqual(settings('post-authentication'), ['LOGIN_HISTORY_DAYS']);
-    assert.deepEqual(settings('post-confirmation'), ['DEFAULT_GROUP', 'WELCOME_EMAIL_FROM', 'WELCOME_EMAIL_TEMPLATE']);
+    assert.deepEqual(settings('post-confirmation'), ['DEFAULT_GROUP', 'DEFAULT_LOCALE', 'WELCOME_EMAIL_FROM']);
     assert.deepEqual(settings('pre-token-generation'), [
       'ACCESS_TOKEN_SCOPES_FROM_GROUPS',
       'CLAIMS_FROM_PROFILE',
@@ -131,7 +131,10 @@ describe('trigger table', () => {
     assert.deepEqual(TRIGGERS['inbound-federation'].required, ['FEDERATION_ATTRIBUTE_MAP']);
     assert.deepEqual(TRIGGERS['inbound-federation'].access, [], 'no AWS call');
     assert.equal(TRIGGERS['inbound-federation'].slot, 'InboundFederation');
-    assert.deepEqual(settings('signup-reminder'), ['EXPIRY_EMAIL_SUBJECT', 'REMINDER_EMAIL_FROM', 'REMINDER_EMAIL_SUBJECT', 'SIGNUP_URL']);
+    assert.deepEqual(settings('signup-reminder'), ['DEFAULT_LOCALE', 'REMINDER_EMAIL_FROM', 'SIGNUP_URL']);
+    for (const t of ['post-confirmation', 'signup-reminder', 'custom-message', 'custom-email-sender', 'custom-sms-sender'] as const) {
+      assert.equal(TRIGGERS[t].messageCatalogue, true, `${t} renders the catalogue`);
+    }
     assert.deepEqual(settings('define-auth-challenge'), ['SIGN_IN_CODE_MAX_ANSWERS']);
     assert.deepEqual(settings('create-auth-challenge'), [
       'DEFAULT_LOCALE',

@@ -43,6 +43,26 @@ fn state_dir() -> PathBuf {
         .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.local"))
 }
 
+/// The messages the local SMTP server accepted for `address` (`<state>/smtp/messages.jsonl`,
+/// local/smtp_server.py), oldest first. The same reader as `trigger_core::testing::smtp_messages_to`,
+/// which the demo binary cannot use (trigger-core's `testing` feature is for dev-dependencies only).
+pub fn smtp_messages_to(address: &str) -> Result<Vec<Value>, Error> {
+    let journal = state_dir().join("smtp/messages.jsonl");
+    let text = match std::fs::read_to_string(&journal) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(err) => return Err(err.into()),
+    };
+    let mut messages = Vec::new();
+    for line in text.lines().filter(|line| !line.trim().is_empty()) {
+        let message: Value = serde_json::from_str(line)?;
+        if message["rcpt_tos"].as_array().is_some_and(|all| all.iter().any(|r| r == address)) {
+            messages.push(message);
+        }
+    }
+    Ok(messages)
+}
+
 /// The trigger → function map cognito-local was started with (`TriggerFunctions` of its
 /// `.cognito/config.json`): global for every pool.
 pub fn wired_triggers() -> Result<Value, Error> {

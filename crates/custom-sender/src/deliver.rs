@@ -3,19 +3,27 @@
 //!
 //! Failure policy (asynchronous invocation: Cognito does not wait, Lambda retries a failed
 //! invocation twice and then hands it to the function's failure destination):
-//! - every failure is an invocation error, so that the retry and the destination see it — a code
-//!   that was never sent cannot be "failed open";
+//! - every transient failure is an invocation error, so that the retry and the destination see it
+//!   — a code that was never sent cannot be "failed open": throttling, a 5xx, a connection that
+//!   failed or timed out, and credentials the provider refused (`Unauthorized`, after one re-read
+//!   of the secret: the recipient was not refused, a fixed secret lets the retry send);
 //! - a failed send gives its claim back (`FAILED`), so the retry sends; a send that succeeded is
 //!   never repeated while the record lives ([`DELIVERY_KEEP_SECONDS`]);
+//! - a permanent refusal (`Rejected`: a recipient the provider refuses, an SMTP 5xx reply, an
+//!   HTTP 4xx other than 401/403/429) settles the record as `REFUSED`, is counted (`SendRefused`)
+//!   and logged with its class, and the invocation succeeds: the same message would be refused
+//!   again, so neither Lambda's retries nor a duplicate delivery of the event sends it again;
 //! - the code and the plaintext reach neither a log line nor an error text.
 
 use std::future::Future;
 
 use trigger_core::TriggerError;
-use trigger_core::idempotency::{self, Lease, Once};
+use trigger_core::idempotency::{self, Lease, Settled};
 use trigger_core::logging::Secret;
 use trigger_core::metrics;
-use trigger_core::ports::{Clock, CodeDecryptor, DecryptError, DirectoryUser, PortError, Store, UserLookup};
+use trigger_core::ports::{
+    Clock, CodeDecryptor, DecryptError, DirectoryUser, PortError, PortErrorKind, Store, UserLookup,
+};
 use trigger_core::runtime::invocation_deadline;
 
 use crate::delivery::DELIVERY_KEEP_SECONDS;
@@ -73,34 +81,62 @@ pub fn not_planned(trigger: &str, err: SenderError) -> TriggerError {
 }
 
 /// Sends `outgoing` through `send` once: claim, send, complete — or give the claim back when the
-/// send failed or ran out of time, and fail the invocation so that Lambda retries it.
+/// send failed or ran out of time, and fail the invocation so that Lambda retries it; or, when the
+/// provider refused the message for good, settle the delivery as refused and succeed.
 pub async fn send_once<F>(
     trigger: &str,
     store: &dyn Store,
     clock: &dyn Clock,
     outgoing: &Outgoing,
     send: F,
-) -> Result<Once, TriggerError>
+) -> Result<Settled, TriggerError>
 where
     F: Future<Output = Result<(), PortError>> + Send,
 {
-    let once =
-        idempotency::run_once(store, &outgoing.key, DELIVERY_LEASE, clock.epoch_seconds(), invocation_deadline(), send)
-            .await;
-    match once {
-        Ok(Once::Done) => {
+    let now = clock.epoch_seconds();
+    let settled = idempotency::run_once_or_refuse(
+        store,
+        &outgoing.key,
+        DELIVERY_LEASE,
+        now,
+        invocation_deadline(),
+        send,
+        is_permanent_refusal,
+    )
+    .await;
+    let kind = &outgoing.message.kind;
+    match settled {
+        Ok(Settled::Done) => {
             metrics::count(trigger, "Sent");
-            tracing::info!(kind = %outgoing.message.kind, locale = %outgoing.message.locale, "message sent");
-            Ok(Once::Done)
+            tracing::info!(kind = %kind, locale = %outgoing.message.locale, "message sent");
+            Ok(Settled::Done)
+        }
+        Ok(Settled::Refused(err)) => {
+            metrics::count(trigger, "SendRefused");
+            tracing::warn!(
+                kind = %kind, class = %err.kind, provider = err.service, step = err.operation, detail = %err.detail,
+                "message refused by the provider for good: not sent, never retried"
+            );
+            Ok(Settled::Refused(err))
         }
         Ok(other) => {
             metrics::count(trigger, "Duplicate");
-            tracing::info!(kind = %outgoing.message.kind, outcome = ?other, "repeated delivery: not sent again");
+            tracing::info!(kind = %kind, outcome = ?other, "repeated delivery: not sent again");
             Ok(other)
         }
         Err(err) => {
             metrics::count(trigger, "SendFailed");
+            if err.kind == PortErrorKind::Unauthorized {
+                metrics::count(trigger, "SendUnauthorized");
+            }
+            tracing::warn!(kind = %kind, class = %err.kind, provider = err.service, "send failed: the retry sends");
             Err(TriggerError::Port(err))
         }
     }
+}
+
+/// A failure that sending again cannot mend: the provider refused this message (`Rejected`).
+/// Credentials it refused (`Unauthorized`) are not: the secret can be fixed or rotated.
+pub fn is_permanent_refusal(err: &PortError) -> bool {
+    err.kind == PortErrorKind::Rejected
 }

@@ -61,6 +61,14 @@ pub fn delivery_key(channel: Channel, id: &str) -> Key {
     idempotency::key(channel.purpose(), id)
 }
 
+/// The `Message-ID` of the e-mail of delivery `key`, sent from `from`: `<id@from's domain>`,
+/// the same in every retry of the delivery, so that a receiving system can drop a duplicate
+/// should one slip through (a send that timed out after the server had taken the message).
+pub fn message_id(key: &Key, from: &str) -> Option<String> {
+    let id = key.pk.rsplit('#').next()?;
+    trigger_core::ports::message_id(id, from)
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -107,5 +115,6 @@ mod tests {
         let key = delivery_key(Channel::Email, &id);
         assert_eq!(key.pk, format!("IDEMPOTENCY#custom-email-sender#{id}"));
         assert_eq!(key.sk, "CLAIM");
+        assert_eq!(message_id(&key, "no-reply@mail.example.com"), Some(format!("<{id}@mail.example.com>")));
     }
 }

@@ -17,8 +17,8 @@ pub mod plan;
 pub mod settings;
 pub mod source;
 
-pub use deliver::{DELIVERY_LEASE, decrypt_code, look_up_recipient, not_planned, send_once};
-pub use delivery::{DELIVERY_KEEP_SECONDS, Identity, delivery_id, delivery_key};
+pub use deliver::{DELIVERY_LEASE, decrypt_code, is_permanent_refusal, look_up_recipient, not_planned, send_once};
+pub use delivery::{DELIVERY_KEEP_SECONDS, Identity, delivery_id, delivery_key, message_id};
 pub use key_arn::{is_key_arn, key_arn_from_env};
 pub use plan::{Envelope, Outgoing, SenderError, plan, plan_email, plan_sms};
 pub use settings::SenderSettings;

@@ -204,3 +204,73 @@ fn the_sms_notice_goes_to_the_directory_number_and_fits_without_links() {
     assert!(out.message.sms.chars().count() <= 140);
     assert!(out.key.pk.starts_with("IDEMPOTENCY#custom-sms-sender#"));
 }
+
+/// An AdminCreateUser invitation whose name and temporary password do not fit a 140-character
+/// SMS sentence in any built-in language (Cognito allows 128-character user names).
+fn long_invitation(locale: &str, user_name: &str) -> CustomSmsSenderEvent {
+    let mut event = fixture("custom-sms-sender.json");
+    event["triggerSource"] = json!("CustomSMSSender_AdminCreateUser");
+    event["userName"] = json!(user_name);
+    event["request"]["userAttributes"]["locale"] = json!(locale);
+    serde_json::from_value(event).unwrap()
+}
+
+#[test]
+fn an_invitation_too_long_for_one_sms_gets_a_shorter_form_with_the_name_and_password_whole_in_every_locale() {
+    let catalogue = catalogue();
+    // Cognito hands the temporary password over HTML-escaped; the SMS carries it decoded.
+    let (escaped, password) = ("Tq7&amp;vL2#pX9!wR4z", "Tq7&vL2#pX9!wR4z");
+    for locale in message_catalogue::BUILTIN_LOCALES {
+        // 100 characters: the sentence overflows, the labelled short form fits.
+        let name = format!("{locale}.{}", "invited.user.".repeat(8)).chars().take(100).collect::<String>();
+        let out = plan_sms(&long_invitation(locale, &name), &catalogue, Some(escaped), None)
+            .unwrap_or_else(|err| panic!("{locale}: {err}"));
+        assert_eq!(out.message.locale, locale);
+        assert!(out.message.sms.chars().count() <= 140, "{locale}: {}", out.message.sms);
+        assert!(out.message.sms.contains(&name) && out.message.sms.contains(password), "{locale}: {}", out.message.sms);
+        assert!(out.message.sms.contains(':'), "{locale}: the labelled form in its language: {}", out.message.sms);
+        assert!(!out.message.sms.contains("&amp;"));
+
+        // 128 characters (Cognito's longest) and a long password: no form fits, the name and
+        // password still arrive whole (a longer text, in more than one segment).
+        let name = "x".repeat(127) + "y";
+        let password = "P".repeat(40);
+        let out = plan_sms(&long_invitation(locale, &name), &catalogue, Some(&password), None)
+            .unwrap_or_else(|err| panic!("{locale}: {err}"));
+        assert_eq!(out.message.sms, format!("{name}\n{password}"), "{locale}");
+        assert!(message_catalogue::sms_fit::sms_length(&out.message.sms).segments > 1);
+    }
+}
+
+#[test]
+fn a_short_invitation_keeps_its_sentence_and_the_email_of_a_long_one_is_sent_too() {
+    let catalogue = catalogue();
+    let out = plan_sms(&long_invitation("de", "kurz"), &catalogue, Some("Ab1!cdEf"), None).unwrap();
+    assert!(out.message.sms.starts_with("Ihr Benutzername ist kurz"), "{}", out.message.sms);
+    // The e-mail sender renders the SMS part too: a long invitation used to fail there as well.
+    let mut event = fixture("custom-email-sender.json");
+    event["triggerSource"] = json!("CustomEmailSender_AdminCreateUser");
+    event["userName"] = json!("y".repeat(128));
+    let event: CustomEmailSenderEvent = serde_json::from_value(event).unwrap();
+    let out = plan_email(&event, &catalogue, Some(&"Q".repeat(40)), None).unwrap();
+    assert!(out.message.text.contains(&"y".repeat(128)) && out.message.text.contains(&"Q".repeat(40)));
+}
+
+/// The one-time password of Cognito's choice-based sign-in (`USER_AUTH` with `EMAIL_OTP` /
+/// `SMS_OTP`) comes as the `_Authentication` source of each sender (corpus fixtures written from
+/// the developer guide's source tables): the sign-in code message, in the user's language, to the
+/// event's address.
+#[test]
+fn the_one_time_password_of_choice_based_sign_in_is_the_sign_in_code_message() {
+    let catalogue = catalogue();
+    let email: CustomEmailSenderEvent =
+        serde_json::from_value(fixture("corpus/custom-email-sender-developer-guide-authentication-otp.json")).unwrap();
+    let out = plan_email(&email, &catalogue, Some("40917253"), None).unwrap();
+    assert_eq!((out.message.kind, out.to.as_str()), (MessageKind::SignInCode, "dg.otp.user@example.com"));
+    assert!(out.message.text.contains("40917253"));
+    let sms: CustomSmsSenderEvent =
+        serde_json::from_value(fixture("corpus/custom-sms-sender-developer-guide-authentication-otp.json")).unwrap();
+    let out = plan_sms(&sms, &catalogue, Some("40917253"), None).unwrap();
+    assert_eq!((out.message.kind, out.to.as_str()), (MessageKind::SignInCode, "+4915112345678"));
+    assert!(out.message.sms.contains("40917253") && out.message.sms.chars().count() <= 140);
+}

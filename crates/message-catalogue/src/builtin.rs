@@ -47,12 +47,22 @@ macro_rules! locale {
             file!($locale, "account-takeover.html"),
             file!($locale, "account-takeover.txt"),
             file!($locale, "account-takeover.sms.txt"),
+            file!($locale, "welcome.subject.txt"),
+            file!($locale, "welcome.html"),
+            file!($locale, "welcome.txt"),
+            file!($locale, "sign-up-reminder.subject.txt"),
+            file!($locale, "sign-up-reminder.html"),
+            file!($locale, "sign-up-reminder.txt"),
+            file!($locale, "sign-up-expired.subject.txt"),
+            file!($locale, "sign-up-expired.html"),
+            file!($locale, "sign-up-expired.txt"),
         ]
     };
 }
 
-/// `(template name, source)` for every built-in locale: 8 kinds × 4 parts each.
-pub const TEMPLATES: [[(&str, &str); 32]; 3] = [locale!("en"), locale!("de"), locale!("pt")];
+/// `(template name, source)` for every built-in locale: 8 kinds × 4 parts, and the 3 e-mail-only
+/// kinds × 3 parts (no SMS).
+pub const TEMPLATES: [[(&str, &str); 41]; 3] = [locale!("en"), locale!("de"), locale!("pt")];
 
 /// Every built-in template, shared ones first.
 pub fn all() -> impl Iterator<Item = (&'static str, &'static str)> {

@@ -11,6 +11,7 @@ use crate::kind::{MessageKind, Part, template_name};
 use crate::locale::fallbacks;
 use crate::overrides;
 use crate::problem::{Problem, Problems};
+use crate::sms_fit;
 
 /// A value the message must carry: the code, the user name or the verification link.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -178,12 +179,22 @@ impl Values {
             email: Some("alexandra.featherstonehaugh@example.com".to_owned()),
             notice: None,
         };
-        let bare = Self { name: None, email: None, ..full.clone() };
+        // The suite's own e-mails always know the address: it is the recipient.
+        let email = if kind.email_only() { full.email.clone() } else { None };
+        let bare = Self { name: None, email, ..full.clone() };
         if kind == MessageKind::AccountTakeover {
             let notices = Notice::samples().into_iter().map(Some).chain([None]);
             return notices
                 .flat_map(|notice| [Self { notice: notice.clone(), ..full.clone() }, Self { notice, ..bare.clone() }])
                 .collect();
+        }
+        if kind.email_only() {
+            // Sent by the suite itself, not through Cognito: real values, escaped in HTML.
+            let full = Self { username: Some(Slot::Text("alexandra.f".to_owned())), ..full };
+            let bare = Self { username: full.username.clone(), ..bare };
+            let url = "https://example.com/sign-up?from=e-mail&campaign=sample";
+            let link = kind.may_link().then(|| Self { link: Some(Slot::Text(url.to_owned())), ..full.clone() });
+            return [Some(full), Some(bare), link].into_iter().flatten().collect();
         }
         let link = kind
             .may_link()
@@ -192,7 +203,8 @@ impl Values {
     }
 }
 
-/// One rendered message. Which parts are sent depends on the channel.
+/// One rendered message. Which parts are sent depends on the channel. `sms` is empty for an
+/// e-mail-only kind ([`MessageKind::email_only`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {
     pub locale: String,
@@ -216,6 +228,9 @@ pub enum CatalogueError {
     #[error("{0}")]
     Templates(Problems),
 }
+
+const MISSING: &str = "missing: a locale needs all 41 templates (8 kinds × 4 parts: subject, html, txt, sms.txt; \
+     welcome, sign-up-reminder and sign-up-expired × 3 parts: no sms.txt)";
 
 /// Every template of every locale, compiled and validated.
 pub struct Catalogue {
@@ -274,12 +289,12 @@ impl Catalogue {
         let mut broken: BTreeSet<String> = BTreeSet::new();
         for locale in &locales {
             for kind in MessageKind::ALL {
-                for part in Part::ALL {
+                for &part in kind.parts() {
                     let name = template_name(locale, kind, part);
                     if !sources.contains_key(&name) {
                         broken.insert(name.clone());
                         let file = dir.map_or_else(|| name.clone(), |d| d.join(&name).display().to_string());
-                        problems.push(file, None, "missing: a locale needs all 32 templates (8 kinds × 4 parts)");
+                        problems.push(file, None, MISSING);
                     }
                 }
             }
@@ -314,7 +329,7 @@ impl Catalogue {
     fn validate(&self, broken: &BTreeSet<String>, problems: &mut Problems) {
         for locale in &self.locales {
             for kind in MessageKind::ALL {
-                if Part::ALL.into_iter().any(|part| broken.contains(&template_name(locale, kind, part))) {
+                if kind.parts().iter().any(|&part| broken.contains(&template_name(locale, kind, part))) {
                     continue;
                 }
                 for values in Values::samples(kind) {
@@ -372,9 +387,32 @@ impl Catalogue {
             kind,
             html: self.part(locale, kind, Part::Html, &body, values)?,
             text: self.part(locale, kind, Part::Text, &body, values)?,
-            sms: self.part(locale, kind, Part::Sms, &body, values)?,
+            sms: if kind.email_only() { String::new() } else { self.sms(locale, kind, &body, values)? },
             subject,
         })
+    }
+
+    /// The SMS part. An invitation whose template, filled with the real user name and temporary
+    /// password, is longer than 140 characters gets a shorter form (`sms_fit`) instead of
+    /// failing. With Cognito's placeholders (custom-message, load validation) the template is
+    /// the only text: a template too long on its own stays an error.
+    fn sms(&self, locale: &str, kind: MessageKind, context: &Value, values: &Values) -> Result<String, RenderError> {
+        let err = match self.part(locale, kind, Part::Sms, context, values) {
+            Ok(text) => return Ok(text),
+            Err(err) => err,
+        };
+        let (MessageKind::AdminInvitation, Some(Slot::Text(username)), Some(Slot::Text(password))) =
+            (kind, &values.username, &values.code)
+        else {
+            return Err(err);
+        };
+        // Only a text too long: a template that fails otherwise stays an error.
+        let name = template_name(locale, kind, Part::Sms);
+        let rendered = self.env.get_template(&name).and_then(|t| t.render(context));
+        if !rendered.is_ok_and(|text| text.trim().chars().count() > Part::Sms.limit()) {
+            return Err(err);
+        }
+        Ok(sms_fit::invitation_short_form(locale, username, password))
     }
 
     fn problem(&self, name: &str, line: Option<usize>, what: String) -> RenderError {

@@ -22,10 +22,16 @@ pub enum MessageKind {
     SignInCode,
     /// The notice that a risky sign-in was detected (advanced security); it carries no code.
     AccountTakeover,
+    /// The welcome e-mail after a sign-up is confirmed (post-confirmation). E-mail only.
+    Welcome,
+    /// "Please confirm": an unconfirmed sign-up is reminded once (signup-reminder). E-mail only.
+    SignUpReminder,
+    /// "Your unconfirmed sign-up was removed" (signup-reminder). E-mail only.
+    SignUpExpired,
 }
 
 impl MessageKind {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 11] = [
         Self::SignUp,
         Self::AdminInvitation,
         Self::ResendCode,
@@ -34,6 +40,9 @@ impl MessageKind {
         Self::VerifyAttribute,
         Self::SignInCode,
         Self::AccountTakeover,
+        Self::Welcome,
+        Self::SignUpReminder,
+        Self::SignUpExpired,
     ];
 
     /// The file name stem of its templates: `<locale>/<stem><part suffix>`.
@@ -47,6 +56,9 @@ impl MessageKind {
             Self::VerifyAttribute => "verify-attribute",
             Self::SignInCode => "sign-in-code",
             Self::AccountTakeover => "account-takeover",
+            Self::Welcome => "welcome",
+            Self::SignUpReminder => "sign-up-reminder",
+            Self::SignUpExpired => "sign-up-expired",
         }
     }
 
@@ -57,12 +69,25 @@ impl MessageKind {
     /// Cognito refuses a message of this kind without the code placeholder (or, for the custom
     /// senders, the message is useless without the code).
     pub fn needs_code(self) -> bool {
-        !matches!(self, Self::AccountTakeover)
+        !matches!(self, Self::AccountTakeover) && !self.email_only()
     }
 
-    /// A pool that verifies by link sends these with a link instead of a code.
+    /// The kinds that may carry `{{ link }}`: sign-up and resend when the pool verifies by link
+    /// (instead of a code), the reminder and the expiry notice when the operator gives a sign-up
+    /// page (`SIGNUP_URL`).
     pub fn may_link(self) -> bool {
-        matches!(self, Self::SignUp | Self::ResendCode)
+        matches!(self, Self::SignUp | Self::ResendCode | Self::SignUpReminder | Self::SignUpExpired)
+    }
+
+    /// The suite's own e-mails (welcome, reminder, expiry): no SMS part, and always an address
+    /// (`{{ email }}` is the recipient).
+    pub fn email_only(self) -> bool {
+        matches!(self, Self::Welcome | Self::SignUpReminder | Self::SignUpExpired)
+    }
+
+    /// The parts this kind has, one template file each.
+    pub fn parts(self) -> &'static [Part] {
+        if self.email_only() { &[Part::Subject, Part::Html, Part::Text] } else { &Part::ALL }
     }
 
     /// Cognito refuses an AdminCreateUser message without the user-name placeholder.
@@ -131,11 +156,13 @@ pub fn template_name(locale: &str, kind: MessageKind, part: Part) -> String {
     format!("{locale}/{}{}", kind.stem(), part.suffix())
 }
 
-/// `sign-up.sms.txt` → (SignUp, Sms); `None` for a name that is no message part.
+/// `sign-up.sms.txt` → (SignUp, Sms); `None` for a name that is no message part (an e-mail-only
+/// kind has no `.sms.txt`).
 pub fn parse_file_name(file: &str) -> Option<(MessageKind, Part)> {
     [Part::Subject, Part::Sms, Part::Html, Part::Text].into_iter().find_map(|part| {
         let stem = file.strip_suffix(part.suffix())?;
-        Some((MessageKind::from_stem(stem)?, part))
+        let kind = MessageKind::from_stem(stem)?;
+        kind.parts().contains(&part).then_some((kind, part))
     })
 }
 
@@ -146,7 +173,7 @@ mod tests {
     #[test]
     fn every_file_name_parses_back_to_its_kind_and_part() {
         for kind in MessageKind::ALL {
-            for part in Part::ALL {
+            for &part in kind.parts() {
                 let name = template_name("en", kind, part);
                 let file = name.strip_prefix("en/").unwrap_or_default();
                 assert_eq!(parse_file_name(file), Some((kind, part)), "{name}");
@@ -155,5 +182,7 @@ mod tests {
         assert_eq!(parse_file_name("signup.html"), None);
         assert_eq!(parse_file_name("sign-up.md"), None);
         assert_eq!(parse_file_name("sign-up.subject.html"), None);
+        assert_eq!(parse_file_name("welcome.sms.txt"), None, "the suite's own e-mails have no SMS part");
+        assert_eq!(parse_file_name("sign-up-reminder.sms.txt"), None);
     }
 }

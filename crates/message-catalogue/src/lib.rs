@@ -10,6 +10,8 @@
 //! - Loading validates every template: it renders with sample values, prints the code (and the
 //!   user name in an invitation) and stays within Cognito's limits. A problem names the file and
 //!   the line.
+//! - An invitation SMS that the real user name and temporary password push past 140 characters is
+//!   sent in a shorter form of its language instead (`sms_fit`): name and password never cut.
 //!
 //! Pure: no AWS, no trigger contract. See `docs/triggers/custom-message.md`.
 
@@ -20,6 +22,7 @@ pub mod locale;
 mod overrides;
 mod problem;
 pub mod settings;
+pub mod sms_fit;
 
 pub use builtin::LOCALES as BUILTIN_LOCALES;
 pub use catalogue::{Catalogue, CatalogueError, Message, Notice, NoticeLimits, RenderError, Slot, Values};

@@ -8,7 +8,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::kind::parse_file_name;
+use crate::kind::{MessageKind, parse_file_name};
 use crate::locale::normalise;
 use crate::problem::Problems;
 
@@ -23,9 +23,24 @@ pub struct OverrideFile {
     pub source: String,
 }
 
-const KNOWN_PARTS: &str = "<kind>.subject.txt, <kind>.html, <kind>.txt or <kind>.sms.txt with kind one of \
-     sign-up, admin-invitation, resend-code, forgot-password, update-attribute, verify-attribute, \
-     sign-in-code, account-takeover";
+/// What a file in a locale directory may be called, every kind named (from [`MessageKind::ALL`],
+/// so that a new kind is listed without anyone remembering to).
+fn known_parts() -> String {
+    let stems = |email_only: bool| {
+        MessageKind::ALL
+            .iter()
+            .filter(|k| k.email_only() == email_only)
+            .map(|k| k.stem())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "<kind>.subject.txt, <kind>.html, <kind>.txt or <kind>.sms.txt with kind one of {}; \
+         <kind>.subject.txt, <kind>.html or <kind>.txt (e-mail only) with kind one of {}",
+        stems(false),
+        stems(true)
+    )
+}
 
 fn skipped(name: &str) -> bool {
     name.starts_with('.') || name.ends_with(".md")
@@ -81,7 +96,7 @@ pub fn read_dir(dir: &Path, problems: &mut Problems) -> Vec<OverrideFile> {
                     problems.push(
                         file_path.display().to_string(),
                         None,
-                        format!("not a message template: expected {KNOWN_PARTS}"),
+                        format!("not a message template: expected {}", known_parts()),
                     );
                 } else if let Some(source) = read(&file_path, problems) {
                     let name = format!("{locale}/{file}");

@@ -28,6 +28,19 @@ pub fn catalogue_from_env(env: &trigger_core::Env) -> Result<Catalogue, trigger_
         .map_err(|err| trigger_core::ConfigError::invalid(err.variable, &err.value, err.reason))
 }
 
+/// Settings an earlier release read whose text now comes from catalogue templates (`(variable,
+/// what replaced it)`): one that is still set fails init saying what replaced it, rather than
+/// being ignored while e-mails go out with text the operator did not write (feature `env`).
+#[cfg(feature = "env")]
+pub fn refuse_replaced(env: &trigger_core::Env, replaced: &[(&str, &str)]) -> Result<(), trigger_core::ConfigError> {
+    match replaced.iter().find_map(|(variable, by)| env.text(variable).map(|value| (*variable, value, *by))) {
+        Some((variable, value, by)) => {
+            Err(trigger_core::ConfigError::invalid(variable, value, format!("this setting is no longer read: {by}")))
+        }
+        None => Ok(()),
+    }
+}
+
 /// Loads and validates the built-in templates with the overrides of [`TEMPLATES_DIR`] on top.
 pub fn catalogue_from<'a>(read: impl Fn(&str) -> Option<&'a str>) -> Result<Catalogue, SettingError> {
     let dir = read(TEMPLATES_DIR);

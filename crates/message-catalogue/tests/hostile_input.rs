@@ -84,7 +84,7 @@ fn renderer_survives_hostile_values() {
                         );
                     }
                 }
-                for slot in [&values.code, &values.username].into_iter().flatten() {
+                for slot in [&values.code, &values.username, &values.link].into_iter().flatten() {
                     if let Slot::Text(text) = slot
                         && needs_escaping(text)
                     {

@@ -9,6 +9,8 @@ use std::ops::RangeInclusive;
 use std::str::FromStr;
 use std::time::Duration;
 
+mod settings_file;
+
 /// A configuration value that is missing or invalid. Shown in init logs, never to end users.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
@@ -16,6 +18,9 @@ pub enum ConfigError {
     Missing { variable: String },
     #[error("{variable}={value:?} is invalid: {reason}")]
     Invalid { variable: String, value: String, reason: String },
+    /// Unusable without showing the value (the settings file: its entries may be anything).
+    #[error("{variable} {reason}")]
+    Unusable { variable: String, reason: String },
 }
 
 impl ConfigError {
@@ -26,7 +31,7 @@ impl ConfigError {
     /// The variable this error is about.
     pub fn variable(&self) -> &str {
         match self {
-            Self::Missing { variable } | Self::Invalid { variable, .. } => variable,
+            Self::Missing { variable } | Self::Invalid { variable, .. } | Self::Unusable { variable, .. } => variable,
         }
     }
 }
@@ -41,6 +46,13 @@ pub struct Env {
 impl Env {
     pub fn from_process() -> Self {
         Self { vars: std::env::vars().collect() }
+    }
+
+    /// What a function reads at cold start: this environment plus the entries of the file
+    /// `SETTINGS_FILE` names (settings too large for Lambda's 4 KB environment, from a layer).
+    pub fn with_settings_file(mut self) -> Result<Self, ConfigError> {
+        settings_file::merge(&mut self.vars)?;
+        Ok(self)
     }
 
     pub fn from_pairs<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> Self {

@@ -2,8 +2,10 @@
 //! done after, give it back if the effect failed so that a retry can do it. [`run_once`] is the
 //! whole sequence; post confirmation and the sign-up reminder send their e-mails through it.
 //!
-//! Item: `pk = IDEMPOTENCY#<purpose>#<id>`, `sk = CLAIM`, `status` (`IN_PROGRESS`, `DONE`, or
-//! `FAILED` — given back after a failed effect, kept so that an operator can see it), `owner` (a
+//! Item: `pk = IDEMPOTENCY#<purpose>#<id>`, `sk = CLAIM`, `status` (`IN_PROGRESS`, `DONE`,
+//! `FAILED` — given back after a failed effect, kept so that an operator can see it — or
+//! `REFUSED`: the effect was refused for good, [`run_once_or_refuse`], and is never tried again
+//! while the record lives), `owner` (a
 //! random token of the invocation holding the claim), `claimedAt`, `leaseUntil`, `failures`,
 //! `lastError` (the failure's kind, never its detail), `expiresAt` (how long the record is kept).
 //!
@@ -34,6 +36,7 @@ pub const LAST_ERROR: &str = "lastError";
 pub const IN_PROGRESS: &str = "IN_PROGRESS";
 pub const DONE: &str = "DONE";
 pub const FAILED: &str = "FAILED";
+pub const REFUSED: &str = "REFUSED";
 
 /// Kept free of the deadline for giving the claim back when the effect runs out of time.
 const GIVE_BACK_MARGIN: Duration = Duration::from_millis(250);
@@ -67,6 +70,8 @@ pub enum Claim {
     AlreadyDone,
     /// Another invocation holds a live claim.
     InProgress,
+    /// An earlier attempt was refused for good ([`refuse`]): do nothing.
+    Refused,
 }
 
 pub fn key(purpose: &str, id: &str) -> Key {
@@ -105,6 +110,7 @@ pub async fn claim(store: &dyn Store, key: &Key, now: i64, lease: Lease) -> Resu
         UpdateOutcome::Updated(_) => Claim::Claimed(token),
         UpdateOutcome::ConditionFailed { current } => match current.as_ref().and_then(|c| c.str(STATUS)) {
             Some(DONE) => Claim::AlreadyDone,
+            Some(REFUSED) => Claim::Refused,
             _ => Claim::InProgress,
         },
     })
@@ -133,6 +139,25 @@ pub async fn give_back(
         .add(FAILURES, 1)
         .remove(LEASE_UNTIL);
     Ok(matches!(store.update(key, &failed, Some(&held_by(token))).await?, UpdateOutcome::Updated(_)))
+}
+
+/// Settles an unfinished claim as refused for good (the effect was refused, and doing it again
+/// would be refused again): the record stays `REFUSED` with the kind of failure, and no later
+/// claim succeeds while it lives. `false`: the claim was no longer ours.
+pub async fn refuse(
+    store: &dyn Store,
+    key: &Key,
+    token: &ClaimToken,
+    failure: PortErrorKind,
+    now: i64,
+) -> Result<bool, PortError> {
+    let refused = Update::default()
+        .set(STATUS, AttrValue::s(REFUSED))
+        .set(LAST_ERROR, AttrValue::s(failure.to_string()))
+        .set("refusedAt", AttrValue::n(now))
+        .add(FAILURES, 1)
+        .remove(LEASE_UNTIL);
+    Ok(matches!(store.update(key, &refused, Some(&held_by(token))).await?, UpdateOutcome::Updated(_)))
 }
 
 /// Writes a plain marker record ("this happened") unless one exists; `true` when written now.
@@ -170,10 +195,50 @@ pub async fn run_once<F>(
 where
     F: Future<Output = Result<(), PortError>> + Send,
 {
+    Ok(match run_once_or_refuse(store, key, lease, now, deadline, effect, |_| false).await? {
+        Settled::Done => Once::Done,
+        // Nothing is refused here; a record another caller refused is settled all the same.
+        Settled::AlreadyDone | Settled::AlreadyRefused => Once::AlreadyDone,
+        Settled::InProgress => Once::InProgress,
+        Settled::Refused(err) => return Err(err),
+    })
+}
+
+/// What [`run_once_or_refuse`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Settled {
+    /// The effect ran in this call.
+    Done,
+    /// The effect was refused for good in this call; the record says so (`REFUSED`).
+    Refused(PortError),
+    /// An earlier call did it.
+    AlreadyDone,
+    /// An earlier call was refused for good.
+    AlreadyRefused,
+    /// Another call holds a live claim.
+    InProgress,
+}
+
+/// [`run_once`], where a failure that `is_final` says cannot succeed later (a recipient the
+/// provider refuses) settles the record as `REFUSED` instead of giving it back: no retry tries
+/// again. Every other failure gives the claim back and is the error, as in [`run_once`].
+pub async fn run_once_or_refuse<F>(
+    store: &dyn Store,
+    key: &Key,
+    lease: Lease,
+    now: i64,
+    deadline: Instant,
+    effect: F,
+    is_final: impl Fn(&PortError) -> bool,
+) -> Result<Settled, PortError>
+where
+    F: Future<Output = Result<(), PortError>> + Send,
+{
     let token = match claim(store, key, now, lease).await? {
         Claim::Claimed(token) => token,
-        Claim::AlreadyDone => return Ok(Once::AlreadyDone),
-        Claim::InProgress => return Ok(Once::InProgress),
+        Claim::AlreadyDone => return Ok(Settled::AlreadyDone),
+        Claim::Refused => return Ok(Settled::AlreadyRefused),
+        Claim::InProgress => return Ok(Settled::InProgress),
     };
     let give_back_by = deadline.checked_sub(GIVE_BACK_MARGIN).unwrap_or(deadline);
     let failure = match tokio::time::timeout_at(give_back_by, effect).await {
@@ -184,11 +249,20 @@ where
                 Ok(false) => tracing::warn!(key = key.pk, "effect done, but the claim had passed to another holder"),
                 Err(err) => tracing::warn!(key = key.pk, error = %err, "effect done, but the claim not marked done"),
             }
-            return Ok(Once::Done);
+            return Ok(Settled::Done);
         }
         Ok(Err(err)) => err,
         Err(_) => PortError::new("idempotency", "run_once", PortErrorKind::Timeout, "the effect ran out of time"),
     };
+    if is_final(&failure) {
+        // Not marked: the claim frees itself after the lease and a retry meets the same refusal.
+        match refuse(store, key, &token, failure.kind, now).await {
+            Ok(true) => return Ok(Settled::Refused(failure)),
+            Ok(false) => tracing::warn!(key = key.pk, "effect refused, but the claim had passed to another holder"),
+            Err(err) => tracing::warn!(key = key.pk, error = %err, "effect refused, but the claim not marked refused"),
+        }
+        return Err(failure);
+    }
     match give_back(store, key, &token, failure.kind).await {
         Ok(_) => {}
         Err(err) => tracing::warn!(key = key.pk, error = %err, "claim not given back; it frees itself after the lease"),
@@ -287,6 +361,35 @@ mod tests {
         assert_eq!(run_once(&store, &key, LEASE, 102, later(1_000), async { Ok(()) }).await.unwrap(), Once::Done);
         let twice = async { Err(PortError::new("ses", "SendEmail", PortErrorKind::Rejected, "ran twice")) };
         assert_eq!(run_once(&store, &key, LEASE, 103, later(1_000), twice).await.unwrap(), Once::AlreadyDone);
+    }
+
+    #[tokio::test]
+    async fn a_final_failure_settles_the_record_as_refused_and_no_retry_runs_the_effect() {
+        let store = InMemoryStore::default();
+        let key = key("custom-email-sender", "refused-1");
+        let refusal = PortError::new("smtp", "RCPT TO", PortErrorKind::Rejected, "550 no such user");
+        let is_final = |err: &PortError| err.kind == PortErrorKind::Rejected;
+        // A transient failure first: given back, as ever.
+        let busy = async { Err(PortError::new("smtp", "MAIL FROM", PortErrorKind::Unavailable, "421")) };
+        let err = run_once_or_refuse(&store, &key, LEASE, 100, later(1_000), busy, is_final).await.unwrap_err();
+        assert_eq!(err.kind, PortErrorKind::Unavailable);
+        assert_eq!(store.get(&key).await.unwrap().unwrap().str(STATUS), Some(FAILED));
+        let refused = async { Err(refusal.clone()) };
+        let settled = run_once_or_refuse(&store, &key, LEASE, 101, later(1_000), refused, is_final).await.unwrap();
+        assert_eq!(settled, Settled::Refused(refusal));
+        let record = store.get(&key).await.unwrap().unwrap();
+        assert_eq!(
+            (record.str(STATUS), record.str(LAST_ERROR), record.i64(FAILURES)),
+            (Some(REFUSED), Some("rejected"), Some(2))
+        );
+        assert_eq!(record.i64(LEASE_UNTIL), None);
+        // Every retry, however late within the record's life, leaves it alone.
+        let would_send = async { Err(PortError::new("test", "effect", PortErrorKind::Rejected, "ran again")) };
+        let again = run_once_or_refuse(&store, &key, LEASE, 100 + 3_600, later(1_000), would_send, is_final).await;
+        assert_eq!(again.unwrap(), Settled::AlreadyRefused);
+        assert_eq!(claim(&store, &key, 100 + 3_600, LEASE).await.unwrap(), Claim::Refused);
+        let plain = run_once(&store, &key, LEASE, 200, later(1_000), async { Ok(()) }).await.unwrap();
+        assert_eq!(plain, Once::AlreadyDone, "run_once sees it settled too");
     }
 
     #[tokio::test]

@@ -27,6 +27,7 @@ pub mod sign_in_code;
 /// Helpers for tests against the local stack (and the Runtime API emulator): `testing` only.
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod xray;
 
 pub use config::{ConfigError, Env};
 pub use error::{TriggerError, UserMessage, is_fit_for_cognito};

@@ -8,6 +8,10 @@
 //!
 //! And one limit: the level setting opens this project's crates only; the dependencies, which
 //! log raw events and request bodies at debug and trace, never log below warn ([`LevelSetting`]).
+//!
+//! Each line written during an invocation starts with its correlation fields
+//! (`function_request_id`, `cold_start`, `xray_trace_id`: [`correlation`]). With active tracing,
+//! the subscriber also sends the AWS SDK's calls to X-Ray ([`crate::xray`]).
 
 use std::fmt;
 use std::io::{self, Write};
@@ -15,6 +19,7 @@ use std::io::{self, Write};
 use serde::{Deserialize, Serialize};
 use tracing_subscriber::fmt::MakeWriter;
 
+pub mod correlation;
 mod level;
 mod mask;
 
@@ -57,7 +62,8 @@ pub fn mask_identifier(value: &str) -> String {
     mask_sensitive(value).into_owned()
 }
 
-/// Writes each formatted log line to stdout after masking it.
+/// Writes each formatted log line to stdout after masking it, with the invocation's correlation
+/// fields put first.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct MaskingStdout;
 
@@ -81,7 +87,7 @@ impl Drop for MaskedLine {
     fn drop(&mut self) {
         let text = String::from_utf8_lossy(&self.buffer);
         // A log line that cannot be written has nowhere to be reported; dropping it is all we can do.
-        let _ = io::stdout().lock().write_all(mask_sensitive(&text).as_bytes());
+        let _ = correlation::write_line(&mut io::stdout().lock(), &mask_sensitive(&text));
     }
 }
 
@@ -111,10 +117,14 @@ pub fn init(trigger: &'static str) {
         .with_target(false)
         .with_writer(MaskingStdout)
         .with_filter(setting.filter(trigger));
-    let installed = tracing_subscriber::registry().with(lines).try_init();
+    // With active tracing, the AWS SDK's calls as X-Ray subsegments (`crate::xray`).
+    let daemon_address = std::env::var("AWS_XRAY_DAEMON_ADDRESS").ok();
+    let sdk_calls = crate::xray::layer(daemon_address.as_deref());
+    let installed = tracing_subscriber::registry().with(lines).with(sdk_calls).try_init();
     if installed.is_ok() {
         tracing::debug!(trigger, level = setting.directives(), "logging initialised");
-        if let Some(warning) = setting.warning() {
+        let problems = [setting.warning().map(str::to_owned), crate::xray::daemon_problem(daemon_address.as_deref())];
+        for warning in problems.into_iter().flatten() {
             tracing::warn!(trigger, "{warning}");
         }
     }

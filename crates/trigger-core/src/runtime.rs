@@ -11,6 +11,7 @@
 
 use std::future::Future;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
@@ -22,7 +23,8 @@ use serde_json::Value;
 use crate::aws::{Aws, AwsSettings};
 use crate::config::{ConfigError, Env};
 use crate::error::TriggerError;
-use crate::logging;
+use crate::logging::{self, correlation};
+use crate::{metrics, xray};
 
 /// One trigger: its event type and its handler. Implementations hold their settings and ports.
 #[async_trait]
@@ -89,7 +91,10 @@ where
     Fut: Future<Output = Result<T, InitError>>,
 {
     logging::init(T::NAME);
-    let boot = match Boot::from_env(Env::from_process()) {
+    if provisioned_concurrency(std::env::var_os("AWS_LAMBDA_INITIALIZATION_TYPE").as_deref()) {
+        WARM.store(true, Ordering::Relaxed);
+    }
+    let boot = match Env::from_process().with_settings_file().and_then(Boot::from_env) {
         Ok(boot) => boot,
         Err(err) => return init_failed(T::NAME, &InitError::Config(err)),
     };
@@ -115,35 +120,52 @@ fn init_failed(trigger: &'static str, err: &InitError) -> ExitCode {
     ExitCode::FAILURE
 }
 
-/// One invocation: parse, run within the budget, and answer.
+/// Set once the sandbox has served an invocation (or was started ahead of traffic by provisioned
+/// concurrency): an invocation that finds it unset is a cold start.
+static WARM: AtomicBool = AtomicBool::new(false);
+
+/// `AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency`: Lambda ran init before any request
+/// arrived, so no invocation waited for it and none is a cold start (as Powertools counts).
+fn provisioned_concurrency(initialization_type: Option<&std::ffi::OsStr>) -> bool {
+    initialization_type.is_some_and(|kind| kind == "provisioned-concurrency")
+}
+
+/// One invocation: parse, run within the budget, and answer. Every line logged meanwhile carries
+/// the request id, the trace id and the cold-start flag ([`correlation`]); the first invocation
+/// of a sandbox counts `ColdStart`; in a sampled trace the SDK's calls become subsegments
+/// ([`xray`]).
 pub async fn invoke<T: Trigger>(trigger: &T, budget: Duration, event: LambdaEvent<Value>) -> Result<Value, Diagnostic> {
     let (payload, context) = event.into_parts();
     let budget = budget.min(remaining(context.deadline));
-    let request_id = context.request_id;
+    let cold_start = !WARM.swap(true, Ordering::Relaxed);
+    correlation::begin(&context.request_id, context.xray_trace_id.as_deref(), cold_start);
+    xray::begin(context.xray_trace_id.as_deref());
+    if cold_start {
+        metrics::count(T::NAME, "ColdStart");
+    }
     let started = Instant::now();
     let result = run_within(trigger, budget, payload).await;
     let duration_ms = started.elapsed().as_millis() as u64;
-    match result {
+    let answer = match result {
         Ok(answer) => {
-            tracing::info!(trigger = T::NAME, request_id, duration_ms, outcome = "ok", "answered");
+            tracing::info!(trigger = T::NAME, duration_ms, outcome = "ok", "answered");
             Ok(answer)
         }
         Err(err @ TriggerError::Denied(_)) => {
-            tracing::info!(
-                trigger = T::NAME,
-                request_id,
-                duration_ms,
-                outcome = "denied",
-                reason = err.user_message(),
-                "denied"
-            );
+            // To Lambda a denial is a function error like any other: `Denied` lets an alarm tell
+            // "the pool's policy refused a person" (expected) from "the trigger is broken"
+            // (infra's error alarm is `Errors - Denied`).
+            metrics::count(T::NAME, "Denied");
+            tracing::info!(trigger = T::NAME, duration_ms, outcome = "denied", reason = err.user_message(), "denied");
             Err(diagnostic(&err))
         }
         Err(err) => {
-            tracing::error!(trigger = T::NAME, request_id, duration_ms, outcome = err.kind(), error = %err, "failed");
+            tracing::error!(trigger = T::NAME, duration_ms, outcome = err.kind(), error = %err, "failed");
             Err(diagnostic(&err))
         }
-    }
+    };
+    correlation::end();
+    answer
 }
 
 tokio::task_local! {

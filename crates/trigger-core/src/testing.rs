@@ -116,6 +116,30 @@ pub fn ses_messages_to(address: &str) -> Result<Vec<serde_json::Value>, LocalSta
         .unwrap_or_default())
 }
 
+/// The messages the local SMTP server (local/smtp_server.py) accepted for `address`, oldest
+/// first: one JSON object each (`rcpt_tos`, `message_id`, `subject`, `text`, `html`, `tls`,
+/// `authenticated_as`, …) from `<LOCAL_STATE_DIR>/smtp/messages.jsonl` (default `<repo>/.local`).
+pub fn smtp_messages_to(address: &str) -> Result<Vec<serde_json::Value>, LocalStackError> {
+    let state = std::env::var("LOCAL_STATE_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../.local").to_owned());
+    let journal = std::path::Path::new(&state).join("smtp/messages.jsonl");
+    let text = match std::fs::read_to_string(&journal) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(err) => return Err(err.into()),
+    };
+    let mut messages = Vec::new();
+    for line in text.lines().filter(|line| !line.trim().is_empty()) {
+        let message: serde_json::Value =
+            serde_json::from_str(line).map_err(|e| LocalStackError::Status(format!("{}: {e}", journal.display())))?;
+        let to_address = message["rcpt_tos"].as_array().is_some_and(|all| all.iter().any(|r| r == address));
+        if to_address {
+            messages.push(message);
+        }
+    }
+    Ok(messages)
+}
+
 /// A CONFIRMED user in a local (moto) pool: AdminCreateUser with `attributes` and no message, then
 /// `password` set as permanent (which is what moves the user out of FORCE_CHANGE_PASSWORD).
 pub async fn confirmed_user(

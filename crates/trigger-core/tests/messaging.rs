@@ -16,6 +16,7 @@ async fn mailer_sends_one_message_that_reads_back_from_the_local_ses() {
         subject: "Welcome".into(),
         text: "Hello".into(),
         html: Some("<p>Hello &lt;you&gt;</p>".into()),
+        message_id: None,
     };
     let sent = aws.mailer().send(&email).await.unwrap();
     assert!(!sent.message_id.is_empty());

@@ -362,7 +362,7 @@ async fn fetch_page(
                 (&mut throttled_in_a_row, MAX_THROTTLED)
             }
             PortErrorKind::Timeout | PortErrorKind::Unavailable => (&mut unavailable_in_a_row, MAX_UNAVAILABLE),
-            PortErrorKind::Rejected => return Err(crate::brief(&err)),
+            PortErrorKind::Rejected | PortErrorKind::Unauthorized => return Err(crate::brief(&err)),
         };
         if *in_a_row >= limit {
             return Err(crate::brief(&err));

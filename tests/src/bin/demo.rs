@@ -167,6 +167,33 @@ async fn journey() -> Result<(), Error> {
     outcome(&format!("SMS: {}", response["smsMessage"].as_str().unwrap_or("missing")));
     outcome("(de-AT fell back to the built-in German templates; Cognito puts the code where {####} stands)");
 
+    // The custom e-mail sender, delivering through the operator's own SMTP server (issue 24).
+    step("In a pool whose e-mails go through custom-email-sender, Ana signs up: her code goes out over SMTP");
+    let senders = LocalPool::create_at("demo-senders", &e2e::senders_endpoint(), true).await?;
+    let ana = format!("{}@example.com", unique("ana"));
+    senders.sign_up(&ana, &password()).await?;
+    let mut received = Vec::new();
+    for _ in 0..50 {
+        received = e2e::smtp_messages_to(&ana)?;
+        if !received.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let mail =
+        received.first().ok_or("no e-mail reached the local SMTP server (make local-status: smtp, watch-senders)")?;
+    outcome(&format!(
+        "the SMTP server on 127.0.0.1:9025 received \"{}\" for {ana}: STARTTLS {}, authenticated as {}, Message-ID {}",
+        mail["subject"].as_str().unwrap_or("?"),
+        if mail["tls"] == true { "yes" } else { "no" },
+        mail["authenticated_as"].as_str().unwrap_or("nobody"),
+        mail["message_id"].as_str().unwrap_or("?"),
+    ));
+    outcome(
+        "(cognito-local encrypted the code with KMS; custom-email-sender decrypted it and sent it once; the message is in .local/smtp/maildir)",
+    );
+    senders.delete().await;
+
     // Domain events (docs/events.md): the triggers put them on the local bus; the example listener
     // (a rule to an SQS queue, local/provision.py) received them.
     step("A listener on the event bus (a rule to an SQS queue) shows the domain events it received");

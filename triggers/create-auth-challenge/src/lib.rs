@@ -140,6 +140,7 @@ impl CreateAuthChallenge {
             subject: message.subject,
             text: message.text,
             html: Some(message.html),
+            message_id: None,
         };
         match self.ports.mailer.send(&email).await {
             Ok(_) => {

@@ -2,23 +2,28 @@
 //!
 //! Every `CustomEmailSender_*` source: the code decrypted with the AWS Encryption SDK (a KMS
 //! keyring of the one key `KMS_KEY_ARN`), the message from the shared catalogue in the user's
-//! language, sent through SESv2 at most once per delivery. Invoked asynchronously: every failure
-//! is an invocation error (Lambda retries twice, then the failure destination), and a failed
-//! send leaves the delivery sendable by the retry (`custom_sender::deliver`).
+//! language, sent at most once per delivery through the provider `EMAIL_PROVIDER` names: SESv2
+//! (default), the operator's SMTP server, or SendGrid. Invoked asynchronously: every transient
+//! failure is an invocation error (Lambda retries twice, then the failure destination), and a
+//! failed send leaves the delivery sendable by the retry; a message the provider refuses for good
+//! is recorded as refused and never sent again (`custom_sender::deliver`).
 
 pub mod settings;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use custom_sender::{Envelope, decrypt_code, look_up_recipient, not_planned, plan, send_once};
+use custom_sender::{Envelope, decrypt_code, look_up_recipient, message_id, not_planned, plan, send_once};
+use delivery_providers::sendgrid::SendGridMailer;
+use delivery_providers::smtp::SmtpMailer;
 use esdk_decryptor::{EsdkDecryptor, PoolContext};
+use trigger_core::aws::Aws;
 use trigger_core::events::CustomEmailSenderEvent;
 use trigger_core::ports::{Clock, CodeDecryptor, Email, Mailer, Store, SystemClock, UserLookup};
 use trigger_core::runtime::{Boot, InitError};
 use trigger_core::{Trigger, TriggerError};
 
-pub use settings::Settings;
+pub use settings::{EmailProvider, Settings};
 
 /// The binary name.
 pub const NAME: &str = "custom-email-sender";
@@ -57,13 +62,27 @@ impl CustomEmailSender {
         .await?;
         let ports = Ports {
             decryptor: Arc::new(decryptor),
-            mailer: Arc::new(aws.mailer().with_configuration_set(settings.configuration_set.clone())),
+            mailer: mailer(&aws, &settings.provider).await?,
             directory: Arc::new(aws.directory()),
             store: Arc::new(aws.store(settings.sender.table_name.clone())),
             clock: Arc::new(SystemClock),
         };
         Ok(Self::new(settings, ports))
     }
+}
+
+/// The provider's mailer. Its credentials (SMTP, SendGrid) are read from Secrets Manager now,
+/// once: a secret that cannot be read or parsed fails init naming its setting.
+pub async fn mailer(aws: &Aws, provider: &EmailProvider) -> Result<Arc<dyn Mailer>, InitError> {
+    Ok(match provider {
+        EmailProvider::Ses { configuration_set } => {
+            Arc::new(aws.mailer().with_configuration_set(configuration_set.clone()))
+        }
+        EmailProvider::Smtp(smtp) => Arc::new(SmtpMailer::new(smtp.clone(), Arc::new(aws.secrets())).await?),
+        EmailProvider::SendGrid(sendgrid) => {
+            Arc::new(SendGridMailer::connect(sendgrid, Arc::new(aws.secrets())).await?)
+        }
+    })
 }
 
 #[async_trait]
@@ -87,6 +106,7 @@ impl Trigger for CustomEmailSender {
             subject: outgoing.message.subject.clone(),
             text: outgoing.message.text.clone(),
             html: Some(outgoing.message.html.clone()),
+            message_id: message_id(&outgoing.key, &self.settings.from),
         };
         let send = async { ports.mailer.send(&email).await.map(|_| ()) };
         send_once(NAME, &*ports.store, &*ports.clock, &outgoing, send).await?;

@@ -318,3 +318,76 @@ async fn every_corpus_shape_is_sent_once_and_none_is_refused_as_a_bad_event() {
         assert_eq!(mailer.sent().len(), 1, "{name}: one e-mail");
     }
 }
+
+#[tokio::test]
+async fn every_retry_of_a_delivery_carries_the_same_message_id_and_another_delivery_another() {
+    let rig = rig("123456");
+    rig.mailer.set_outage(Some(PortErrorKind::Timeout));
+    invoke(&rig, fixture()).await.unwrap_err();
+    rig.mailer.set_outage(None);
+    rig.clock.advance(Duration::from_secs(60));
+    invoke(&rig, fixture()).await.unwrap();
+    let mut resend = fixture();
+    resend["request"]["code"] = json!(SECOND_MESSAGE);
+    invoke(&rig, resend).await.unwrap();
+    let sent = rig.mailer.sent();
+    let first = sent[0].message_id.clone().unwrap();
+    // Each is `<hex of the delivery's key@EMAIL_FROM's domain>`.
+    let mut expected: Vec<String> = rig
+        .store
+        .items()
+        .iter()
+        .map(|record| format!("<{}@example.com>", record.key().unwrap().pk.rsplit('#').next().unwrap()))
+        .collect();
+    let mut carried: Vec<String> = sent.iter().map(|email| email.message_id.clone().unwrap()).collect();
+    expected.sort();
+    carried.sort();
+    assert_eq!(carried, expected);
+    assert_ne!(sent[0].message_id, sent[1].message_id, "two deliveries, two ids");
+    // The id is derived, not drawn: the same delivery in a fresh sandbox gets the same one.
+    let other = rig_with_mailer_outage(None);
+    invoke(&other, fixture()).await.unwrap();
+    assert_eq!(other.mailer.sent()[0].message_id.as_deref(), Some(first.as_str()));
+}
+
+fn rig_with_mailer_outage(kind: Option<PortErrorKind>) -> Rig {
+    let rig = rig("123456");
+    rig.mailer.set_outage(kind);
+    rig
+}
+
+#[tokio::test]
+async fn a_permanent_refusal_is_recorded_the_invocation_succeeds_and_no_retry_sends() {
+    let rig = rig_with_mailer_outage(Some(PortErrorKind::Rejected));
+    let answer = invoke(&rig, fixture()).await.unwrap();
+    assert_eq!(answer["triggerSource"], fixture()["triggerSource"], "the event comes back: nothing to retry");
+    let records = rig.store.items();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].str(idempotency::STATUS), Some(idempotency::REFUSED));
+    assert_eq!(records[0].str(idempotency::LAST_ERROR), Some("rejected"));
+    // The provider would take it now; a duplicate delivery or a later retry still sends nothing.
+    rig.mailer.set_outage(None);
+    for _ in 0..2 {
+        rig.clock.advance(Duration::from_secs(60 * 60));
+        invoke(&rig, fixture()).await.unwrap();
+    }
+    assert!(rig.mailer.sent().is_empty(), "refused for good: never sent again");
+    // Another delivery to the same user is another message, sent.
+    let mut resend = fixture();
+    resend["request"]["code"] = json!(SECOND_MESSAGE);
+    invoke(&rig, resend).await.unwrap();
+    assert_eq!(rig.mailer.sent().len(), 1);
+}
+
+#[tokio::test]
+async fn refused_credentials_fail_the_invocation_and_the_retry_sends_once_fixed() {
+    let rig = rig_with_mailer_outage(Some(PortErrorKind::Unauthorized));
+    let err = invoke(&rig, fixture()).await.unwrap_err();
+    assert!(matches!(&err, TriggerError::Port(port) if port.kind == PortErrorKind::Unauthorized), "{err:?}");
+    assert_eq!(rig.store.items()[0].str(idempotency::STATUS), Some(idempotency::FAILED), "given back, not refused");
+    rig.mailer.set_outage(None);
+    rig.clock.advance(Duration::from_secs(60));
+    invoke(&rig, fixture()).await.unwrap();
+    invoke(&rig, fixture()).await.unwrap();
+    assert_eq!(rig.mailer.sent().len(), 1);
+}

@@ -2,24 +2,29 @@
 //!
 //! Every `CustomSMSSender_*` source: the code decrypted with the AWS Encryption SDK (a KMS
 //! keyring of the one key `KMS_KEY_ARN`), the SMS text from the shared catalogue in the user's
-//! language, sent through SNS (transactional) at most once per delivery. Invoked
+//! language, sent through SNS (transactional, `SMS_PROVIDER=sns`, the default) or Twilio
+//! (`SMS_PROVIDER=twilio`) at most once per delivery, to numbers the pumping guard admits
+//! (`guard`: allowed calling codes, a send limit per number). Invoked
 //! asynchronously: every failure is an invocation error (Lambda retries twice, then the failure
 //! destination), and a failed send leaves the delivery sendable by the retry
-//! (`custom_sender::deliver`).
+//! (`custom_sender::deliver`); a refusal for good (the guard's, or the provider's: a bad number) is
+//! settled once and not retried.
 
+pub mod guard;
 pub mod settings;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use custom_sender::{Envelope, decrypt_code, look_up_recipient, not_planned, plan, send_once};
+use delivery_providers::twilio::TwilioSms;
 use esdk_decryptor::{EsdkDecryptor, PoolContext};
 use trigger_core::events::CustomSmsSenderEvent;
 use trigger_core::ports::{Clock, CodeDecryptor, Sms, SmsSender, Store, SystemClock, UserLookup};
 use trigger_core::runtime::{Boot, InitError};
 use trigger_core::{Trigger, TriggerError, metrics};
 
-pub use settings::Settings;
+pub use settings::{Provider, Settings};
 
 /// The binary name.
 pub const NAME: &str = "custom-sms-sender";
@@ -46,7 +51,8 @@ impl CustomSmsSender {
         Self { settings, ports }
     }
 
-    /// Cold start: settings (every template validated), then the clients and the keyring.
+    /// Cold start: settings (every template validated), then the clients and the keyring; with
+    /// Twilio, its credentials from Secrets Manager (no SNS client is built then).
     pub async fn init(boot: Boot) -> Result<Self, InitError> {
         let settings = Settings::from_env(&boot.env)?;
         let aws = boot.aws().await?;
@@ -56,9 +62,13 @@ impl CustomSmsSender {
             PoolContext::required(settings.sender.require_pool_context),
         )
         .await?;
+        let sms: Arc<dyn SmsSender> = match &settings.provider {
+            Provider::Sns(options) => Arc::new(aws.sms(options.clone())),
+            Provider::Twilio(twilio) => Arc::new(TwilioSms::connect(twilio, Arc::new(aws.secrets())).await?),
+        };
         let ports = Ports {
             decryptor: Arc::new(decryptor),
-            sms: Arc::new(aws.sms(settings.sms.clone())),
+            sms,
             directory: Arc::new(aws.directory()),
             store: Arc::new(aws.store(settings.sender.table_name.clone())),
             clock: Arc::new(SystemClock),
@@ -87,7 +97,13 @@ impl Trigger for CustomSmsSender {
             return Err(TriggerError::BadEvent("phone_number is not an E.164 number".to_owned()));
         }
         let sms = Sms { to: outgoing.to.clone(), text: outgoing.message.sms.clone() };
-        let send = async { ports.sms.send(&sms).await.map(|_| ()) };
+        let now = ports.clock.epoch_seconds();
+        // Inside the claim: the guard counts only sends about to happen, and its refusal settles
+        // the delivery as refused like a provider's.
+        let send = async {
+            self.settings.guard.admit(NAME, &*ports.store, now, &event.user_pool_id, &sms.to).await?;
+            ports.sms.send(&sms).await.map(|_| ())
+        };
         send_once(NAME, &*ports.store, &*ports.clock, &outgoing, send).await?;
         Ok(event)
     }

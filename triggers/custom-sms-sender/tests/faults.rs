@@ -46,7 +46,7 @@ async fn setup(code: &str) -> (FaultProxy, CustomSmsSender, Value, String) {
     let settings = Settings::from_env(&env).unwrap();
     let ports = Ports {
         decryptor: Arc::new(decryptor),
-        sms: Arc::new(aws.sms(settings.sms.clone())),
+        sms: Arc::new(aws.sms(trigger_core::aws::SmsOptions::default())),
         directory: Arc::new(aws.directory()),
         store: Arc::new(aws.store(table_name())),
         clock: Arc::new(SystemClock),

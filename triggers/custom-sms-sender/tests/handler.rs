@@ -38,8 +38,19 @@ struct Rig {
 }
 
 fn rig(code: &str) -> Rig {
-    let env = Env::from_pairs([("KMS_KEY_ARN", KEY), ("TABLE_NAME", "t")]);
-    let decryptor = Arc::new(FakeDecryptor::default().with_message(MESSAGE, POOL, code));
+    rig_with(code, &[])
+}
+
+fn rig_with(code: &str, extra: &[(&str, &str)]) -> Rig {
+    let mut pairs = vec![("KMS_KEY_ARN", KEY), ("TABLE_NAME", "t")];
+    pairs.extend_from_slice(extra);
+    let env = Env::from_pairs(pairs);
+    let mut decryptor = FakeDecryptor::default().with_message(MESSAGE, POOL, code);
+    // Three more deliveries' codes (`<MESSAGE><n>` → 65432<n>), for tests of several codes.
+    for n in 0..3 {
+        decryptor = decryptor.with_message(&format!("{MESSAGE}{n}"), POOL, &format!("65432{n}"));
+    }
+    let decryptor = Arc::new(decryptor);
     let sms = Arc::new(RecordingSms::default());
     let store = Arc::new(InMemoryStore::default());
     let clock = Arc::new(FixedClock::at_epoch_seconds(1_800_000_000));
@@ -159,6 +170,30 @@ async fn the_takeover_notice_in_cognitos_shape_reaches_the_directory_number_once
     second["request"]["userAttributes"]["EVENT_ID"] = json!("f00dfeed-0000-4000-8000-000000000003");
     invoke(&rig, second).await.unwrap();
     assert_eq!(rig.sms.sent().len(), 2, "another risk event, another SMS");
+}
+
+#[tokio::test]
+async fn the_pumping_guard_holds_for_sns_too_refused_numbers_are_settled_and_never_sent() {
+    // A calling code outside the allowed list: not sent, settled as refused, not retried.
+    let rig = rig_with("123456", &[("SMS_ALLOWED_COUNTRY_CODES", "49,44")]);
+    for _ in 0..3 {
+        invoke(&rig, fixture()).await.expect("a refusal for good is no invocation error");
+    }
+    assert!(rig.sms.sent().is_empty());
+    assert_eq!(rig.store.items()[0].str(idempotency::STATUS), Some(idempotency::REFUSED));
+
+    // Two texts per number and window: the third code for the number is refused.
+    let rig = rig_with("123456", &[("SMS_MAX_PER_NUMBER", "2")]);
+    for n in 0..3 {
+        let mut event = fixture();
+        event["request"]["code"] = json!(format!("{MESSAGE}{n}"));
+        invoke(&rig, event).await.unwrap();
+    }
+    assert_eq!(rig.sms.sent().len(), 2, "the limit holds whatever the provider");
+    let mut other = fixture();
+    other["request"]["userAttributes"]["phone_number"] = json!("+14155550199");
+    invoke(&rig, other).await.unwrap();
+    assert_eq!(rig.sms.sent().len(), 3, "another number has a count of its own");
 }
 
 /// The corpus files of this trigger (`tests/fixtures/events/corpus/<trigger>-*.json`).

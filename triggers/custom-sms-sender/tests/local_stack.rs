@@ -33,9 +33,10 @@ async fn trigger(key_arn: &str) -> CustomSmsSender {
     ]);
     let settings = Settings::from_env(&env).unwrap();
     let kms = aws_sdk_kms::Client::new(aws.sdk_config());
+    let custom_sms_sender::Provider::Sns(options) = settings.provider.clone() else { panic!("SNS is the default") };
     let ports = Ports {
         decryptor: Arc::new(EsdkDecryptor::new(kms, key_arn).await.unwrap()),
-        sms: Arc::new(aws.sms(settings.sms.clone())),
+        sms: Arc::new(aws.sms(options)),
         directory: Arc::new(aws.directory()),
         store: Arc::new(aws.store(table_name())),
         clock: Arc::new(SystemClock),

@@ -7,7 +7,6 @@
 //! Then the domain event (`UserConfirmed` / `PasswordReset`, docs/events.md), best effort.
 
 pub mod settings;
-pub mod template;
 pub mod welcome;
 
 use std::sync::Arc;
@@ -16,7 +15,7 @@ use async_trait::async_trait;
 use trigger_core::domain_events::{self, Events};
 use trigger_core::events::{PostConfirmationEvent, PostConfirmationSource};
 use trigger_core::lockout::Subject;
-use trigger_core::ports::{Clock, Mailer, Store, SystemClock, UserDirectory};
+use trigger_core::ports::{Clock, Mailer, PortError, Store, SystemClock, UserDirectory};
 use trigger_core::reservations::{self, Confirmation};
 use trigger_core::runtime::{Boot, InitError, dependency_deadline};
 use trigger_core::{Trigger, TriggerError, profile};
@@ -24,14 +23,31 @@ use trigger_core::{lockout, metrics};
 
 pub use settings::Settings;
 
-use crate::template::Values;
 use crate::welcome::Recipient;
+
+/// The one directory operation this trigger makes (`AdminAddUserToGroup`, for the default
+/// group). Every [`UserDirectory`] is one. Holding `dyn GroupMembership` rather than
+/// `dyn UserDirectory` keeps the other operations' client code out of the binary (a trait
+/// object's vtable links every method of its trait): 144 KB of the arm64 zip, the room the
+/// message catalogue needed.
+#[async_trait]
+pub trait GroupMembership: Send + Sync {
+    async fn add_user_to_group(&self, user_pool_id: &str, username: &str, group: &str) -> Result<(), PortError>;
+}
+
+#[async_trait]
+impl<T: UserDirectory + ?Sized> GroupMembership for T {
+    async fn add_user_to_group(&self, user_pool_id: &str, username: &str, group: &str) -> Result<(), PortError> {
+        self.add_to_group(user_pool_id, username, group).await
+    }
+}
 
 /// What the trigger talks to.
 #[derive(Clone)]
 pub struct Ports {
     pub store: Arc<dyn Store>,
-    pub directory: Arc<dyn UserDirectory>,
+    /// The default group only (`AdminAddUserToGroup`): no other directory operation is linked.
+    pub directory: Arc<dyn GroupMembership>,
     pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,
     /// The event bus (`EVENT_BUS_NAME`; disabled when unset).
@@ -70,16 +86,6 @@ impl PostConfirmation {
         metrics::count(NAME, metric);
         TriggerError::Port(err)
     }
-}
-
-/// The greeting name: `name`, else `given_name`, else a neutral word.
-fn display_name(event: &PostConfirmationEvent) -> String {
-    let attributes = &event.request.user_attributes;
-    ["name", "given_name"]
-        .iter()
-        .find_map(|a| attributes.get(*a).filter(|v| !v.trim().is_empty()))
-        .cloned()
-        .unwrap_or_else(|| "there".to_owned())
 }
 
 #[async_trait]
@@ -135,7 +141,7 @@ impl PostConfirmation {
         if let Some(group) = &self.settings.default_group {
             self.ports
                 .directory
-                .add_to_group(pool, &event.user_name, group)
+                .add_user_to_group(pool, &event.user_name, group)
                 .await
                 .map_err(|e| Self::failed("DefaultGroupFailed", e))?;
         }
@@ -146,9 +152,23 @@ impl PostConfirmation {
                 user_pool_id: pool,
                 sub,
                 to,
-                values: Values { name: display_name(event), email: to.clone(), username: event.user_name.clone() },
+                user_name: &event.user_name,
+                attributes,
+                client_metadata: &event.request.client_metadata,
             };
-            let outcome = welcome::send_once(store, self.ports.mailer.as_ref(), welcome, &recipient, now)
+            // The catalogue was validated at cold start; a message that still does not render (a
+            // line break in a value printed into a subject, a body past the limit) would not
+            // render on a retry either: counted and skipped, never a reason to fail the
+            // confirmation.
+            let email = match welcome::compose(welcome, &recipient) {
+                Ok(email) => email,
+                Err(err) => {
+                    metrics::count(NAME, "WelcomeEmailNotRendered");
+                    tracing::error!(error = %err, "welcome e-mail not rendered: not sent");
+                    return Ok(());
+                }
+            };
+            let outcome = welcome::send_once(store, self.ports.mailer.as_ref(), &recipient, &email, now)
                 .await
                 .map_err(|e| Self::failed("WelcomeEmailFailed", e))?;
             tracing::info!(?outcome, "welcome e-mail");

@@ -1,19 +1,30 @@
 //! Settings, read once at cold start. Names and defaults: docs/triggers/post-confirmation.md.
 
+use std::sync::Arc;
+
+use message_catalogue::Catalogue;
+use message_catalogue::settings::refuse_replaced;
 use trigger_core::{ConfigError, Env};
 
-use crate::template::{DEFAULT_TEMPLATE, Template};
+/// Settings an earlier release read, and what replaced them (refused at cold start, so that an
+/// operator's text is never silently dropped).
+pub const REPLACED: &[(&str, &str)] = &[(
+    "WELCOME_EMAIL_TEMPLATE",
+    "the welcome e-mail comes from the message catalogue: write <locale>/welcome.subject.txt, welcome.html and \
+     welcome.txt in MESSAGE_TEMPLATES_DIR ({{ name }}, {{ email }}, {{ username }}; docs/message-templates.md)",
+)];
 
 /// The welcome e-mail, when `WELCOME_EMAIL_FROM` is set.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Welcome {
     /// `WELCOME_EMAIL_FROM`: a verified SES identity.
     pub from: String,
-    /// `WELCOME_EMAIL_TEMPLATE`, or [`DEFAULT_TEMPLATE`].
-    pub template: Template,
+    /// The message catalogue (`MESSAGE_TEMPLATES_DIR`, `DEFAULT_LOCALE`): the `welcome` kind in
+    /// the user's language. Loaded and validated only when the e-mail is on.
+    pub catalogue: Arc<Catalogue>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Settings {
     /// `TABLE_NAME` (required): the profile, reservation and idempotency items live there.
     pub table_name: String,
@@ -26,10 +37,14 @@ pub struct Settings {
 impl Settings {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let table_name = env.required("TABLE_NAME")?.to_owned();
-        let template_text = env.text("WELCOME_EMAIL_TEMPLATE");
-        let template = Template::parse(template_text.unwrap_or(DEFAULT_TEMPLATE))
-            .map_err(|reason| ConfigError::invalid("WELCOME_EMAIL_TEMPLATE", template_text.unwrap_or(""), reason))?;
-        let welcome = env.address("WELCOME_EMAIL_FROM")?.map(|from| Welcome { from: from.to_owned(), template });
+        refuse_replaced(env, REPLACED)?;
+        let welcome = match env.address("WELCOME_EMAIL_FROM")? {
+            Some(from) => Some(Welcome {
+                from: from.to_owned(),
+                catalogue: Arc::new(message_catalogue::catalogue_from_env(env)?),
+            }),
+            None => None,
+        };
         let default_group = match env.text("DEFAULT_GROUP") {
             None => None,
             Some(group) if group.chars().count() <= 128 && !group.chars().any(char::is_whitespace) => {
@@ -58,7 +73,7 @@ mod tests {
     #[test]
     fn defaults_send_nothing_and_add_to_no_group() {
         let settings = Settings::from_env(&env(&[("TABLE_NAME", "t")])).unwrap();
-        assert_eq!(settings.welcome, None);
+        assert!(settings.welcome.is_none());
         assert_eq!(settings.default_group, None);
         let settings = Settings::from_env(&env(&[
             ("TABLE_NAME", "t"),
@@ -66,26 +81,39 @@ mod tests {
             ("DEFAULT_GROUP", "members"),
         ]))
         .unwrap();
-        assert_eq!(settings.welcome.unwrap().template, Template::parse(DEFAULT_TEMPLATE).unwrap());
+        let welcome = settings.welcome.unwrap();
+        assert_eq!(welcome.from, "no-reply@example.com");
+        assert_eq!(welcome.catalogue.default_locale(), "en");
         assert_eq!(settings.default_group.as_deref(), Some("members"));
     }
 
     #[test]
     fn bad_values_fail_init_naming_the_variable() {
+        let from = ("WELCOME_EMAIL_FROM", "no-reply@example.com");
         let cases: [&[(&str, &str)]; 5] = [
             &[],
             &[("TABLE_NAME", "t"), ("WELCOME_EMAIL_FROM", "Team <team@example.com>")],
-            &[("TABLE_NAME", "t"), ("WELCOME_EMAIL_TEMPLATE", "Hi {firstname}")],
             &[("TABLE_NAME", "t"), ("DEFAULT_GROUP", "two words")],
-            &[("TABLE_NAME", "t"), ("WELCOME_EMAIL_TEMPLATE", "Hi {name")],
+            &[("TABLE_NAME", "t"), from, ("DEFAULT_LOCALE", "fr")],
+            &[("TABLE_NAME", "t"), from, ("MESSAGE_TEMPLATES_DIR", "/nonexistent/templates")],
         ];
-        let expected =
-            ["TABLE_NAME", "WELCOME_EMAIL_FROM", "WELCOME_EMAIL_TEMPLATE", "DEFAULT_GROUP", "WELCOME_EMAIL_TEMPLATE"];
+        let expected = ["TABLE_NAME", "WELCOME_EMAIL_FROM", "DEFAULT_GROUP", "DEFAULT_LOCALE", "MESSAGE_TEMPLATES_DIR"];
         for (pairs, variable) in cases.iter().zip(expected) {
             let err = Settings::from_env(&env(pairs)).unwrap_err();
             assert_eq!(err.variable(), variable, "{pairs:?}");
         }
-        let err = Settings::from_env(&env(&[("TABLE_NAME", "t"), ("WELCOME_EMAIL_TEMPLATE", "Hi {firstname}")]));
-        assert!(err.unwrap_err().to_string().contains("unknown placeholder {firstname}"));
+    }
+
+    #[test]
+    fn the_retired_welcome_template_setting_fails_init_saying_what_replaced_it() {
+        for pairs in [
+            &[("TABLE_NAME", "t"), ("WELCOME_EMAIL_TEMPLATE", "Hi {name}")][..],
+            &[("TABLE_NAME", "t"), ("WELCOME_EMAIL_FROM", "no-reply@example.com"), ("WELCOME_EMAIL_TEMPLATE", "Hi")],
+        ] {
+            let err = Settings::from_env(&env(pairs)).unwrap_err();
+            assert_eq!(err.variable(), "WELCOME_EMAIL_TEMPLATE");
+            let text = err.to_string();
+            assert!(text.contains("MESSAGE_TEMPLATES_DIR") && text.contains("welcome.html"), "{text}");
+        }
     }
 }

@@ -97,6 +97,97 @@ async fn a_sign_up_confirmation_creates_the_profile_reserves_groups_and_welcomes
 }
 
 #[tokio::test]
+async fn the_welcome_email_comes_from_the_catalogue_in_the_users_language() {
+    type Pairs<'a> = &'a [(&'a str, &'a str)];
+    // (user attributes added, client metadata added, the subject, how the text starts)
+    let cases: [(Pairs, Pairs, &str, &str); 5] = [
+        (&[], &[], "Welcome", "Hello Jane <Doe>, welcome! Your account for jane.doe@example.com is ready."),
+        (&[("locale", "de")], &[], "Willkommen", "Hallo Jane <Doe>, willkommen!"),
+        // No locale attribute: the confirmation's client metadata, by its language.
+        (&[], &[("locale", "pt-BR")], "Boas-vindas", "Olá Jane <Doe>, boas-vindas!"),
+        // The attribute comes first; a language the catalogue lacks falls through to the next.
+        (&[("locale", "ja")], &[("locale", "de-AT")], "Willkommen", "Hallo Jane <Doe>"),
+        (&[("locale", "pt"), ("name", ""), ("given_name", "Joana")], &[("locale", "de")], "Boas-vindas", "Olá Joana,"),
+    ];
+    for (attributes, metadata, subject, text) in cases {
+        let world = World::new();
+        let mut event = fixture("post-confirmation.json");
+        for (name, value) in attributes {
+            event["request"]["userAttributes"][name] = json!(value);
+        }
+        for (name, value) in metadata {
+            event["request"]["clientMetadata"][name] = json!(value);
+        }
+        answer(&world.trigger(FULL), event).await.unwrap();
+        let sent = world.mailer.sent();
+        assert_eq!(sent.len(), 1, "{attributes:?} {metadata:?}");
+        assert_eq!(sent[0].subject, subject, "{attributes:?} {metadata:?}");
+        assert!(sent[0].text.starts_with(text), "{attributes:?} {metadata:?}: {}", sent[0].text);
+        let html = sent[0].html.as_deref().unwrap();
+        assert!(html.starts_with("<!DOCTYPE html>") && !html.contains("<Doe>"), "escaped: {html}");
+    }
+    // DEFAULT_LOCALE decides for a user who states no language.
+    let world = World::new();
+    answer(&world.trigger(&[FULL[0], ("DEFAULT_LOCALE", "de")]), fixture("post-confirmation.json")).await.unwrap();
+    assert_eq!(world.mailer.sent()[0].subject, "Willkommen");
+}
+
+/// A directory of override templates, removed on drop.
+struct Templates(std::path::PathBuf);
+
+impl Templates {
+    fn with(files: &[(&str, &str)]) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("post-confirmation-templates-{}-{}", std::process::id(), files.len()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for (name, text) in files {
+            let path = dir.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        Self(dir)
+    }
+
+    fn dir(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for Templates {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[tokio::test]
+async fn the_operators_overrides_write_the_welcome_email_and_a_value_cannot_break_the_subject() {
+    let templates = Templates::with(&[
+        ("en/welcome.subject.txt", "Welcome aboard, {{ name }}"),
+        ("en/welcome.txt", "Hi {{ name | upper }} ({{ username }}), {{ email }}"),
+    ]);
+    let world = World::new();
+    let trigger = world.trigger(&[FULL[0], ("MESSAGE_TEMPLATES_DIR", templates.dir())]);
+    answer(&trigger, fixture("post-confirmation.json")).await.unwrap();
+    let sent = world.mailer.sent();
+    assert_eq!(sent[0].subject, "Welcome aboard, Jane <Doe>");
+    assert_eq!(sent[0].text, "Hi JANE <DOE> (jane.doe), jane.doe@example.com");
+    assert!(sent[0].html.as_deref().unwrap().contains("Jane &lt;Doe&gt;"), "the built-in HTML part, escaped");
+
+    // A name that would put a second header line into the subject: the e-mail is not sent (nor
+    // would a retry render it), and the confirmation's own steps stand.
+    let world = World::new();
+    let trigger = world.trigger(&[FULL[0], FULL[1], ("MESSAGE_TEMPLATES_DIR", templates.dir())]);
+    let mut event = fixture("post-confirmation.json");
+    event["request"]["userAttributes"]["name"] = json!("Jane\r\nBcc: everyone@example.com");
+    answer(&trigger, event).await.unwrap();
+    assert!(world.mailer.sent().is_empty());
+    assert!(world.profile().await.is_some());
+    assert_eq!(world.directory.groups_of("jane.doe"), ["members"]);
+    let claim = Key::new(format!("IDEMPOTENCY#welcome#us-east-1_EXAMPLE1#{SUB}"), "CLAIM");
+    assert_eq!(world.store.get(&claim).await.unwrap(), None, "nothing claimed for an e-mail never sent");
+}
+
+#[tokio::test]
 async fn a_password_reset_clears_the_sign_in_lockout_and_nothing_else() {
     let world = World::new();
     let trigger = world.trigger(FULL);

@@ -167,14 +167,10 @@ impl Trigger for PreSignUp {
 
 #[cfg(test)]
 mod tests {
-    use trigger_core::Env;
-
     use super::*;
 
     fn settings(pairs: &[(&str, &str)]) -> Settings {
-        let mut all = vec![("TABLE_NAME", "t")];
-        all.extend_from_slice(pairs);
-        Settings::from_env(&Env::from_pairs(all)).unwrap()
+        crate::settings::for_test(("TABLE_NAME", "t"), pairs)
     }
 
     #[test]

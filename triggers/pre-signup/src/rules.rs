@@ -52,14 +52,10 @@ pub fn check_username(username: &str, source: &PreSignUpSource, settings: &Setti
 
 #[cfg(test)]
 mod tests {
-    use trigger_core::Env;
-
     use super::*;
 
     fn settings(pairs: &[(&str, &str)]) -> Settings {
-        let mut all = vec![("UNIQUE_EMAIL", "false")];
-        all.extend_from_slice(pairs);
-        Settings::from_env(&Env::from_pairs(all)).unwrap()
+        crate::settings::for_test(("UNIQUE_EMAIL", "false"), pairs)
     }
 
     fn denial(result: Result<(), TriggerError>) -> Option<String> {

@@ -272,14 +272,27 @@ impl Settings {
     }
 }
 
+/// The settings of `base` with `pairs` on top, for the unit tests of every module (a test that
+/// wants no table passes `("UNIQUE_EMAIL", "false")` as its base instead of `TABLE_NAME`).
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // test code: a bad test setting is a failed test
+pub(crate) fn for_test(base: (&str, &str), pairs: &[(&str, &str)]) -> Settings {
+    Settings::from_env(&test_env(base, pairs)).unwrap()
+}
+
+#[cfg(test)]
+fn test_env(base: (&str, &str), pairs: &[(&str, &str)]) -> Env {
+    let mut all = vec![base];
+    all.extend_from_slice(pairs);
+    Env::from_pairs(all)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Env {
-        let mut all = vec![("TABLE_NAME", "t")];
-        all.extend_from_slice(pairs);
-        Env::from_pairs(all)
+        test_env(("TABLE_NAME", "t"), pairs)
     }
 
     #[test]

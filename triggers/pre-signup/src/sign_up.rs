@@ -289,15 +289,11 @@ async fn start_reminder(trigger: &PreSignUp, event: &PreSignUpEvent, email: Opti
 
 #[cfg(test)]
 mod tests {
-    use trigger_core::Env;
-
     use super::*;
     use crate::{EMAIL_TAKEN, GENERIC_TAKEN, PHONE_TAKEN, USERNAME_TAKEN};
 
     fn settings(pairs: &[(&str, &str)]) -> Settings {
-        let mut all = vec![("TABLE_NAME", "t")];
-        all.extend_from_slice(pairs);
-        Settings::from_env(&Env::from_pairs(all)).unwrap()
+        crate::settings::for_test(("TABLE_NAME", "t"), pairs)
     }
 
     fn facts(email: &str, email_reserved: Reserved) -> Facts {

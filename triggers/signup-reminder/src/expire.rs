@@ -12,10 +12,11 @@ use std::collections::BTreeSet;
 
 use trigger_core::TriggerError;
 use trigger_core::domain_events::{self, ExpiredSignUp};
-use trigger_core::idempotency;
 use trigger_core::ports::{DirectoryUser, UserStatus};
 use trigger_core::reservations::{self, Kind};
+use trigger_core::{idempotency, metrics};
 
+use crate::messages::Recipient;
 use crate::once::{LEASE, send_once};
 use crate::task::{Identity, Outcome, ReminderTask};
 use crate::{Ports, Settings, messages, recipient};
@@ -54,9 +55,17 @@ pub async fn expire(settings: &Settings, ports: &Ports, task: &ReminderTask) -> 
     }
     let to = recipient(user.as_ref().and_then(|u| u.attribute("email")), task);
     if let Some(to) = &to {
-        let notice = messages::expiry_notice(settings, to);
-        let key = idempotency::key(NOTICE_PURPOSE, &task.signup_id());
-        send_once(&*ports.store, &*ports.mailer, &key, &notice, now).await?;
+        match messages::expiry_notice(settings, Recipient { to, user: user.as_ref() }) {
+            Ok(notice) => {
+                let key = idempotency::key(NOTICE_PURPOSE, &task.signup_id());
+                send_once(&*ports.store, &*ports.mailer, &key, &notice, now).await?;
+            }
+            Err(err) => {
+                // As the reminder: a retry would not render it either; the expiry itself is done.
+                metrics::count(crate::NAME, "ExpiryNoticeNotRendered");
+                tracing::error!(trigger = crate::NAME, error = %err, "expiry notice not rendered: not sent");
+            }
+        }
     }
     // Last, once every step is done: a retried step publishes again, under the same id.
     let signup_id = task.signup_id();

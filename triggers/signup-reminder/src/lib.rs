@@ -17,7 +17,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use trigger_core::domain_events::Events;
 use trigger_core::metrics;
-use trigger_core::ports::{Clock, Mailer, Store, SystemClock, UserDirectory};
+use trigger_core::ports::{Clock, DeleteOutcome, DirectoryUser, Mailer, PortError, Store, SystemClock, UserDirectory};
 use trigger_core::runtime::{Boot, InitError};
 use trigger_core::{Trigger, TriggerError};
 
@@ -27,10 +27,31 @@ pub use task::{Action, Outcome, ReminderTask};
 /// The binary name (and the `trigger` of its logs and metrics).
 pub const NAME: &str = "signup-reminder";
 
+/// The two directory operations the worker makes: read the user (`AdminGetUser`), delete it
+/// (`AdminDeleteUser`). Every [`UserDirectory`] is one. Holding `dyn SignUpUsers` rather than
+/// `dyn UserDirectory` keeps the other operations' client code out of the binary (a trait
+/// object's vtable links every method of its trait): the room the message catalogue needed.
+#[async_trait]
+pub trait SignUpUsers: Send + Sync {
+    async fn get_user(&self, user_pool_id: &str, username: &str) -> Result<Option<DirectoryUser>, PortError>;
+    async fn delete_user(&self, user_pool_id: &str, username: &str) -> Result<DeleteOutcome, PortError>;
+}
+
+#[async_trait]
+impl<T: UserDirectory + ?Sized> SignUpUsers for T {
+    async fn get_user(&self, user_pool_id: &str, username: &str) -> Result<Option<DirectoryUser>, PortError> {
+        UserDirectory::get_user(self, user_pool_id, username).await
+    }
+
+    async fn delete_user(&self, user_pool_id: &str, username: &str) -> Result<DeleteOutcome, PortError> {
+        UserDirectory::delete_user(self, user_pool_id, username).await
+    }
+}
+
 /// What the two actions talk to.
 #[derive(Clone)]
 pub struct Ports {
-    pub directory: Arc<dyn UserDirectory>,
+    pub directory: Arc<dyn SignUpUsers>,
     pub store: Arc<dyn Store>,
     pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,

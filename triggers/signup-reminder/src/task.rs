@@ -30,6 +30,8 @@ pub enum Outcome {
     AlreadySent,
     /// `remind`: neither the user nor the input has an e-mail address.
     SkippedNoEmail,
+    /// `remind`: the reminder could not be rendered (counted as `ReminderNotRendered`); not sent.
+    SkippedNotRendered,
     /// `expire`: the user was deleted by this sign-up's expiry (now or by an earlier attempt).
     Expired,
     /// The user has confirmed (or is in any status other than UNCONFIRMED): nothing was done.

@@ -34,6 +34,11 @@ struct World {
 }
 
 fn world(status: Option<UserStatus>) -> World {
+    world_with(status, &[])
+}
+
+/// [`world`] with more settings (`MESSAGE_TEMPLATES_DIR`, …).
+fn world_with(status: Option<UserStatus>, settings: &[(&str, &str)]) -> World {
     let directory = Arc::new(FakeDirectory::default());
     if let Some(status) = status {
         directory.insert(DirectoryUser {
@@ -52,11 +57,13 @@ fn world(status: Option<UserStatus>) -> World {
     let store = Arc::new(InMemoryStore::default());
     let mailer = Arc::new(RecordingMailer::default());
     let bus = Arc::new(RecordingBus::default());
-    let env = Env::from_pairs([
+    let mut pairs = vec![
         ("TABLE_NAME", "t"),
         ("REMINDER_EMAIL_FROM", "no-reply@example.com"),
         ("SIGNUP_URL", "https://example.com/signup"),
-    ]);
+    ];
+    pairs.extend_from_slice(settings);
+    let env = Env::from_pairs(pairs);
     let ports = Ports {
         directory: directory.clone(),
         store: store.clone(),
@@ -98,7 +105,36 @@ async fn remind_sends_one_email_however_often_it_runs_and_keeps_the_input() {
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].to, "jane.doe@example.com", "the directory's address wins over the input's");
     assert_eq!(sent[0].subject, "Please confirm your sign-up");
-    assert!(sent[0].html.as_deref().unwrap().contains("href=\"https://example.com/signup\""));
+    // minijinja's HTML escaping writes `/` as `&#x2f;`: the same link to a browser.
+    assert!(sent[0].html.as_deref().unwrap().contains("href=\"https:&#x2f;&#x2f;example.com&#x2f;signup\""));
+    assert!(sent[0].text.contains("Continue here: https://example.com/signup"), "{}", sent[0].text);
+}
+
+#[tokio::test]
+async fn both_emails_go_out_in_the_users_language() {
+    let world = world(None);
+    world.directory.insert(DirectoryUser {
+        username: "jane.doe".into(),
+        status: UserStatus::Unconfirmed,
+        enabled: true,
+        created_at: Some(SIGNED_UP_AT + 2),
+        attributes: BTreeMap::from([
+            ("sub".into(), "sub-jane".into()),
+            ("email".into(), "jane.doe@example.com".into()),
+            ("locale".into(), "de-CH".into()),
+            ("given_name".into(), "Jana <b>".into()),
+        ]),
+    });
+    assert_eq!(answer(&world, fixture("signup-reminder-remind.json")).await.unwrap()["outcome"], "sent");
+    assert_eq!(answer(&world, fixture("signup-reminder-expire.json")).await.unwrap()["outcome"], "expired");
+    let sent = world.mailer.sent();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[0].subject, "Bitte bestätigen Sie Ihre Registrierung");
+    assert!(sent[0].text.starts_with("Hallo Jana <b>,"), "{}", sent[0].text);
+    assert!(sent[0].html.as_deref().unwrap().contains("Hallo Jana &lt;b&gt;,"), "escaped");
+    // The notice is rendered from the user read before the delete: still in German.
+    assert_eq!(sent[1].subject, "Ihre unbestätigte Registrierung wurde entfernt");
+    assert!(sent[1].text.contains("Sie können sich jederzeit erneut registrieren: https://example.com/signup"));
 }
 
 #[tokio::test]
@@ -251,4 +287,37 @@ async fn bad_input_is_a_clear_non_retryable_error() {
     blank["userName"] = json!("  ");
     assert_eq!(answer(&world, blank).await.unwrap_err().to_string(), "bad event: userName is empty");
     assert!(world.mailer.sent().is_empty());
+}
+
+#[tokio::test]
+async fn a_message_the_templates_cannot_render_is_not_sent_and_not_retried_and_the_expiry_still_happens() {
+    let dir = std::env::temp_dir().join(format!("signup-reminder-templates-{}", std::process::id()));
+    for (file, text) in [
+        ("en/sign-up-reminder.subject.txt", "{{ name }}, confirm"),
+        ("en/sign-up-expired.subject.txt", "{{ name }}, gone"),
+    ] {
+        let path = dir.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let world = world_with(None, &[("MESSAGE_TEMPLATES_DIR", dir.to_str().unwrap())]);
+    world.directory.insert(DirectoryUser {
+        username: "jane.doe".into(),
+        status: UserStatus::Unconfirmed,
+        enabled: true,
+        created_at: Some(SIGNED_UP_AT + 2),
+        attributes: BTreeMap::from([
+            ("sub".into(), "sub-jane".into()),
+            ("email".into(), "jane.doe@example.com".into()),
+            // Printed into the overridden subject, it would start a second header line.
+            ("name".into(), "Jane\r\nBcc: everyone@example.com".into()),
+        ]),
+    });
+    let out = answer(&world, fixture("signup-reminder-remind.json")).await.unwrap();
+    assert_eq!(out["outcome"], "skipped-not-rendered", "a retry would fail the same way: an answer, not an error");
+    assert!(world.store.items().is_empty(), "nothing claimed for an e-mail never sent");
+    assert_eq!(answer(&world, fixture("signup-reminder-expire.json")).await.unwrap()["outcome"], "expired");
+    assert!(world.directory.users().is_empty(), "the expiry itself is done");
+    assert!(world.mailer.sent().is_empty(), "neither e-mail went out");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -11,6 +11,8 @@ mod eventbridge;
 pub mod https;
 mod legacy_users;
 mod old_pool;
+#[cfg(feature = "secrets")]
+mod secrets;
 mod ses;
 mod sfn;
 #[cfg(feature = "sns")]
@@ -27,6 +29,8 @@ pub use dynamodb::DynamoStore;
 pub use eventbridge::EventBridgePublisher;
 pub use legacy_users::DynamoLegacyUsers;
 pub use old_pool::CognitoOldPool;
+#[cfg(feature = "secrets")]
+pub use secrets::SecretsManagerSource;
 pub use ses::SesMailer;
 pub use sfn::StepFunctionsScheduler;
 #[cfg(feature = "sns")]
@@ -181,6 +185,13 @@ impl Aws {
 
     pub fn scheduler(&self) -> StepFunctionsScheduler {
         StepFunctionsScheduler::new(aws_sdk_sfn::Client::new(&self.config))
+    }
+
+    /// Secrets Manager (feature `secrets`): the delivery providers' credentials, read at cold
+    /// start and after a refusal. A read has no side effect: the shared retries and timeouts.
+    #[cfg(feature = "secrets")]
+    pub fn secrets(&self) -> SecretsManagerSource {
+        SecretsManagerSource::new(aws_sdk_secretsmanager::Client::new(&self.config))
     }
 
     /// Text messages through SNS (feature `sns`), one attempt per message ([`Self::one_attempt`]:

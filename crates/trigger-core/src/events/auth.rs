@@ -25,7 +25,7 @@ pub type PostAuthenticationEvent =
 pub struct PreAuthenticationRequest {
     #[serde(default, deserialize_with = "super::attribute_values")]
     pub user_attributes: HashMap<String, String>,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::metadata_values")]
     pub validation_data: HashMap<String, String>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub user_not_found: bool,
@@ -42,7 +42,7 @@ pub struct PostAuthenticationRequest {
     pub new_device_used: bool,
     #[serde(default, deserialize_with = "super::attribute_values")]
     pub user_attributes: HashMap<String, String>,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::metadata_values")]
     pub client_metadata: HashMap<String, String>,
     #[serde(flatten)]
     pub other: Map<String, Value>,

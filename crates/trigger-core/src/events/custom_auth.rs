@@ -48,7 +48,7 @@ pub struct DefineAuthChallengeRequest {
     /// Cognito sends as null are kept as `None`.
     #[serde(default, deserialize_with = "null_as_default")]
     pub session: Vec<Option<ChallengeResult>>,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::metadata_values")]
     pub client_metadata: HashMap<String, String>,
     /// Set when the pool prevents user-existence errors and the user name has no account.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -68,7 +68,7 @@ pub struct CreateAuthChallengeRequest {
     pub challenge_name: Option<String>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub session: Vec<Option<ChallengeResult>>,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::metadata_values")]
     pub client_metadata: HashMap<String, String>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub user_not_found: bool,
@@ -105,7 +105,7 @@ pub struct VerifyAuthChallengeRequest {
     /// The user's answer (`ChallengeResponses.ANSWER`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub challenge_answer: Option<Secret<String>>,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::metadata_values")]
     pub client_metadata: HashMap<String, String>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub user_not_found: bool,

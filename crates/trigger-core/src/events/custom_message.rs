@@ -25,7 +25,7 @@ pub struct CustomMessageRequest {
     /// The link placeholder (`{##Click Here##}`), when the pool verifies by link.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link_parameter: Option<String>,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::metadata_values")]
     pub client_metadata: HashMap<String, String>,
     #[serde(flatten)]
     pub other: Map<String, Value>,

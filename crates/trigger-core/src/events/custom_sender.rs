@@ -29,7 +29,7 @@ pub struct CustomSenderRequest {
     /// through [`CustomSenderRequest::attribute`], which sees non-blank strings only.
     #[serde(default, deserialize_with = "null_as_default")]
     pub user_attributes: HashMap<String, Value>,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::metadata_values")]
     pub client_metadata: HashMap<String, String>,
     #[serde(flatten)]
     pub other: Map<String, Value>,

@@ -16,9 +16,9 @@ pub type UserMigrationEvent = TriggerEvent<UserMigrationSource, UserMigrationReq
 pub struct UserMigrationRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<Secret<String>>,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::metadata_values")]
     pub validation_data: HashMap<String, String>,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::metadata_values")]
     pub client_metadata: HashMap<String, String>,
     #[serde(flatten)]
     pub other: Map<String, Value>,

@@ -48,7 +48,7 @@ pub use inbound_federation::{
     InboundFederationEvent, InboundFederationRequest, InboundFederationResponse, ProviderAttributes, ProviderType,
 };
 pub use migration::{DeliveryMedium, FinalUserStatus, UserMigrationEvent, UserMigrationRequest, UserMigrationResponse};
-pub use nullish::{attribute_values, null_as_default};
+pub use nullish::{attribute_values, metadata_values, null_as_default, version_text};
 pub use post_confirmation::{PostConfirmationEvent, PostConfirmationRequest, PostConfirmationResponse};
 pub use pre_signup::{PreSignUpEvent, PreSignUpRequest, PreSignUpResponse};
 pub use source::{
@@ -86,7 +86,9 @@ pub struct CallerContext {
                          Response: Deserialize<'de> + Default")
 )]
 pub struct TriggerEvent<Source, Request, Response> {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Text as Cognito sends it; a number (the developer guide's custom-message example) is read
+    /// as its text.
+    #[serde(default, deserialize_with = "version_text", skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     #[serde(default)]
     pub trigger_source: Source,

@@ -34,6 +34,33 @@ where
         .collect())
 }
 
+/// Reads a `clientMetadata` or `validationData` map. The apps that call Cognito fill these
+/// (`ClientMetadata` / `ValidationData` of the API), and Cognito passes them on as it got them:
+/// an SDK that serialises an unset value writes `null` inside the map. Read like
+/// [`attribute_values`]: a null value is left out, a boolean or number kept as its text, so one
+/// odd entry never refuses the whole sign-up or sign-in.
+pub fn metadata_values<'de, D>(deserializer: D) -> Result<HashMap<String, String>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    attribute_values(deserializer)
+}
+
+/// Reads the header's `version`: Cognito sends text (`"1"`), and the developer guide's own
+/// custom-message example shows a number (`"version": 1`). A number is read as its text; null
+/// or any other JSON type reads as no version. Only pre token generation chooses a shape by
+/// version, and it looks at the raw value first (a number there is an unknown version).
+pub fn version_text<'de, D>(deserializer: D) -> Result<Option<String>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    Ok(match Option::<Value>::deserialize(deserializer)? {
+        Some(Value::String(text)) => Some(text),
+        Some(Value::Number(number)) => Some(number.to_string()),
+        _ => None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,6 +69,32 @@ mod tests {
     struct Request {
         #[serde(default, deserialize_with = "attribute_values")]
         attributes: HashMap<String, String>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Header {
+        #[serde(default, deserialize_with = "version_text")]
+        version: Option<String>,
+        #[serde(default, deserialize_with = "metadata_values")]
+        metadata: HashMap<String, String>,
+    }
+
+    #[test]
+    fn a_null_metadata_value_and_a_numeric_version_are_read_not_refused() {
+        let json = r#"{ "version": 1, "metadata": { "locale": "de", "referrer": null, "step": 2 } }"#;
+        let header: Header = serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(header.version.as_deref(), Some("1"));
+        let mut read: Vec<_> = header.metadata.into_iter().collect();
+        read.sort();
+        assert_eq!(read, [("locale".to_owned(), "de".to_owned()), ("step".to_owned(), "2".to_owned())]);
+        let header: Header =
+            serde_json::from_str(r#"{ "version": "2", "metadata": null }"#).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(header.version.as_deref(), Some("2"));
+        assert!(header.metadata.is_empty());
+        for odd in [r#"{ "version": null }"#, r#"{ "version": true }"#, "{}"] {
+            let header: Header = serde_json::from_str(odd).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(header.version, None, "{odd}");
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{PostConfirmationSource, TriggerEvent, attribute_values, null_as_default};
+use super::{PostConfirmationSource, TriggerEvent, attribute_values};
 
 pub use aws_lambda_events::event::cognito::CognitoEventUserPoolsPostConfirmationResponse as PostConfirmationResponse;
 
@@ -14,7 +14,7 @@ pub use aws_lambda_events::event::cognito::CognitoEventUserPoolsPostConfirmation
 pub struct PostConfirmationRequest {
     #[serde(default, deserialize_with = "attribute_values")]
     pub user_attributes: HashMap<String, String>,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::metadata_values")]
     pub client_metadata: HashMap<String, String>,
     #[serde(flatten)]
     pub other: Map<String, Value>,

@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{PreSignUpSource, TriggerEvent, attribute_values, null_as_default};
+use super::{PreSignUpSource, TriggerEvent, attribute_values};
 
 /// Our own request type, with the crate's fields: the crate's refuses the whole event for one null
 /// attribute value (`"middle_name": null`), which is read here as unknown and left out.
@@ -12,9 +12,9 @@ use super::{PreSignUpSource, TriggerEvent, attribute_values, null_as_default};
 pub struct PreSignUpRequest {
     #[serde(default, deserialize_with = "attribute_values")]
     pub user_attributes: HashMap<String, String>,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::metadata_values")]
     pub validation_data: HashMap<String, String>,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::metadata_values")]
     pub client_metadata: HashMap<String, String>,
     #[serde(flatten)]
     pub other: Map<String, Value>,

@@ -36,7 +36,7 @@ pub struct PreTokenGenerationV1Request {
     pub user_attributes: HashMap<String, String>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub group_configuration: GroupConfiguration,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::metadata_values")]
     pub client_metadata: HashMap<String, String>,
     #[serde(flatten)]
     pub other: Map<String, Value>,
@@ -74,7 +74,7 @@ pub struct PreTokenGenerationV2Request {
     pub user_attributes: HashMap<String, String>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub group_configuration: GroupConfiguration,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::metadata_values")]
     pub client_metadata: HashMap<String, String>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub scopes: Vec<String>,

@@ -10,6 +10,7 @@ mod legacy_users;
 mod mailer;
 mod old_pool;
 mod scheduler;
+mod secrets;
 mod sms;
 mod store;
 
@@ -21,6 +22,7 @@ pub use legacy_users::InMemoryLegacyUsers;
 pub use mailer::RecordingMailer;
 pub use old_pool::{FakeOldPool, OldPoolUser};
 pub use scheduler::{RecordingScheduler, StartedExecution};
+pub use secrets::FakeSecrets;
 pub use sms::RecordingSms;
 pub use store::{InMemoryStore, Interleaving};
 

@@ -11,6 +11,7 @@ mod legacy_users;
 mod mailer;
 mod old_pool;
 mod scheduler;
+mod secrets;
 mod sms;
 pub(crate) mod store;
 
@@ -22,9 +23,10 @@ pub use directory::{
 };
 pub use events::{BusEvent, EventPublisher, PutOutcome};
 pub use legacy_users::{LegacyUser, LegacyUsers};
-pub use mailer::{Email, Mailer, SentEmail};
+pub use mailer::{Email, Mailer, SentEmail, message_id};
 pub use old_pool::{OldPoolMfa, OldPoolSignIn, OldPoolUserMfa, OldUserPool};
 pub use scheduler::{NoScheduler, Scheduler, StartOutcome, execution_name_is_valid};
+pub use secrets::{ParseSecret, RotatingSecret, SecretSource, json_object, text_field};
 pub use sms::{SentSms, Sms, SmsSender};
 pub use store::{
     AttrValue, CompareOp, Condition, EXPIRES_AT, Item, Key, PK, SK, Store, Update, UpdateOutcome, WriteOutcome,
@@ -42,7 +44,12 @@ pub enum PortErrorKind {
     /// The service could not be reached or failed (5xx, connection, dispatch).
     Unavailable,
     /// The service refused the request (4xx we did not expect): a bug or a misconfiguration.
+    /// From a delivery provider: a permanent refusal of the message (a bad recipient, an SMTP
+    /// 5xx reply, an HTTP 4xx other than 401/403/429) that sending again would not change.
     Rejected,
+    /// A delivery provider refused our credentials (SMTP 535, HTTP 401/403): the secret may have
+    /// been rotated (see [`RotatingSecret`]). Transient: the recipient was not refused.
+    Unauthorized,
 }
 
 impl fmt::Display for PortErrorKind {
@@ -52,6 +59,7 @@ impl fmt::Display for PortErrorKind {
             Self::Throttled => "throttled",
             Self::Unavailable => "unavailable",
             Self::Rejected => "rejected",
+            Self::Unauthorized => "unauthorized",
         })
     }
 }

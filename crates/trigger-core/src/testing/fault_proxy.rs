@@ -3,8 +3,9 @@
 //! the matching requests itself:
 //!
 //! - [`Fault::Throttle`]: HTTP 400 with DynamoDB's `ProvisionedThroughputExceededException`, or
-//!   `ThrottlingException` for every other service (the SDK retries both as throttling);
-//! - [`Fault::ServerError`]: HTTP 500 `InternalServerError`;
+//!   `ThrottlingException` for every other service (the SDK retries both as throttling), as an
+//!   XML `Throttling` error for the query protocol (SNS);
+//! - [`Fault::ServerError`]: HTTP 500 `InternalServerError` (XML `InternalError` for SNS);
 //! - [`Fault::Delay`]: holds the request, then forwards it (past the attempt timeout, the SDK has
 //!   given up: moto may still apply the write, exactly as AWS may);
 //! - [`Fault::Drop`]: reads the request and closes the connection without an answer;
@@ -279,6 +280,14 @@ fn respond(client: &mut TcpStream, upstream: &str, request: &Request, fault: Opt
             let _ = client.shutdown(Shutdown::Both);
             return Ok(Respond::Closed);
         }
+        // The query protocol (SNS: a form body `Action=…`) reads its errors from XML; a JSON body
+        // there has no error code, and the SDK would see a plain 400 — a refusal, not throttling.
+        Some(Fault::Throttle) if request.body.starts_with(b"Action=") => {
+            answer_xml(client, 400, "Sender", "Throttling", "Rate exceeded (injected)")?;
+        }
+        Some(Fault::ServerError) if request.body.starts_with(b"Action=") => {
+            answer_xml(client, 500, "Receiver", "InternalError", "injected")?;
+        }
         Some(Fault::Throttle) => {
             let kind = if request.target.starts_with("DynamoDB") {
                 "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException"
@@ -305,6 +314,18 @@ fn answer(client: &mut TcpStream, status: u16, reason: &str, body: &str) -> io::
         "HTTP/1.1 {status} {reason}\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
+    client.write_all(answer.as_bytes())?;
+    client.flush()
+}
+
+/// A query-protocol error document (`<ErrorResponse><Error><Type>…<Code>…`), as SNS answers.
+fn answer_xml(client: &mut TcpStream, status: u16, kind: &str, code: &str, message: &str) -> io::Result<()> {
+    let body = format!(
+        "<ErrorResponse><Error><Type>{kind}</Type><Code>{code}</Code><Message>{message}</Message></Error>\
+         <RequestId>injected</RequestId></ErrorResponse>"
+    );
+    let answer =
+        format!("HTTP/1.1 {status} Injected\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}", body.len());
     client.write_all(answer.as_bytes())?;
     client.flush()
 }

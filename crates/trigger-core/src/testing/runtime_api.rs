@@ -5,7 +5,8 @@
 //! `lambda_runtime` uses:
 //!
 //! - `GET /2018-06-01/runtime/invocation/next`: waits for a queued event and answers it with
-//!   `Lambda-Runtime-Aws-Request-Id`, `Lambda-Runtime-Deadline-Ms`, `Lambda-Runtime-Invoked-Function-Arn`;
+//!   `Lambda-Runtime-Aws-Request-Id`, `Lambda-Runtime-Deadline-Ms`, `Lambda-Runtime-Invoked-Function-Arn`
+//!   and `Lambda-Runtime-Trace-Id` (an X-Ray trace header of its own for each invocation);
 //! - `POST /2018-06-01/runtime/invocation/<id>/response` and `/error`: the answer;
 //! - `POST /2018-06-01/runtime/init/error`: the function could not start.
 //!
@@ -37,6 +38,8 @@ pub enum Answer {
 #[derive(Clone, Debug)]
 pub struct Invocation {
     pub request_id: String,
+    /// The X-Ray trace header delivered with the event (`Root=1-…;Parent=…;Sampled=0`).
+    pub trace_header: String,
     pub event: Value,
     pub queued_at: Instant,
     /// When `/next` handed the event to the function.
@@ -116,9 +119,11 @@ impl RuntimeApi {
     /// Queues one event; returns its request id.
     pub fn invoke(&self, event: Value) -> String {
         let mut state = self.shared.lock();
-        let request_id = format!("00000000-0000-4000-8000-{:012x}", state.invocations.len() + 1);
+        let number = state.invocations.len() + 1;
+        let request_id = format!("00000000-0000-4000-8000-{number:012x}");
         state.invocations.push(Invocation {
             request_id: request_id.clone(),
+            trace_header: format!("Root=1-00000000-{number:024x};Parent={number:016x};Sampled=0"),
             event,
             queued_at: Instant::now(),
             delivered_at: None,
@@ -187,13 +192,13 @@ fn serve_connection(stream: TcpStream, shared: &Shared, deadline: Duration) -> i
         shared.lock().requests += 1;
         let path = request.path.strip_prefix(PREFIX).unwrap_or_default();
         if request.method == "GET" && path == "/invocation/next" {
-            let Some((request_id, event)) = next_event(shared) else { return Ok(()) };
+            let Some((request_id, trace_header, event)) = next_event(shared) else { return Ok(()) };
             let body = event.to_string();
             let deadline_ms = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default() + deadline;
             let answer = format!(
                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: {request_id}\r\n\
                  Lambda-Runtime-Deadline-Ms: {}\r\nLambda-Runtime-Invoked-Function-Arn: {FUNCTION_ARN}\r\n\
-                 Lambda-Runtime-Trace-Id: Root=1-00000000-000000000000000000000000;Sampled=0\r\n\
+                 Lambda-Runtime-Trace-Id: {trace_header}\r\n\
                  Content-Length: {}\r\n\r\n{body}",
                 deadline_ms.as_millis(),
                 body.len()
@@ -239,7 +244,7 @@ fn answer_path(path: &str) -> Option<(&str, &str)> {
 }
 
 /// Blocks until an event is queued (None once the emulator is dropped).
-fn next_event(shared: &Shared) -> Option<(String, Value)> {
+fn next_event(shared: &Shared) -> Option<(String, String, Value)> {
     let mut state = shared.lock();
     loop {
         if state.closed {
@@ -248,7 +253,7 @@ fn next_event(shared: &Shared) -> Option<(String, Value)> {
         if let Some(request_id) = state.queue.pop_front() {
             let invocation = state.invocations.iter_mut().find(|i| i.request_id == request_id)?;
             invocation.delivered_at = Some(Instant::now());
-            return Some((request_id, invocation.event.clone()));
+            return Some((request_id, invocation.trace_header.clone(), invocation.event.clone()));
         }
         state = shared
             .changed
@@ -363,6 +368,9 @@ mod tests {
         assert!(next.contains(&format!("Lambda-Runtime-Aws-Request-Id: {id}")), "{next}");
         assert!(next.contains(&format!("Lambda-Runtime-Invoked-Function-Arn: {FUNCTION_ARN}")), "{next}");
         assert!(next.contains("Lambda-Runtime-Deadline-Ms: "), "{next}");
+        let trace_header = &api.invocations()[0].trace_header;
+        assert!(trace_header.starts_with("Root=1-00000000-") && trace_header.ends_with(";Sampled=0"), "{trace_header}");
+        assert!(next.contains(&format!("Lambda-Runtime-Trace-Id: {trace_header}\r\n")), "{next}");
         assert!(next.ends_with(r#"{"hello":"world"}"#), "{next}");
 
         let body = r#"{"ok":true}"#;
