@@ -12,7 +12,9 @@ look like paths, nothing else (prose, commands and identifiers are left alone):
 - a relative markdown link `[text](path#anchor)`, resolved from the document's folder.
 A backticked path may also be relative to the document's home: `local/` and `infra/` for their
 READMEs, `triggers/<name>/` (or `crates/<name>/`) for `docs/triggers/<name>.md` — "`tests/handler.rs`"
-in a trigger's page is that trigger's. Generated paths (`infra/cdk.out/…`) are not checked.
+in a trigger's page is that trigger's. Generated paths (`infra/cdk.out/…`, and whatever the
+repository's .gitignore files ignore, such as `infra/.venv`: made by a build, absent from a clean
+checkout) are not checked.
 Prints `file:line: path` for each missing one and exits 1 if any. `--self-test` runs its own
 tests (make lint runs both).
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -84,6 +87,20 @@ def exists(root: Path, base: Path, path: str) -> bool:
     return any(root.glob(str(relative)))
 
 
+def ignored(root: Path, base: Path, path: str) -> bool:
+    """`path` is one git ignores: made by a build or a tool, so a clean checkout lacks it."""
+    try:
+        relative = (base / path).resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    # A rule for a folder (`/.venv/`) matches a path git cannot see is one only with a `/` after it.
+    for form in (str(relative), f"{relative}/"):
+        check = ["git", "-C", str(root), "check-ignore", "-q", "--no-index", form]
+        if subprocess.run(check, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0:
+            return True
+    return False
+
+
 def missing_paths(root: Path) -> list[str]:
     problems = []
     for doc in documents(root):
@@ -96,8 +113,11 @@ def missing_paths(root: Path) -> list[str]:
                 continue
             spans = [p for p in map(backticked_path, BACKTICKED.findall(line)) if p]
             links = [p for p in map(link_path, LINK.findall(line)) if p]
-            missing = [p for p in spans if not any(exists(root, home, p) for home in homes(root, doc))]
-            missing += [p for p in links if not exists(root, doc.parent, p)]
+            missing = [
+                p for p in spans
+                if not any(exists(root, home, p) or ignored(root, home, p) for home in homes(root, doc))
+            ]
+            missing += [p for p in links if not (exists(root, doc.parent, p) or ignored(root, doc.parent, p))]
             problems += [f"{doc.relative_to(root)}:{number}: {path}" for path in missing]
     return problems
 
@@ -134,6 +154,16 @@ class SelfTest(unittest.TestCase):
             "docs/configuration.md": "",
         })
         self.assertEqual(missing_paths(root), ["docs/triggers/one.md:1: tests/faults.rs"])
+
+    def test_what_git_ignores_is_generated_and_not_required(self):
+        root = self.repo({
+            ".gitignore": "/build/\n",
+            "infra/.gitignore": "/.venv/\n",
+            "infra/README.md": "`infra/.venv` `.venv/bin/cfn-lint` `infra/gone.ts`\n",
+            "README.md": "`build/out.zip` [out](build/out.zip)\n",
+        })
+        subprocess.run(["git", "init", "-q", str(root)], check=True)
+        self.assertEqual(missing_paths(root), ["infra/README.md:1: infra/gone.ts"])
 
     def test_a_glob_must_match_something(self):
         root = self.repo({"README.md": "`tests/e2e/attacks_*.rs`\n", "tests/e2e/other.rs": ""})

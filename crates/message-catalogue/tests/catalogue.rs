@@ -3,10 +3,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 
-use message_catalogue::{BUILTIN_LOCALES, Catalogue, CatalogueError, MessageKind, Notice, Problems, Slot, Values};
+use message_catalogue::{BUILTIN_LOCALES, Catalogue, CatalogueError, MessageKind, Notice, Slot, Values};
+use support::Dir;
+
+mod support;
 
 fn builtin() -> Catalogue {
     Catalogue::builtin("en").unwrap()
@@ -17,55 +19,6 @@ fn placeholders(kind: MessageKind) -> Values {
         code: kind.needs_code().then(|| Slot::Placeholder("{####}".into())),
         username: Some(Slot::Placeholder("{username}".into())),
         ..Values::default()
-    }
-}
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new() -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::SeqCst);
-        let path = std::env::temp_dir().join(format!("message-catalogue-test-{}-{n}", std::process::id()));
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path).unwrap();
-        Self(path)
-    }
-
-    fn write(&self, name: &str, text: &str) -> &Self {
-        let path = self.0.join(name);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-        self
-    }
-
-    /// Copies every built-in template of `from` into `<dir>/<to>/`.
-    fn copy_locale(&self, from: &str, to: &str) -> &Self {
-        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates").join(from);
-        for entry in fs::read_dir(source).unwrap() {
-            let entry = entry.unwrap();
-            let text = fs::read_to_string(entry.path()).unwrap();
-            self.write(&format!("{to}/{}", entry.file_name().to_str().unwrap()), &text);
-        }
-        self
-    }
-
-    fn load(&self) -> Result<Catalogue, CatalogueError> {
-        Catalogue::load(Some(&self.0), "en")
-    }
-
-    fn problems(&self) -> Problems {
-        match self.load() {
-            Err(CatalogueError::Templates(problems)) => problems,
-            other => panic!("expected template problems, got {other:?}"),
-        }
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
     }
 }
 

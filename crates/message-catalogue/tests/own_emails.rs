@@ -3,11 +3,10 @@
 //! hostile values, the filters a template may use.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
-use std::fs;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use message_catalogue::{BUILTIN_LOCALES, Catalogue, MessageKind, Slot, Values};
+use support::Dir;
 
-use message_catalogue::{BUILTIN_LOCALES, Catalogue, CatalogueError, MessageKind, Slot, Values};
+mod support;
 
 const OWN: [MessageKind; 3] = [MessageKind::Welcome, MessageKind::SignUpReminder, MessageKind::SignUpExpired];
 
@@ -18,44 +17,6 @@ fn values(name: Option<&str>, link: Option<&str>) -> Values {
         email: Some("jane@example.com".into()),
         link: link.map(|l| Slot::Text(l.to_owned())),
         ..Values::default()
-    }
-}
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new() -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::SeqCst);
-        let path = std::env::temp_dir().join(format!("message-catalogue-own-{}-{n}", std::process::id()));
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path).unwrap();
-        Self(path)
-    }
-
-    fn write(&self, name: &str, text: &str) -> &Self {
-        let path = self.0.join(name);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-        self
-    }
-
-    fn load(&self) -> Result<Catalogue, CatalogueError> {
-        Catalogue::load(Some(&self.0), "en")
-    }
-
-    fn problems(&self) -> String {
-        match self.load() {
-            Err(CatalogueError::Templates(problems)) => problems.to_string(),
-            other => panic!("expected template problems, got {other:?}"),
-        }
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
     }
 }
 
@@ -171,7 +132,7 @@ fn mistakes_in_own_email_overrides_are_reported_with_file_and_line() {
         .write("en/welcome.txt", "Hello\n{{ name | no_such_filter }}")
         .write("en/sign-up-reminder.html", "{{ code }}")
         .write("fr/welcome.txt", "Bonjour {{ name }}");
-    let text = dir.problems();
+    let text = dir.problems().to_string();
     let root = dir.0.display().to_string();
     assert!(text.contains(&format!("{root}/en/welcome.sms.txt: not a message template")), "no SMS part: {text}");
     assert!(text.contains("welcome, sign-up-reminder, sign-up-expired"), "the error names the kinds: {text}");

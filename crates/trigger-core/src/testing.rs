@@ -52,6 +52,24 @@ pub async fn production_aws_via(endpoint: &str, env: &[(&str, &str)]) -> Result<
     Ok(Aws::load_with_endpoint(&settings, Some(endpoint)).await)
 }
 
+/// The corpus fixtures of `trigger` (`tests/fixtures/events/corpus/<trigger>-*.json`: shapes that
+/// sources outside this project document, see its README), each with its file name, in name order.
+pub fn corpus(trigger: &str) -> std::io::Result<Vec<(String, serde_json::Value)>> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/events/corpus");
+    let prefix = format!("{trigger}-");
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let Some(name) = path.file_name().and_then(|name| name.to_str()) else { continue };
+        if name.starts_with(&prefix) && name.ends_with(".json") {
+            let event = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
+            files.push((name.to_owned(), event));
+        }
+    }
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(files)
+}
+
 /// The shared table of the local stack (`TABLE_NAME`, default `cognito-triggers-local`).
 pub fn table_name() -> String {
     std::env::var("TABLE_NAME").unwrap_or_else(|_| "cognito-triggers-local".to_owned())

@@ -273,18 +273,7 @@ async fn a_notice_with_its_own_address_needs_no_directory_and_one_the_directory_
 
 /// The corpus files of this trigger (`tests/fixtures/events/corpus/<trigger>-*.json`).
 fn corpus(trigger: &str) -> Vec<(String, Value)> {
-    let dir = format!("{}/../../tests/fixtures/events/corpus", env!("CARGO_MANIFEST_DIR"));
-    let mut files: Vec<(String, Value)> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.file_name().unwrap().to_str().unwrap().starts_with(&format!("{trigger}-")))
-        .map(|path| {
-            let name = path.file_name().unwrap().to_str().unwrap().to_owned();
-            (name, serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap())
-        })
-        .collect();
-    files.sort_by(|a, b| a.0.cmp(&b.0));
-    files
+    trigger_core::testing::corpus(trigger).unwrap()
 }
 
 #[tokio::test]

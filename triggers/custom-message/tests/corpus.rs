@@ -12,18 +12,7 @@ use trigger_core::Env;
 use trigger_core::runtime::run_within;
 
 fn corpus() -> Vec<(String, Value)> {
-    let dir = format!("{}/../../tests/fixtures/events/corpus", env!("CARGO_MANIFEST_DIR"));
-    let mut files: Vec<(String, Value)> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.file_name().unwrap().to_str().unwrap().starts_with("custom-message-"))
-        .map(|path| {
-            let name = path.file_name().unwrap().to_str().unwrap().to_owned();
-            (name, serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap())
-        })
-        .collect();
-    files.sort_by(|a, b| a.0.cmp(&b.0));
-    files
+    trigger_core::testing::corpus("custom-message").unwrap()
 }
 
 fn trigger() -> CustomMessage {
