@@ -83,7 +83,7 @@ impl ApiUrl {
         }
         match uri.scheme_str() {
             Some("https") => Ok(Self(uri)),
-            Some("http") if is_loopback(host) => Ok(Self(uri)),
+            Some("http") if crate::is_loopback(host) => Ok(Self(uri)),
             Some("http") => Err(invalid("plain http is allowed to a loopback host only; use https")),
             _ => Err(invalid("expected an https URL")),
         }
@@ -100,11 +100,6 @@ impl ApiUrl {
     pub fn uri(&self) -> &Uri {
         &self.0
     }
-}
-
-fn is_loopback(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// One answer: status, headers and (at most [`MAX_BODY_BYTES`] of) the body.

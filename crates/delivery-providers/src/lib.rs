@@ -26,3 +26,11 @@ pub(crate) fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     }
     text
 }
+
+/// `localhost`, or an IP address of the loopback network (`[::1]` as a URL writes it): the only
+/// hosts a provider may be reached at without TLS (a local test server).
+#[cfg(any(feature = "smtp", feature = "http"))]
+pub(crate) fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}

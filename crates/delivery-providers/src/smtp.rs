@@ -20,7 +20,6 @@
 //!   reply — a refused recipient or message — is `Rejected`, a permanent refusal; so is an
 //!   address lettre cannot write into a message.
 
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -89,7 +88,7 @@ impl SmtpSettings {
             "SMTP_SECURITY",
             &[("starttls", SmtpSecurity::StartTls), ("tls", SmtpSecurity::Tls), ("none", SmtpSecurity::None)],
         )?;
-        if security == SmtpSecurity::None && !is_loopback(&host) {
+        if security == SmtpSecurity::None && !crate::is_loopback(&host) {
             return Err(ConfigError::invalid(
                 "SMTP_SECURITY",
                 "none",
@@ -113,12 +112,6 @@ impl SmtpSettings {
         }
         Ok(settings)
     }
-}
-
-/// `localhost`, or an IP address of the loopback network.
-fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The login in `SMTP_CREDENTIALS_SECRET`.
