@@ -217,11 +217,6 @@ mod tests {
             assert_eq!(rule.permits(number), permitted, "{number}");
         }
         assert!(CountryRule::default().permits("+8613800138000"), "unset: every country");
-        // A number written another way never passes a prefix rule (Cognito sends E.164 only).
-        for written_otherwise in ["+1 876 555 0123", "++18765550123", "+1876555O123", "", "+"] {
-            assert!(!rule.permits(written_otherwise), "{written_otherwise:?}");
-            assert!(!CountryRule::default().permits(written_otherwise), "{written_otherwise:?}");
-        }
         let only_denied = CountryRule::from_env(&env(&[("SMS_DENIED_PREFIXES", "1268")])).unwrap();
         assert!(only_denied.permits("+14155550123") && !only_denied.permits("+12685550123"));
     }
@@ -252,7 +247,23 @@ mod tests {
         assert_eq!(key.pk.len(), "SMSLIMIT#us-east-1_EXAMPLE1#".len() + 64);
         assert_ne!(key, counter_key(POOL, "+14155550124"));
         assert_ne!(key, counter_key("us-east-1_OTHER", "+14155550123"), "scoped to the pool");
-        assert_eq!(key, counter_key(POOL, "14155550123"), "one counter, with or without the +");
+    }
+
+    /// Security regression: a denied premium range written with spaces, a second `+` or a letter
+    /// for a digit was read as another prefix and passed, and `4915…` counted apart from `+4915…`.
+    #[test]
+    fn attack_a_number_written_another_way_neither_passes_the_country_rule_nor_gets_a_fresh_counter() {
+        let rule = CountryRule::from_env(&env(&[("SMS_ALLOWED_COUNTRY_CODES", "1"), ("SMS_DENIED_PREFIXES", "1876")]))
+            .unwrap();
+        for written_otherwise in ["+1 876 555 0123", "++18765550123", "+1876555O123", "", "+"] {
+            assert!(!rule.permits(written_otherwise), "{written_otherwise:?}");
+            assert!(!CountryRule::default().permits(written_otherwise), "{written_otherwise:?}");
+        }
+        assert_eq!(
+            counter_key(POOL, "+14155550123"),
+            counter_key(POOL, "14155550123"),
+            "one counter, with or without the +"
+        );
     }
 
     fn limited(max: i64) -> Guard {

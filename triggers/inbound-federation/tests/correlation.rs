@@ -7,7 +7,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
 use std::io::Read;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -22,20 +21,13 @@ fn fixture() -> Value {
 /// with each invocation's request id and trace header.
 fn run_binary(invocations: usize, initialization_type: &str) -> (Vec<Value>, Vec<(String, String)>) {
     let api = RuntimeApi::start().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_inbound-federation"))
-        .env_clear()
+    let mut child = api
+        .lambda_process(env!("CARGO_BIN_EXE_inbound-federation"), "inbound-federation")
         .env("FEDERATION_ATTRIBUTE_MAP", "CorpOIDC:email=email")
-        .env("AWS_LAMBDA_RUNTIME_API", api.address())
-        .env("AWS_LAMBDA_FUNCTION_NAME", "inbound-federation")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_LAMBDA_INITIALIZATION_TYPE", initialization_type)
         // As with active tracing: the X-Ray layer is installed beside the log lines' (no SDK call
         // here, and the emulator's traces are unsampled: nothing is sent).
         .env("AWS_XRAY_DAEMON_ADDRESS", "127.0.0.1:2000")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let mut served = Vec::new();

@@ -5,7 +5,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
 use std::io::Read;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -19,18 +18,10 @@ fn denied_domain_event() -> Value {
 /// The stdout lines of the binary after it answered `events`, with each answer.
 fn serve(events: Vec<Value>) -> (Vec<Value>, Vec<Option<Answer>>) {
     let api = RuntimeApi::start().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pre-signup"))
-        .env_clear()
+    let mut child = api
+        .lambda_process(env!("CARGO_BIN_EXE_pre-signup"), "pre-signup")
         .env("UNIQUE_EMAIL", "false")
         .env("DENIED_EMAIL_DOMAINS", "blocked.example")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_LAMBDA_RUNTIME_API", api.address())
-        .env("AWS_LAMBDA_FUNCTION_NAME", "pre-signup")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let mut answers = Vec::new();

@@ -6,7 +6,7 @@
 
 use std::io::Read;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -35,19 +35,10 @@ impl Drop for SettingsFile {
 }
 
 fn start(api: &RuntimeApi, file: &SettingsFile, extra: &[(&str, &str)]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_pre-signup"))
-        .env_clear()
+    api.lambda_process(env!("CARGO_BIN_EXE_pre-signup"), "pre-signup")
         .env("UNIQUE_EMAIL", "false")
         .env("SETTINGS_FILE", &file.0)
         .envs(extra.iter().copied())
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_LAMBDA_RUNTIME_API", api.address())
-        .env("AWS_LAMBDA_FUNCTION_NAME", "pre-signup")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
         .spawn()
         .unwrap()
 }

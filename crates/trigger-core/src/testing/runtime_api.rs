@@ -106,6 +106,24 @@ impl RuntimeApi {
         Ok(Self { address, deadline, shared })
     }
 
+    /// `binary` as Lambda starts it against this API: an empty environment but for what Lambda
+    /// sets (the runtime API, function name, 128 MB, version, Region), stdin closed, stdout piped
+    /// for the test to read, stderr dropped. The caller adds the trigger's settings and spawns it.
+    pub fn lambda_process(&self, binary: impl AsRef<std::ffi::OsStr>, function_name: &str) -> std::process::Command {
+        let mut command = std::process::Command::new(binary);
+        command
+            .env_clear()
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_LAMBDA_RUNTIME_API", self.address())
+            .env("AWS_LAMBDA_FUNCTION_NAME", function_name)
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null());
+        command
+    }
+
     /// `host:port`, the value of `AWS_LAMBDA_RUNTIME_API`.
     pub fn address(&self) -> &str {
         &self.address
