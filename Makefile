@@ -41,8 +41,8 @@ check-doc-paths: ## Every repository path README.md, docs/, local/ and infra/ RE
 	@python3 scripts/check-doc-paths.py --self-test 2>/dev/null || python3 scripts/check-doc-paths.py --self-test
 	python3 scripts/check-doc-paths.py
 
-check-workspace: ## Every workspace member is a default member, except ESDK_PACKAGES (built apart)
-	@cargo metadata --no-deps --format-version 1 --locked | python3 scripts/check-workspace.py $(ESDK_PRESENT)
+check-workspace: ## Every workspace member is a default member, except ESDK_PACKAGES (built apart); every tests/*.rs is in a test executable
+	@cargo metadata --no-deps --format-version 1 --locked | python3 scripts/check-workspace.py --self-test $(ESDK_PRESENT)
 
 # Starts the local stack unless it is up already, and stops it afterwards only if it started it.
 # Every binary is built first, for the log-leak test (tests/e2e/log_leak.rs runs each one): `--tests`

@@ -8,7 +8,7 @@ use std::path::Path;
 use message_catalogue::{BUILTIN_LOCALES, Catalogue, CatalogueError, MessageKind, Notice, Slot, Values};
 use support::Dir;
 
-mod support;
+use crate::support;
 
 fn builtin() -> Catalogue {
     Catalogue::builtin("en").unwrap()

@@ -6,7 +6,7 @@
 use message_catalogue::{BUILTIN_LOCALES, Catalogue, MessageKind, Slot, Values};
 use support::Dir;
 
-mod support;
+use crate::support;
 
 const OWN: [MessageKind; 3] = [MessageKind::Welcome, MessageKind::SignUpReminder, MessageKind::SignUpExpired];
 

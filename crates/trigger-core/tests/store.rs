@@ -1,7 +1,7 @@
 //! The store contract, against the in-memory fake and against DynamoDB on the local stack.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

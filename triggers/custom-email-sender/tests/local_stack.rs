@@ -8,44 +8,23 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use custom_email_sender::{CustomEmailSender, Ports, Settings};
+use crate::support;
+use custom_email_sender::CustomEmailSender;
+use esdk_decryptor::POOL_CONTEXT_KEY;
 use esdk_decryptor::testing::{Format, create_key, encrypt};
-use esdk_decryptor::{EsdkDecryptor, POOL_CONTEXT_KEY};
 use serde_json::{Value, json};
-use trigger_core::ports::SystemClock;
+use trigger_core::TriggerError;
 use trigger_core::runtime::run_within;
-use trigger_core::testing::{confirmed_user, local_aws, ses_messages_to, table_name, unique};
-use trigger_core::{Env, TriggerError};
+use trigger_core::testing::{confirmed_user, local_aws, ses_messages_to, unique};
 
 const POOL: &str = "us-east-1_LocalPool";
 
 async fn trigger(key_arn: &str) -> CustomEmailSender {
-    let aws = local_aws().await.unwrap();
-    let env = Env::from_pairs([
-        ("EMAIL_FROM", "no-reply@example.com".to_owned()),
-        ("KMS_KEY_ARN", key_arn.to_owned()),
-        ("TABLE_NAME", table_name()),
-    ]);
-    let settings = Settings::from_env(&env).unwrap();
-    let kms = aws_sdk_kms::Client::new(aws.sdk_config());
-    let ports = Ports {
-        decryptor: Arc::new(EsdkDecryptor::new(kms, key_arn).await.unwrap()),
-        mailer: Arc::new(aws.mailer()),
-        directory: Arc::new(aws.directory()),
-        store: Arc::new(aws.store(table_name())),
-        clock: Arc::new(SystemClock),
-    };
-    CustomEmailSender::new(settings, ports)
+    support::trigger(key_arn, Arc::new(local_aws().await.unwrap().mailer()), Vec::new()).await
 }
 
 fn event(source: &str, email: &str, code: &str) -> Value {
-    let path = format!("{}/../../tests/fixtures/events/custom-email-sender.json", env!("CARGO_MANIFEST_DIR"));
-    let mut event: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    event["triggerSource"] = json!(source);
-    event["userPoolId"] = json!(POOL);
-    event["request"]["code"] = json!(code);
-    event["request"]["userAttributes"]["email"] = json!(email);
-    event
+    support::event(POOL, source, email, code)
 }
 
 #[tokio::test]

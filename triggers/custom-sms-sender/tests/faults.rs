@@ -13,6 +13,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::unique_number;
 use custom_sms_sender::{CustomSmsSender, Ports, Settings};
 use esdk_decryptor::testing::FaultRig;
 use serde_json::{Value, json};
@@ -27,12 +28,6 @@ const POOL: &str = "us-east-1_FaultPool";
 const SNS_CALL: &str = "POST / ";
 const PUBLISH: &str = "Action=Publish";
 const FAULTS: [Fault; 3] = [Fault::Throttle, Fault::ServerError, Fault::Drop];
-
-/// A number no other run uses: +1 555 then the clock's last ten digits.
-fn unique_number() -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    format!("+1555{:010}", nanos % 10_000_000_000)
-}
 
 /// The proxy, the trigger behind it, and an event carrying `code` encrypted under a key of its
 /// own, for a number of its own.

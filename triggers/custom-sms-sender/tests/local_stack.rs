@@ -7,22 +7,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use custom_sms_sender::{CustomSmsSender, Ports, Settings};
+use crate::support::{self, unique_number};
+use custom_sms_sender::{CustomSmsSender, Settings};
+use esdk_decryptor::POOL_CONTEXT_KEY;
 use esdk_decryptor::testing::{Format, create_key, encrypt};
-use esdk_decryptor::{EsdkDecryptor, POOL_CONTEXT_KEY};
 use serde_json::{Value, json};
-use trigger_core::ports::SystemClock;
 use trigger_core::runtime::run_within;
 use trigger_core::testing::{confirmed_user, local_aws, sms_messages_to, table_name, unique};
 use trigger_core::{Env, TriggerError};
 
 const POOL: &str = "us-east-1_LocalPool";
-
-/// A number no other run uses: +1 555 then the clock's last ten digits.
-fn unique_number() -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    format!("+1555{:010}", nanos % 10_000_000_000)
-}
 
 async fn trigger(key_arn: &str) -> CustomSmsSender {
     let aws = local_aws().await.unwrap();
@@ -32,25 +26,13 @@ async fn trigger(key_arn: &str) -> CustomSmsSender {
         ("SMS_SENDER_ID", "Example".to_owned()),
     ]);
     let settings = Settings::from_env(&env).unwrap();
-    let kms = aws_sdk_kms::Client::new(aws.sdk_config());
     let custom_sms_sender::Provider::Sns(options) = settings.provider.clone() else { panic!("SNS is the default") };
-    let ports = Ports {
-        decryptor: Arc::new(EsdkDecryptor::new(kms, key_arn).await.unwrap()),
-        sms: Arc::new(aws.sms(options)),
-        directory: Arc::new(aws.directory()),
-        store: Arc::new(aws.store(table_name())),
-        clock: Arc::new(SystemClock),
-    };
+    let ports = support::ports(&aws, key_arn, Arc::new(aws.sms(options))).await;
     CustomSmsSender::new(settings, ports)
 }
 
 fn event(phone: &str, code: &str) -> Value {
-    let path = format!("{}/../../tests/fixtures/events/custom-sms-sender.json", env!("CARGO_MANIFEST_DIR"));
-    let mut event: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    event["userPoolId"] = json!(POOL);
-    event["request"]["code"] = json!(code);
-    event["request"]["userAttributes"]["phone_number"] = json!(phone);
-    event
+    support::event(POOL, phone, code)
 }
 
 #[tokio::test]

@@ -10,25 +10,20 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use custom_sms_sender::{CustomSmsSender, Ports, Provider, Settings};
+use crate::support::{self, unique_number};
+use custom_sms_sender::{CustomSmsSender, Provider, Settings};
 use delivery_providers::http::test_support::{Answer, TestServer};
 use delivery_providers::twilio::TwilioSms;
+use esdk_decryptor::POOL_CONTEXT_KEY;
 use esdk_decryptor::testing::{Format, create_key, encrypt};
-use esdk_decryptor::{EsdkDecryptor, POOL_CONTEXT_KEY};
-use serde_json::{Value, json};
+use serde_json::Value;
 use trigger_core::Env;
 use trigger_core::aws::Aws;
-use trigger_core::ports::SystemClock;
 use trigger_core::runtime::run_within;
 use trigger_core::testing::{local_aws, table_name, unique};
 
 const POOL: &str = "us-east-1_TwilioPool";
 const SID: &str = "AC0123456789abcdef0123456789abcdef";
-
-fn unique_number() -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    format!("+1555{:010}", nanos % 10_000_000_000)
-}
 
 fn created() -> Answer {
     Answer::json(201, r#"{"sid":"SM0123456789abcdef0123456789abcdef","status":"queued"}"#)
@@ -60,24 +55,11 @@ async fn trigger(aws: &Aws, key_arn: &str, secret_name: &str, url: &str, extra: 
     let settings = Settings::from_env(&Env::from_pairs(pairs)).unwrap();
     let Provider::Twilio(twilio) = &settings.provider else { panic!("twilio chosen") };
     let sms = TwilioSms::connect(twilio, Arc::new(aws.secrets())).await.unwrap();
-    let kms = aws_sdk_kms::Client::new(aws.sdk_config());
-    let ports = Ports {
-        decryptor: Arc::new(EsdkDecryptor::new(kms, key_arn).await.unwrap()),
-        sms: Arc::new(sms),
-        directory: Arc::new(aws.directory()),
-        store: Arc::new(aws.store(table_name())),
-        clock: Arc::new(SystemClock),
-    };
-    CustomSmsSender::new(settings, ports)
+    CustomSmsSender::new(settings, support::ports(aws, key_arn, Arc::new(sms)).await)
 }
 
 fn event(phone: &str, code: &str) -> Value {
-    let path = format!("{}/../../tests/fixtures/events/custom-sms-sender.json", env!("CARGO_MANIFEST_DIR"));
-    let mut event: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    event["userPoolId"] = json!(POOL);
-    event["request"]["code"] = json!(code);
-    event["request"]["userAttributes"]["phone_number"] = json!(phone);
-    event
+    support::event(POOL, phone, code)
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@
 //! Run by `make test` (ignored by a plain `cargo test`: they need moto).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! The trigger on fixture events with in-memory fakes: every rule of docs/triggers/user-migration.md.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
-mod vectors;
+use crate::vectors;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -4,8 +4,8 @@
 //! -- --include-ignored` (`make test` does).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
-mod support;
-mod vectors;
+use crate::support;
+use crate::vectors;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,0 +1,12 @@
+//! The integration tests of this package, one module per file beside this one, in one
+//! executable: every test executable is a link of its own (with the AWS SDK clients, ~35 MB in a
+//! dev build), so one per package instead of one per file saves CI disk and link time
+//! (docs/build.md).
+//! Executables of their own (Cargo.toml): `hostile_input`, because `make fuzz` runs it alone, at a
+//! million cases per target.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
+
+mod support;
+
+mod catalogue;
+mod own_emails;
