@@ -8,8 +8,8 @@ watch` build it), except the Encryption SDK packages named on the command line, 
 (they are built in a cargo invocation of their own; see default-members in Cargo.toml). A member
 added without a line in default-members would otherwise be silently left out of every test run.
 
-It also checks that every file directly under a member's `tests/` is in a test executable: a
-target of its own, or a module (`mod name;`) of one, as in the packages that gather their
+It also checks that every `.rs` file directly under a member's `tests/`, or beside a test target's
+root, is in a test executable: a target of its own, or a module (`mod name;`) of one, as in the packages that gather their
 integration tests into `tests/integration.rs` (`autotests = false`, docs/build.md). There a new
 test file that nobody declares would never be built or run.
 
@@ -23,19 +23,24 @@ from pathlib import Path
 
 
 def tests_in_no_executable(manifest_dir: Path, target_roots: list[Path]) -> list[str]:
-    """The files `tests/*.rs` of a package that no test target builds: neither a target's root
-    nor declared as a module by a target root in `tests/`."""
-    tests = manifest_dir / "tests"
-    if not tests.is_dir():
-        return []
+    """The `.rs` files that no test target builds, in the package's `tests/` and in every folder
+    that holds a test target's root (the end-to-end crate's `e2e/`): neither a target's root nor
+    declared as a module by a target root in the same folder."""
     roots = {root.resolve() for root in target_roots}
-    declared = set()
-    for root in roots:
-        if root.parent == tests.resolve():
-            declared |= set(re.findall(r"^\s*(?:pub\s+)?mod\s+([a-z0-9_]+)\s*;", root.read_text(), re.M))
-    return sorted(
-        f"tests/{f.name}" for f in tests.glob("*.rs") if f.resolve() not in roots and f.stem not in declared
-    )
+    folders = {root.parent for root in roots}
+    if (manifest_dir / "tests").is_dir():
+        folders.add((manifest_dir / "tests").resolve())
+    base = manifest_dir.resolve()
+    found = []
+    for folder in sorted(folders):
+        declared = set()
+        for root in roots:
+            if root.parent == folder:
+                declared |= set(re.findall(r"^\s*(?:pub\s+)?mod\s+([a-z0-9_]+)\s*;", root.read_text(), re.M))
+        found += [
+            str(f.relative_to(base)) for f in sorted(folder.glob("*.rs")) if f not in roots and f.stem not in declared
+        ]
+    return found
 
 
 def self_test() -> None:
@@ -48,6 +53,12 @@ def self_test() -> None:
         found = tests_in_no_executable(pkg, [pkg / "tests" / "integration.rs", pkg / "tests" / "apart.rs"])
         assert found == ["tests/commented.rs", "tests/forgotten.rs"], found
         assert tests_in_no_executable(pkg / "nothing", []) == []
+        # Targets named one by one in Cargo.toml, in a folder of their own (the end-to-end crate).
+        (pkg / "e2e").mkdir()
+        for name in ("journey", "unlisted"):
+            (pkg / "e2e" / f"{name}.rs").write_text("")
+        found = tests_in_no_executable(pkg, [pkg / "tests" / "integration.rs", pkg / "tests" / "apart.rs", pkg / "e2e" / "journey.rs"])
+        assert found == ["e2e/unlisted.rs", "tests/commented.rs", "tests/forgotten.rs"], found
 
 
 def main() -> int:
@@ -74,7 +85,7 @@ def main() -> int:
         for path in tests_in_no_executable(Path(package["manifest_path"]).parent, roots):
             problems.append(
                 f"`{package['name']}`: {path} is in no test executable, so it never runs: declare it as a module"
-                " in tests/integration.rs, or as a [[test]] in the package's Cargo.toml"
+                " of the test target beside it (tests/integration.rs), or as a [[test]] in the package's Cargo.toml"
             )
     for line in problems:
         print(f"check-workspace: {line}", file=sys.stderr)
