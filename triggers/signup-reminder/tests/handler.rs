@@ -41,18 +41,7 @@ fn world(status: Option<UserStatus>) -> World {
 fn world_with(status: Option<UserStatus>, settings: &[(&str, &str)]) -> World {
     let directory = Arc::new(FakeDirectory::default());
     if let Some(status) = status {
-        directory.insert(DirectoryUser {
-            username: "jane.doe".into(),
-            status,
-            enabled: true,
-            // Created right after the sign-up in the fixtures (`signedUpAt`).
-            created_at: Some(SIGNED_UP_AT + 2),
-            attributes: BTreeMap::from([
-                ("sub".into(), "sub-jane".into()),
-                ("email".into(), "jane.doe@example.com".into()),
-                ("phone_number".into(), "+15555550100".into()),
-            ]),
-        });
+        directory.insert(jane(status, &[("phone_number", "+15555550100")]));
     }
     let store = Arc::new(InMemoryStore::default());
     let mailer = Arc::new(RecordingMailer::default());
@@ -73,6 +62,17 @@ fn world_with(status: Option<UserStatus>, settings: &[(&str, &str)]) -> World {
     };
     let trigger = SignupReminder::new(Settings::from_env(&env).unwrap(), ports);
     World { directory, store, mailer, bus, trigger }
+}
+
+/// Jane as the directory holds her: created right after the sign-up in the fixtures
+/// (`signedUpAt`), with her `sub`, `email` and the `extra` attributes.
+fn jane(status: UserStatus, extra: &[(&str, &str)]) -> DirectoryUser {
+    let mut attributes = BTreeMap::from([
+        ("sub".to_owned(), "sub-jane".to_owned()),
+        ("email".to_owned(), "jane.doe@example.com".to_owned()),
+    ]);
+    attributes.extend(extra.iter().map(|(name, value)| ((*name).to_owned(), (*value).to_owned())));
+    DirectoryUser { username: "jane.doe".into(), status, enabled: true, created_at: Some(SIGNED_UP_AT + 2), attributes }
 }
 
 async fn answer(world: &World, task: Value) -> Result<Value, TriggerError> {
@@ -113,18 +113,7 @@ async fn remind_sends_one_email_however_often_it_runs_and_keeps_the_input() {
 #[tokio::test]
 async fn both_emails_go_out_in_the_users_language() {
     let world = world(None);
-    world.directory.insert(DirectoryUser {
-        username: "jane.doe".into(),
-        status: UserStatus::Unconfirmed,
-        enabled: true,
-        created_at: Some(SIGNED_UP_AT + 2),
-        attributes: BTreeMap::from([
-            ("sub".into(), "sub-jane".into()),
-            ("email".into(), "jane.doe@example.com".into()),
-            ("locale".into(), "de-CH".into()),
-            ("given_name".into(), "Jana <b>".into()),
-        ]),
-    });
+    world.directory.insert(jane(UserStatus::Unconfirmed, &[("locale", "de-CH"), ("given_name", "Jana <b>")]));
     assert_eq!(answer(&world, fixture("signup-reminder-remind.json")).await.unwrap()["outcome"], "sent");
     assert_eq!(answer(&world, fixture("signup-reminder-expire.json")).await.unwrap()["outcome"], "expired");
     let sent = world.mailer.sent();
@@ -301,18 +290,8 @@ async fn a_message_the_templates_cannot_render_is_not_sent_and_not_retried_and_t
         std::fs::write(path, text).unwrap();
     }
     let world = world_with(None, &[("MESSAGE_TEMPLATES_DIR", dir.to_str().unwrap())]);
-    world.directory.insert(DirectoryUser {
-        username: "jane.doe".into(),
-        status: UserStatus::Unconfirmed,
-        enabled: true,
-        created_at: Some(SIGNED_UP_AT + 2),
-        attributes: BTreeMap::from([
-            ("sub".into(), "sub-jane".into()),
-            ("email".into(), "jane.doe@example.com".into()),
-            // Printed into the overridden subject, it would start a second header line.
-            ("name".into(), "Jane\r\nBcc: everyone@example.com".into()),
-        ]),
-    });
+    // Printed into the overridden subject, the name would start a second header line.
+    world.directory.insert(jane(UserStatus::Unconfirmed, &[("name", "Jane\r\nBcc: everyone@example.com")]));
     let out = answer(&world, fixture("signup-reminder-remind.json")).await.unwrap();
     assert_eq!(out["outcome"], "skipped-not-rendered", "a retry would fail the same way: an answer, not an error");
     assert!(world.store.items().is_empty(), "nothing claimed for an e-mail never sent");
