@@ -46,16 +46,7 @@ async fn a_cognito_v1_code_is_decrypted_and_sent_once_however_often_the_event_co
     // A second, concurrent burst of one new delivery: still one e-mail for it.
     let again = encrypt(&key, "271828", &[(POOL_CONTEXT_KEY, POOL)], Format::CognitoV1).unwrap();
     let resend = event("CustomEmailSender_ResendCode", &email, &again);
-    let trigger = Arc::new(trigger);
-    let burst: Vec<_> = (0..5)
-        .map(|_| {
-            let (trigger, resend) = (trigger.clone(), resend.clone());
-            tokio::spawn(async move { run_within(&*trigger, Duration::from_secs(4), resend).await })
-        })
-        .collect();
-    for task in burst {
-        task.await.unwrap().unwrap();
-    }
+    support::burst(&Arc::new(trigger), &resend, 5).await;
     let messages = ses_messages_to(&email).unwrap();
     assert_eq!(messages.len(), 2, "{messages:?}");
     assert!(messages.iter().any(|m| m.to_string().contains("271828")));

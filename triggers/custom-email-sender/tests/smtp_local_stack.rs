@@ -86,15 +86,7 @@ async fn a_code_arrives_once_over_starttls_with_auth_under_retries_and_a_burst()
     // A concurrent burst of one new delivery: one e-mail for it, with a Message-ID of its own.
     let again = encrypt(&key, "271828", &[(POOL_CONTEXT_KEY, POOL)], Format::CognitoV1).unwrap();
     let resend = event("CustomEmailSender_ResendCode", &email, &again);
-    let burst: Vec<_> = (0..5)
-        .map(|_| {
-            let (trigger, resend) = (trigger.clone(), resend.clone());
-            tokio::spawn(async move { run_within(&*trigger, Duration::from_secs(4), resend).await })
-        })
-        .collect();
-    for task in burst {
-        task.await.unwrap().unwrap();
-    }
+    support::burst(&trigger, &resend, 5).await;
     let messages = smtp_messages_to(&email).unwrap();
     assert_eq!(messages.len(), 2, "{messages:?}");
     assert!(messages[1]["text"].as_str().unwrap().contains("271828"), "{}", messages[1]);

@@ -1,13 +1,16 @@
 //! What the local-stack tests of every provider share: the fixture event for a pool of the test's
-//! own, and the trigger over the local stack's KMS, store and directory with the test's mailer.
+//! own, the trigger over the local stack's KMS, store and directory with the test's mailer, and a
+//! concurrent burst of one event.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use custom_email_sender::{CustomEmailSender, Ports, Settings};
 use esdk_decryptor::EsdkDecryptor;
 use serde_json::{Value, json};
 use trigger_core::Env;
 use trigger_core::ports::{Mailer, SystemClock};
+use trigger_core::runtime::run_within;
 use trigger_core::testing::{local_aws, table_name};
 
 /// The trigger decrypting under the local KMS key `key_arn` and sending through `mailer`;
@@ -45,4 +48,18 @@ pub fn event(pool: &str, source: &str, email: &str, code: &str) -> Value {
     event["request"]["code"] = json!(code);
     event["request"]["userAttributes"]["email"] = json!(email);
     event
+}
+
+/// `event` `times` times at once, as Cognito's retries and a user's double click can; every
+/// invocation must succeed.
+pub async fn burst(trigger: &Arc<CustomEmailSender>, event: &Value, times: usize) {
+    let invocations: Vec<_> = (0..times)
+        .map(|_| {
+            let (trigger, event) = (trigger.clone(), event.clone());
+            tokio::spawn(async move { run_within(&*trigger, Duration::from_secs(4), event).await })
+        })
+        .collect();
+    for invocation in invocations {
+        invocation.await.unwrap().unwrap();
+    }
 }
