@@ -22,10 +22,12 @@ fn overhead() -> Overhead<PreAuthentication> {
     Overhead::new(PreAuthentication::new(settings, ports)).unwrap()
 }
 
-/// First attempts: another user name each.
+/// First attempts: another user each. The lockout counts per user (`sub`), not per name typed,
+/// so each event carries a `sub` of its own.
 fn first_attempts() -> impl FnMut() -> Value {
     numbered(fixture("pre-authentication.json").unwrap(), |event, n| {
         event["userName"] = Value::from(format!("user-{n}"));
+        event["request"]["userAttributes"]["sub"] = Value::from(format!("00000000-0000-4000-8000-{n:012}"));
     })
 }
 
