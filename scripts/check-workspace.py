@@ -9,9 +9,9 @@ watch` build it), except the Encryption SDK packages named on the command line, 
 added without a line in default-members would otherwise be silently left out of every test run.
 
 It also checks that every `.rs` file directly under a member's `tests/`, or beside a test target's
-root, is in a test executable: a target of its own, or a module (`mod name;`) of one, as in the packages that gather their
-integration tests into `tests/integration.rs` (`autotests = false`, docs/build.md). There a new
-test file that nobody declares would never be built or run.
+root, is in a test executable: a target of its own, or a module (`mod name;`) of one, as in the
+packages that gather their integration tests into `tests/integration.rs` (`autotests = false`,
+docs/build.md). There a new test file that nobody declares would never be built or run.
 
 `--self-test`: checks the test-file rule on a made-up package first.
 """
@@ -57,7 +57,8 @@ def self_test() -> None:
         (pkg / "e2e").mkdir()
         for name in ("journey", "unlisted"):
             (pkg / "e2e" / f"{name}.rs").write_text("")
-        found = tests_in_no_executable(pkg, [pkg / "tests" / "integration.rs", pkg / "tests" / "apart.rs", pkg / "e2e" / "journey.rs"])
+        roots = [pkg / "tests" / "integration.rs", pkg / "tests" / "apart.rs", pkg / "e2e" / "journey.rs"]
+        found = tests_in_no_executable(pkg, roots)
         assert found == ["e2e/unlisted.rs", "tests/commented.rs", "tests/forgotten.rs"], found
 
 
