@@ -4,21 +4,16 @@
  */
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Duration, Stack, aws_cognito as cognito, aws_ec2 as ec2, aws_kms as kms, aws_lambda as lambda, aws_logs as logs } from 'aws-cdk-lib';
+import { Duration, Stack, aws_ec2 as ec2, aws_kms as kms, aws_lambda as lambda, aws_logs as logs } from 'aws-cdk-lib';
 import { CognitoTriggers, CognitoTriggersProps } from '../lib/cognito-triggers';
 import { VPC_ENI_ACTIONS } from '../lib/functions';
+import { hardenedPool } from './fixtures';
 import { ASSETS, logicalIdAt, resourcesOfType, roleStatements, symbolic, synth, tempDir, testApp } from './helpers';
 
 function build(extra: Partial<CognitoTriggersProps>, enabled: CognitoTriggersProps['enabled'] = ['pre-signup', 'post-confirmation', 'custom-sms-sender'], setup?: (s: Stack) => Partial<CognitoTriggersProps>) {
   const app = testApp();
   const stack = new Stack(app, 'Opts');
-  const userPool = new cognito.UserPool(stack, 'Pool', {
-    featurePlan: cognito.FeaturePlan.PLUS,
-    mfa: cognito.Mfa.REQUIRED,
-    mfaSecondFactor: { otp: true, sms: false },
-    passwordPolicy: { minLength: 12, requireDigits: true, requireLowercase: true, requireUppercase: true, requireSymbols: true },
-    signInCaseSensitive: false,
-  });
+  const userPool = hardenedPool(stack, { signInCaseSensitive: false });
   new CognitoTriggers(stack, 'Triggers', { pool: { userPool }, enabled, assetDirectory: ASSETS, ...extra, ...(setup?.(stack) ?? {}) });
   const out = synth(app, stack);
   const fn = (id: string) => symbolic(out.json, out.json.Resources[logicalIdAt(out.json, 'AWS::Lambda::Function', `/Triggers/${id}Function/`)].Properties);

@@ -72,17 +72,24 @@ export const EVERY_SETTING: CognitoTriggersProps['settings'] = {
   },
 };
 
-/** Every trigger on, a pool in the same stack (Plus plan), V2 tokens. */
-export function everyTriggerStack(app: App, opts: { assets: string; asl: string }) {
-  const stack = new Stack(app, 'Every');
-  // A pool that passes cdk-nag on its own, so every acknowledgement in this stack is the construct's.
-  const userPool = new cognito.UserPool(stack, 'Pool', {
+/**
+ * A pool that passes cdk-nag on its own (Plus plan, MFA by app, a strong password policy), so that
+ * every acknowledgement in a test stack is the construct's; `extra` adds or overrides properties.
+ */
+export function hardenedPool(stack: Stack, extra: Partial<cognito.UserPoolProps> = {}, id = 'Pool'): cognito.UserPool {
+  return new cognito.UserPool(stack, id, {
     featurePlan: cognito.FeaturePlan.PLUS,
     mfa: cognito.Mfa.REQUIRED,
     mfaSecondFactor: { otp: true, sms: false },
     passwordPolicy: { minLength: 12, requireDigits: true, requireLowercase: true, requireUppercase: true, requireSymbols: true },
-    removalPolicy: RemovalPolicy.DESTROY,
+    ...extra,
   });
+}
+
+/** Every trigger on, a pool in the same stack (Plus plan), V2 tokens. */
+export function everyTriggerStack(app: App, opts: { assets: string; asl: string }) {
+  const stack = new Stack(app, 'Every');
+  const userPool = hardenedPool(stack, { removalPolicy: RemovalPolicy.DESTROY });
   const triggers = new CognitoTriggers(stack, 'Triggers', {
     pool: { userPool },
     enabled: TRIGGER_NAMES,

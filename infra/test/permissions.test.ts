@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { Stack, aws_cognito as cognito } from 'aws-cdk-lib';
 import { CognitoTriggers, CognitoTriggersProps } from '../lib/cognito-triggers';
 import { TRIGGER_NAMES } from '../lib/triggers';
-import { everyTriggerStack } from './fixtures';
+import { everyTriggerStack, hardenedPool } from './fixtures';
 import { ASSETS, REMINDER_ASL, findCycle, logicalIdAt, resourcesOfType, roleStatements, symbolic, synth, testApp } from './helpers';
 import {
   LINKING_POOL,
@@ -478,13 +478,7 @@ describe('every trigger on, pool in the same stack', () => {
 function statementsOf(props: Partial<CognitoTriggersProps> & Pick<CognitoTriggersProps, 'enabled'>, withPool?: (pool: cognito.UserPool) => void) {
   const app = testApp();
   const stack = new Stack(app, 'Small');
-  const userPool = new cognito.UserPool(stack, 'Pool', {
-    featurePlan: cognito.FeaturePlan.PLUS,
-    mfa: cognito.Mfa.REQUIRED,
-    mfaSecondFactor: { otp: true, sms: false },
-    passwordPolicy: { minLength: 12, requireDigits: true, requireLowercase: true, requireUppercase: true, requireSymbols: true },
-    signInCaseSensitive: false,
-  });
+  const userPool = hardenedPool(stack, { signInCaseSensitive: false });
   withPool?.(userPool);
   new CognitoTriggers(stack, 'Triggers', { pool: { userPool }, assetDirectory: ASSETS, reminderDefinitionFile: REMINDER_ASL, ...props });
   const small = synth(app, stack);

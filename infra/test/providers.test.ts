@@ -5,9 +5,10 @@
  */
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Duration, Stack, Validations, aws_cognito as cognito, aws_ec2 as ec2, aws_kms as kms, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { Duration, Stack, Validations, aws_ec2 as ec2, aws_kms as kms, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { CognitoTriggers, CognitoTriggersProps } from '../lib/cognito-triggers';
 import { VPC_ENI_ACTIONS } from '../lib/functions';
+import { hardenedPool } from './fixtures';
 import { ASSETS, logicalIdAt, roleStatements, symbolic, synth, testApp } from './helpers';
 import { SMS_LIMITS, SMS_TO_PHONES, deliveries, failureQueue, logs, senderKey, table, userPool } from './statements';
 
@@ -17,13 +18,7 @@ type Setup = (stack: Stack) => Extra;
 function build(enabled: CognitoTriggersProps['enabled'], setup: Setup) {
   const app = testApp();
   const stack = new Stack(app, 'Providers', { env: { account: '123456789012', region: 'eu-west-1' } });
-  const pool = new cognito.UserPool(stack, 'Pool', {
-    featurePlan: cognito.FeaturePlan.PLUS,
-    mfa: cognito.Mfa.REQUIRED,
-    mfaSecondFactor: { otp: true, sms: false },
-    passwordPolicy: { minLength: 12, requireDigits: true, requireLowercase: true, requireUppercase: true, requireSymbols: true },
-    signInCaseSensitive: false,
-  });
+  const pool = hardenedPool(stack, { signInCaseSensitive: false });
   new CognitoTriggers(stack, 'Triggers', {
     pool: { userPool: pool },
     enabled,

@@ -12,7 +12,7 @@ import { describe, it } from 'node:test';
 import { App, Stack, aws_cognito as cognito, aws_iam as iam, aws_lambda as lambda } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { DemoStack } from '../lib/demo-stack';
-import { everyTriggerStack, existingPoolStack } from './fixtures';
+import { everyTriggerStack, existingPoolStack, hardenedPool } from './fixtures';
 import { ASSETS, REMINDER_ASL, findCycle, synth, testApp } from './helpers';
 
 const strict = { validate: true } as const;
@@ -64,12 +64,7 @@ describe('strict validation', () => {
 /** The naive design: the role's own policy names the pool, the pool names the function, the function its role. */
 function cyclicStack(app: App): Stack {
   const stack = new Stack(app, 'Cyclic');
-  const pool = new cognito.UserPool(stack, 'Pool', {
-    featurePlan: cognito.FeaturePlan.PLUS,
-    mfa: cognito.Mfa.REQUIRED,
-    mfaSecondFactor: { otp: true, sms: false },
-    passwordPolicy: { minLength: 12, requireDigits: true, requireLowercase: true, requireUppercase: true, requireSymbols: true },
-  });
+  const pool = hardenedPool(stack);
   const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
   role.addToPolicy(new iam.PolicyStatement({ actions: ['cognito-idp:ListUsers'], resources: [pool.userPoolArn] }));
   const fn = new lambda.Function(stack, 'Fn', {
