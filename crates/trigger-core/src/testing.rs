@@ -5,6 +5,7 @@
 pub mod fault_proxy;
 pub mod overhead;
 pub mod runtime_api;
+pub mod tls;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -191,9 +191,9 @@ mod tls {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use rustls::RootCertStore;
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    use rustls::pki_types::CertificateDer;
     use tokio::net::TcpListener;
+    use trigger_core::testing::tls::{LocalhostTls, localhost_tls};
 
     use super::{Answer, read_request, write_answer};
 
@@ -207,25 +207,7 @@ mod tls {
 
     impl TlsTestServer {
         pub async fn start() -> Self {
-            let ca_key = rcgen::KeyPair::generate().unwrap();
-            let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-            ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-            ca_params.distinguished_name.push(rcgen::DnType::CommonName, "delivery-providers test CA");
-            let ca = ca_params.self_signed(&ca_key).unwrap();
-            let leaf_key = rcgen::KeyPair::generate().unwrap();
-            let leaf = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
-                .unwrap()
-                .signed_by(&leaf_key, &ca, &ca_key)
-                .unwrap();
-            let key = PrivateKeyDer::from_pem_slice(leaf_key.serialize_pem().as_bytes()).unwrap();
-            let config =
-                rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
-                    .with_safe_default_protocol_versions()
-                    .unwrap()
-                    .with_no_client_auth()
-                    .with_single_cert(vec![leaf.der().clone()], key)
-                    .unwrap();
-            let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+            let LocalhostTls { acceptor, ca_der, .. } = localhost_tls("delivery-providers test CA").unwrap();
             let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
             let port = listener.local_addr().unwrap().port();
             let requests = Arc::new(AtomicUsize::new(0));
@@ -243,7 +225,7 @@ mod tls {
                     });
                 }
             });
-            Self { port, ca: ca.der().clone(), requests }
+            Self { port, ca: ca_der, requests }
         }
 
         pub fn url(&self) -> String {

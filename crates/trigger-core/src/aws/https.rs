@@ -120,11 +120,13 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+    use rustls::pki_types::CertificateDer;
     use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     use sha2::{Digest, Sha256};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpListener;
+
+    use crate::testing::tls::{LocalhostTls, localhost_tls};
 
     /// AWS's published SHA-256 fingerprints of the five roots (amazontrust.com/repository).
     const PUBLISHED_FINGERPRINTS: [&str; 5] = [
@@ -167,25 +169,7 @@ mod tests {
     }
 
     async fn local_tls_server() -> LocalTlsServer {
-        let ca_key = rcgen::KeyPair::generate().unwrap();
-        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        ca_params.distinguished_name.push(rcgen::DnType::CommonName, "cognito-triggers test CA");
-        let ca = ca_params.self_signed(&ca_key).unwrap();
-        let leaf_key = rcgen::KeyPair::generate().unwrap();
-        let leaf = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
-            .unwrap()
-            .signed_by(&leaf_key, &ca, &ca_key)
-            .unwrap();
-        let key = PrivateKeyDer::from_pem_slice(leaf_key.serialize_pem().as_bytes()).unwrap();
-        let config =
-            rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
-                .with_safe_default_protocol_versions()
-                .unwrap()
-                .with_no_client_auth()
-                .with_single_cert(vec![leaf.der().clone(), ca.der().clone()], key)
-                .unwrap();
-        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let LocalhostTls { acceptor, ca_pem, .. } = localhost_tls("cognito-triggers test CA").unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let requests = Arc::new(AtomicUsize::new(0));
@@ -226,7 +210,7 @@ mod tests {
                 });
             }
         });
-        LocalTlsServer { endpoint: format!("https://localhost:{port}"), ca_pem: ca.pem(), requests }
+        LocalTlsServer { endpoint: format!("https://localhost:{port}"), ca_pem, requests }
     }
 
     fn dynamodb_through(client: SharedHttpClient, endpoint: &str) -> aws_sdk_dynamodb::Client {
